@@ -1,0 +1,73 @@
+//! The command line: one enum of subcommands, parsed by clap, dispatched in one place.
+//!
+//! Subcommands map to dealcast's users; each lives in its own module. Commands return `anyhow` errors, printed by
+//! `main` with a non-zero exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Origin, Overrides};
+
+mod config_cmd;
+mod db;
+
+/// dealcast finds the real promotions in online shops and publishes the best of them.
+#[derive(Debug, Parser)]
+#[command(name = "dealcast", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: ./dealcast.toml when it exists).
+    #[arg(long, global = true, env = "DEALCAST_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where dealcast keeps its private PostgreSQL cluster (default: ./.dealcast).
+    #[arg(long, global = true, env = "DEALCAST_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Directory of the PostgreSQL server programs (initdb, pg_ctl, postgres), if they are not found by themselves.
+    #[arg(long, global = true, env = "DEALCAST_PG_BIN_DIR", value_name = "DIR")]
+    pub pg_bin_dir: Option<PathBuf>,
+
+    /// A PostgreSQL server to use instead of the private cluster.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the database: the private PostgreSQL cluster and the schema.
+    Db {
+        #[command(subcommand)]
+        action: db::DbCommand,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: config_cmd::ConfigCommand,
+    },
+}
+
+impl Cli {
+    /// The configuration after the file, the environment and the flags.
+    pub fn load_config(&self) -> Result<(Config, Origin), crate::config::ConfigError> {
+        let overrides = Overrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone().filter(|url| !url.is_empty()),
+            pg_bin_dir: self.pg_bin_dir.clone(),
+        };
+        Config::load(self.config.as_deref(), &overrides)
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (config, origin) = cli.load_config()?;
+    match cli.command {
+        Command::Db { action } => db::run(action, &config).await,
+        Command::Config { action } => config_cmd::run(action, &config, &origin),
+    }
+}

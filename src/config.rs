@@ -1,0 +1,358 @@
+//! dealcast's configuration: an optional `dealcast.toml`, then environment variables and flags on top.
+//!
+//! Nothing is required to start: every setting has a default. A file is read once, into typed structures; every
+//! problem in it (unknown keys, values of the wrong type or out of range) is reported at once, with its line and
+//! column, so a user fixes them in one pass instead of one run per mistake. Secrets are never printed: `config show`
+//! redacts them.
+
+use std::num::NonZeroU32;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::store::StoreSettings;
+use crate::store::database::redact_url;
+
+/// The file read when no `--config` / `DEALCAST_CONFIG` is given (and only if it exists).
+pub const DEFAULT_CONFIG_FILE: &str = "dealcast.toml";
+/// The data directory when none is configured, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = ".dealcast";
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where dealcast keeps its state: the private PostgreSQL cluster (`<data_dir>/pg`) and its lock files.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database: DatabaseConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// `[database]`: which PostgreSQL to use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// A PostgreSQL server to use instead of the private cluster (also `DATABASE_URL`). Its password is a secret.
+    #[serde(serialize_with = "serialize_redacted_url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<DatabaseUrl>,
+    /// The directory of the PostgreSQL server programs, when they are not on PATH or in /usr/lib/postgresql.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg_bin_dir: Option<PathBuf>,
+    /// The most connections one dealcast process opens.
+    pub max_connections: NonZeroU32,
+    /// How long to wait for a connection, in seconds.
+    pub connect_timeout_secs: NonZeroU32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            pg_bin_dir: None,
+            max_connections: NonZeroU32::new(10).expect("non-zero"),
+            connect_timeout_secs: NonZeroU32::new(30).expect("non-zero"),
+        }
+    }
+}
+
+/// `[log]`: what dealcast writes to standard error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `dealcast=debug,sqlx=warn` (`RUST_LOG` overrides it).
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { filter: "info".to_string() }
+    }
+}
+
+/// A PostgreSQL connection URL, checked when read. It may hold a password, so it only prints redacted.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, with its password: for connecting only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        let parsed = url::Url::parse(&raw).map_err(|e| format!("not a URL ({e})"))?;
+        match parsed.scheme() {
+            "postgres" | "postgresql" => Ok(DatabaseUrl(raw)),
+            other => Err(format!("the scheme is `{other}`; a PostgreSQL URL starts with postgresql://")),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", redact_url(&self.0))
+    }
+}
+
+fn serialize_redacted_url<S: Serializer>(url: &Option<DatabaseUrl>, serializer: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => serializer.serialize_str(&redact_url(&url.0)),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Settings given on the command line or in the environment; they win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub pg_bin_dir: Option<PathBuf>,
+}
+
+/// One thing wrong in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("Could not read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{}", describe_problems(path, problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+
+    #[error("{name} is not valid: {message}")]
+    Override { name: &'static str, message: String },
+}
+
+fn describe_problems(path: &Path, problems: &[Problem]) -> String {
+    let count = problems.len();
+    let mut text =
+        format!("The configuration file {} has {count} problem{}:", path.display(), if count == 1 { "" } else { "s" });
+    for problem in problems {
+        text.push_str(&format!("\n  {}:{}:{}: {}", path.display(), problem.line, problem.column, problem.message));
+    }
+    text
+}
+
+/// Where the configuration came from, for `config show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Defaults,
+    File(PathBuf),
+}
+
+impl Config {
+    /// Reads the configuration: the file at `path` (which must exist), or `dealcast.toml` in the working directory
+    /// if there is one, or the defaults; then applies `overrides`.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<(Config, Origin), ConfigError> {
+        let default_path = Path::new(DEFAULT_CONFIG_FILE);
+        let (mut config, origin) = match path {
+            Some(path) => (Self::read_file(path)?, Origin::File(path.to_path_buf())),
+            None if default_path.is_file() => (Self::read_file(default_path)?, Origin::File(default_path.into())),
+            None => (Config::default(), Origin::Defaults),
+        };
+        if let Some(data_dir) = &overrides.data_dir {
+            config.data_dir = data_dir.clone();
+        }
+        if let Some(pg_bin_dir) = &overrides.pg_bin_dir {
+            config.database.pg_bin_dir = Some(pg_bin_dir.clone());
+        }
+        if let Some(url) = &overrides.database_url {
+            let url = DatabaseUrl::try_from(url.clone())
+                .map_err(|message| ConfigError::Override { name: "DATABASE_URL", message })?;
+            config.database.url = Some(url);
+        }
+        Ok((config, origin))
+    }
+
+    /// Reads one file. Relative paths in it are taken from the file's own directory.
+    pub fn read_file(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let mut config =
+            Self::parse(&text).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        if config.data_dir.is_relative() && config.data_dir != Path::new(DEFAULT_DATA_DIR) {
+            config.data_dir = base.join(&config.data_dir);
+        }
+        if let Some(dir) = config.database.pg_bin_dir.as_mut().filter(|dir| dir.is_relative()) {
+            *dir = base.join(&*dir);
+        }
+        Ok(config)
+    }
+
+    /// Parses configuration text, collecting every problem.
+    ///
+    /// serde stops at the first error, so after each one the entry it points at is blanked out (keeping byte
+    /// offsets, so later positions stay true) and parsing goes on, until the text parses or nothing is left to
+    /// blank. Hand-written because no configuration crate reports all problems of a file with their positions.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let mut remaining = text.to_string();
+        let mut problems: Vec<Problem> = Vec::new();
+        loop {
+            match toml::from_str::<Config>(&remaining) {
+                Ok(config) if problems.is_empty() => return Ok(config),
+                Ok(_) => return Err(sorted(problems)),
+                Err(error) => {
+                    let span = error.span().unwrap_or(0..0);
+                    let (line, column) = line_and_column(text, span.start);
+                    let message = error.message().trim().to_string();
+                    if problems.iter().any(|p| p.line == line && p.message == message) {
+                        return Err(sorted(problems));
+                    }
+                    problems.push(Problem { line, column, message });
+                    match blank_entry(&remaining, span) {
+                        Some(next) => remaining = next,
+                        None => return Err(sorted(problems)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The settings the store needs.
+    pub fn store_settings(&self) -> StoreSettings {
+        StoreSettings {
+            database_url: self.database.url.as_ref().map(|url| url.expose().to_string()),
+            data_dir: self.data_dir.clone(),
+            pg_bin_dir: self.database.pg_bin_dir.clone(),
+            max_connections: self.database.max_connections.get(),
+            connect_timeout: std::time::Duration::from_secs(u64::from(self.database.connect_timeout_secs.get())),
+        }
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not print the configuration: {e}\n"))
+    }
+}
+
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| (p.line, p.column));
+    problems
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Replaces the lines of the entry at `span` with spaces. A table header takes its whole table with it.
+fn blank_entry(text: &str, span: Range<usize>) -> Option<String> {
+    let start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let end_from = span.end.max(span.start).min(text.len());
+    let mut end = text[end_from..].find('\n').map_or(text.len(), |i| end_from + i);
+    if text[start..].trim_start().starts_with('[') {
+        // The whole table: up to the next header line.
+        let mut cursor = end;
+        end = text.len();
+        while cursor < text.len() {
+            let next_line_start = cursor + 1;
+            if text[next_line_start.min(text.len())..].trim_start().starts_with('[') {
+                end = cursor;
+                break;
+            }
+            cursor = text[next_line_start.min(text.len())..].find('\n').map_or(text.len(), |i| next_line_start + i);
+        }
+    }
+    if text[start..end].trim().is_empty() {
+        return None;
+    }
+    let blanked: String = text[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+    Some(format!("{}{}{}", &text[..start], blanked, &text[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let config = Config::parse(
+            "data_dir = \"/var/lib/dealcast\"\n[database]\nmax_connections = 4\n[log]\nfilter = \"debug\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/dealcast"));
+        assert_eq!(config.database.max_connections.get(), 4);
+        assert_eq!(config.log.filter, "debug");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_line() {
+        let text = "data_dir = 3\nunknown_top = true\n[database]\nmax_connections = 0\nurl = \"mysql://x\"\n\
+                    colour = \"blue\"\n[nonsense]\na = 1\n";
+        let problems = Config::parse(text).unwrap_err();
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 2, 4, 5, 6, 7], "{problems:#?}");
+        assert!(problems[1].message.contains("unknown field `unknown_top`"), "{problems:#?}");
+        assert!(problems[2].message.contains("nonzero"), "{problems:#?}");
+        assert!(problems[3].message.contains("postgresql://"), "{problems:#?}");
+        assert!(problems[5].message.contains("nonsense"), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_with_its_position() {
+        let problems = Config::parse("[database\nmax_connections = 3\n").unwrap_err();
+        assert_eq!(problems[0].line, 1, "{problems:#?}");
+    }
+
+    #[test]
+    fn the_database_password_never_shows() {
+        let config = Config::parse("[database]\nurl = \"postgresql://deals:hunter2@db/deals\"\n").unwrap();
+        let shown = config.to_redacted_toml();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgresql://deals:REDACTED@db/deals"), "{shown}");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn overrides_win_over_the_file_and_are_checked() {
+        let overrides = Overrides { database_url: Some("http://nope".into()), ..Overrides::default() };
+        let error = Config::load(Some(Path::new("/nonexistent/dealcast.toml")), &Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/dealcast.toml"), "{error}");
+        let dir = std::env::temp_dir().join(format!("dealcast-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("dealcast.toml");
+        std::fs::write(&file, "data_dir = \"state\"\n").unwrap();
+        let (config, origin) = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(config.data_dir, dir.join("state"));
+        assert_eq!(origin, Origin::File(file.clone()));
+        let error = Config::load(Some(&file), &overrides).unwrap_err().to_string();
+        assert!(error.contains("DATABASE_URL"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

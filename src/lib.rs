@@ -1,0 +1,11 @@
+//! dealcast finds the real promotions running in online shops, remembers every price it sees, judges each discount
+//! against the lowest price of the previous 30 days, and publishes the best deals to social accounts.
+//!
+//! Map of the crate:
+//! - [`cli`]: the command line, one subcommand per job;
+//! - [`config`]: `dealcast.toml`, environment and flags;
+//! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations).
+
+pub mod cli;
+pub mod config;
+pub mod store;

@@ -1,0 +1,587 @@
+//! The private PostgreSQL cluster dealcast starts by itself when no `DATABASE_URL` is given.
+//!
+//! A new user should get from a fresh clone to a working store with nothing to set up, so dealcast keeps a
+//! PostgreSQL cluster in its data directory (`<data-dir>/pg`), created with `initdb` on first use and started with
+//! `pg_ctl`. It listens on a Unix socket inside that directory (mode 0700, so only its owner can connect, with
+//! `trust` authentication) and on no TCP port.
+//!
+//! Several dealcast processes may share one data directory. Two files coordinate them, with `flock` locks that the
+//! kernel releases when a process dies, so a `kill -9` never leaves a lock behind:
+//! - `cluster.lock` (exclusive, held briefly) serialises creating, starting and stopping the cluster;
+//! - `cluster.users.lock` is held *shared* by every process using the cluster, for its lifetime.
+//!
+//! A command that finds the cluster stopped starts it and leaves a marker (`cluster.autostarted`). When a process
+//! lets go of the cluster and the marker is there, it stops the cluster if it can take `cluster.users.lock`
+//! exclusively, that is if no other process still uses it. So the cluster is stopped by the last of the processes
+//! that needed it, even when the one that started it was killed. `dealcast db start` removes the marker: a cluster
+//! started on purpose keeps running until `dealcast db stop`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use sqlx::postgres::PgConnectOptions;
+
+use crate::store::pg_binaries::{BinariesError, PgBinaries, output_text};
+use crate::store::run_as::{RunAs, RunAsError};
+
+/// The name of the cluster directory inside the data directory.
+pub const CLUSTER_DIR: &str = "pg";
+/// The superuser `initdb` creates; dealcast connects as it over the private socket.
+pub const SUPERUSER: &str = "dealcast";
+/// The database dealcast's data lives in.
+pub const DATABASE: &str = "dealcast";
+/// The port number only names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
+pub const SOCKET_PORT: u16 = 5432;
+/// A Unix socket path holds at most 107 bytes (108 with its terminating NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+const CONTROL_LOCK: &str = "cluster.lock";
+const USERS_LOCK: &str = "cluster.users.lock";
+const AUTOSTARTED_MARKER: &str = "cluster.autostarted";
+const INITDB_STAGING: &str = "pg.initdb-in-progress";
+const RUNTIME_CONF: &str = "dealcast.conf";
+const SERVER_LOG: &str = "server.log";
+
+/// How the cluster trades safety for speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit reaches the disk: the default for real data.
+    Durable,
+    /// `fsync` off: for test clusters whose data can be lost in a power cut without harm.
+    Disposable,
+}
+
+/// What goes wrong while preparing, starting or stopping the private cluster. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(transparent)]
+    Binaries(#[from] BinariesError),
+
+    #[error(transparent)]
+    RunAs(#[from] RunAsError),
+
+    #[error(
+        "The data directory {path} cannot be used ({source}). dealcast keeps its private PostgreSQL cluster there. \
+         Choose a writable directory with --data-dir or DEALCAST_DATA_DIR, fix the directory's permissions, or set \
+         DATABASE_URL to use an existing PostgreSQL server."
+    )]
+    DataDirUnusable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "dealcast runs as root, so it runs PostgreSQL as the `{user}` user, who cannot enter {blocked} and so cannot \
+         reach the data directory {data_dir}. Choose a data directory `{user}` can reach (for example \
+         --data-dir /var/lib/dealcast), or let it through with `setfacl -m u:{user}:x {blocked}` (or \
+         `chmod o+x {blocked}`), or run dealcast as an ordinary user, or set DATABASE_URL."
+    )]
+    ServerUserCannotEnter { user: String, blocked: PathBuf, data_dir: PathBuf },
+
+    #[error(
+        "The data directory path is too long for PostgreSQL's Unix socket: {socket} is {length} bytes, and a socket \
+         path holds at most {MAX_SOCKET_PATH}. Choose a shorter --data-dir (or DEALCAST_DATA_DIR)."
+    )]
+    SocketPathTooLong { socket: PathBuf, length: usize },
+
+    #[error(
+        "Another PostgreSQL server (PID {pid}) is using the socket {socket}, so the private cluster in {pgdata} \
+         cannot start on it. Stop that server, or give this cluster its own data directory with --data-dir."
+    )]
+    SocketInUse { pid: i32, socket: PathBuf, pgdata: PathBuf },
+
+    #[error(
+        "{path} exists but is not a PostgreSQL data directory (it has no PG_VERSION file). Move it aside so that \
+         dealcast can create its cluster there, or choose another --data-dir."
+    )]
+    NotACluster { path: PathBuf },
+
+    #[error(
+        "initdb could not create the cluster in {pgdata}. It said:\n{output}\nFix the cause above, or set \
+         DATABASE_URL to use an existing PostgreSQL server."
+    )]
+    InitdbFailed { pgdata: PathBuf, output: String },
+
+    #[error(
+        "The private PostgreSQL cluster in {pgdata} did not start. The server log ({log}) ends with:\n{log_tail}\n\
+         {pg_ctl_output}"
+    )]
+    StartFailed { pgdata: PathBuf, log: PathBuf, log_tail: String, pg_ctl_output: String },
+
+    #[error("The private PostgreSQL cluster in {pgdata} did not stop. pg_ctl said:\n{output}")]
+    StopFailed { pgdata: PathBuf, output: String },
+
+    #[error("Could not {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError {
+    let path = path.to_path_buf();
+    move |source| ClusterError::Io { action, path, source }
+}
+
+/// A private PostgreSQL cluster in a data directory (which may not exist yet).
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    data_dir: PathBuf,
+    pgdata: PathBuf,
+    pg_bin_dir: Option<PathBuf>,
+    durability: Durability,
+    run_as: RunAs,
+}
+
+/// What `dealcast db status` reports about the private cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterStatus {
+    pub data_dir: PathBuf,
+    pub pgdata: PathBuf,
+    /// The major version that created the cluster, when it exists.
+    pub cluster_major: Option<u32>,
+    /// The postmaster's process id, when it runs.
+    pub running_pid: Option<i32>,
+    /// True when the cluster was started by a command that needed it (and will stop with its last user).
+    pub autostarted: bool,
+    /// The server programs that would run it, or why none would.
+    pub binaries: Result<PgBinaries, String>,
+}
+
+/// Whether `start` found the cluster already running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOutcome {
+    Started,
+    AlreadyRunning,
+}
+
+impl LocalCluster {
+    /// Describes the cluster of `data_dir` (made absolute, so the socket path does not depend on where a command
+    /// runs). Nothing is created yet.
+    pub fn new(data_dir: &Path, pg_bin_dir: Option<&Path>, durability: Durability) -> Result<Self, ClusterError> {
+        let data_dir = std::path::absolute(data_dir).map_err(io_error("resolve", data_dir))?;
+        let pgdata = data_dir.join(CLUSTER_DIR);
+        Ok(LocalCluster {
+            data_dir,
+            pgdata,
+            pg_bin_dir: pg_bin_dir.map(Path::to_path_buf),
+            durability,
+            run_as: RunAs::for_server()?,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The PostgreSQL data directory (`<data-dir>/pg`), which is also the socket directory.
+    pub fn pgdata(&self) -> &Path {
+        &self.pgdata
+    }
+
+    /// How to connect to `database` over the private socket.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new_without_pgpass()
+            .socket(&self.pgdata)
+            .port(SOCKET_PORT)
+            .username(SUPERUSER)
+            .database(database)
+            .application_name("dealcast")
+    }
+
+    /// A libpq connection string for `psql` and other PostgreSQL tools.
+    pub fn url(&self, database: &str) -> String {
+        const PATH_SAFE: &percent_encoding::AsciiSet =
+            &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.');
+        let host = percent_encoding::utf8_percent_encode(&self.pgdata.to_string_lossy(), PATH_SAFE).to_string();
+        format!("postgresql://{SUPERUSER}@/{database}?host={host}&port={SOCKET_PORT}")
+    }
+
+    /// Makes sure the cluster exists and runs, and registers this process as one of its users until the lease is
+    /// dropped. A cluster this call had to start is stopped by its last user.
+    pub fn acquire(&self) -> Result<ClusterLease, ClusterError> {
+        let _control = self.lock_control()?;
+        let binaries = self.ensure_initialized()?;
+        let users = self.open_lock_file(USERS_LOCK)?;
+        users.lock_shared().map_err(io_error("lock", &self.data_dir.join(USERS_LOCK)))?;
+        if self.running_pid()?.is_none() {
+            self.start_server(&binaries)?;
+            let marker = self.data_dir.join(AUTOSTARTED_MARKER);
+            File::create(&marker).map_err(io_error("create", &marker))?;
+            tracing::info!(pgdata = %self.pgdata.display(), "started the private PostgreSQL cluster");
+        }
+        Ok(ClusterLease { cluster: self.clone(), users: Some(users) })
+    }
+
+    /// Starts the cluster on purpose (`dealcast db start`): it then keeps running until [`LocalCluster::stop`].
+    pub fn start(&self) -> Result<StartOutcome, ClusterError> {
+        let _control = self.lock_control()?;
+        let binaries = self.ensure_initialized()?;
+        let outcome = if self.running_pid()?.is_some() {
+            StartOutcome::AlreadyRunning
+        } else {
+            self.start_server(&binaries)?;
+            StartOutcome::Started
+        };
+        self.remove_autostarted_marker()?;
+        Ok(outcome)
+    }
+
+    /// Stops the cluster if it runs (`dealcast db stop`); connected clients are disconnected. Returns whether it
+    /// was running.
+    pub fn stop(&self) -> Result<bool, ClusterError> {
+        let _control = self.lock_control()?;
+        let was_running = self.stop_server()?;
+        self.remove_autostarted_marker()?;
+        Ok(was_running)
+    }
+
+    /// Reports on the cluster without changing anything.
+    pub fn status(&self) -> Result<ClusterStatus, ClusterError> {
+        let cluster_major = self.cluster_major()?;
+        let running_pid = if cluster_major.is_some() { self.running_pid()? } else { None };
+        let binaries =
+            PgBinaries::discover(self.pg_bin_dir.as_deref(), cluster_major, &self.run_as).map_err(|e| e.to_string());
+        Ok(ClusterStatus {
+            data_dir: self.data_dir.clone(),
+            pgdata: self.pgdata.clone(),
+            cluster_major,
+            running_pid,
+            autostarted: self.data_dir.join(AUTOSTARTED_MARKER).exists(),
+            binaries,
+        })
+    }
+
+    /// Creates the data directory if needed and takes the exclusive control lock.
+    fn lock_control(&self) -> Result<File, ClusterError> {
+        if !self.data_dir.is_dir() {
+            // Only the server user needs to pass through: 0711 lets it reach the cluster without listing the rest.
+            let mode = if self.run_as.switches_user() { 0o711 } else { 0o700 };
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(mode)
+                .create(&self.data_dir)
+                .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
+        }
+        let control = self.open_lock_file(CONTROL_LOCK)?;
+        control.lock().map_err(io_error("lock", &self.data_dir.join(CONTROL_LOCK)))?;
+        Ok(control)
+    }
+
+    fn open_lock_file(&self, name: &str) -> Result<File, ClusterError> {
+        let path = self.data_dir.join(name);
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })
+    }
+
+    fn remove_autostarted_marker(&self) -> Result<(), ClusterError> {
+        let marker = self.data_dir.join(AUTOSTARTED_MARKER);
+        match std::fs::remove_file(&marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error("remove", &marker)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The major version recorded in `PG_VERSION`, or `None` when there is no cluster yet.
+    fn cluster_major(&self) -> Result<Option<u32>, ClusterError> {
+        let version_file = self.pgdata.join("PG_VERSION");
+        match std::fs::read_to_string(&version_file) {
+            Ok(text) => Ok(text.trim().parse::<u32>().ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ClusterError::DataDirUnusable { path: self.pgdata.clone(), source: e }),
+        }
+    }
+
+    /// Creates the cluster if it does not exist, and returns the binaries that run it. Must hold the control lock.
+    ///
+    /// `initdb` writes into a staging directory renamed into place only when it succeeded, so a process killed
+    /// half-way leaves nothing that looks like a cluster; the next one clears the staging directory and starts over.
+    fn ensure_initialized(&self) -> Result<PgBinaries, ClusterError> {
+        self.check_server_user_can_enter()?;
+        if let Some(major) = self.cluster_major()? {
+            return Ok(PgBinaries::discover(self.pg_bin_dir.as_deref(), Some(major), &self.run_as)?);
+        }
+        if self.pgdata.exists() {
+            let empty = std::fs::read_dir(&self.pgdata).map_err(io_error("read", &self.pgdata))?.next().is_none();
+            if !empty {
+                return Err(ClusterError::NotACluster { path: self.pgdata.clone() });
+            }
+            std::fs::remove_dir(&self.pgdata).map_err(io_error("remove", &self.pgdata))?;
+        }
+        let binaries = PgBinaries::discover(self.pg_bin_dir.as_deref(), None, &self.run_as)?;
+        let staging = self.data_dir.join(INITDB_STAGING);
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
+        }
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&staging)
+            .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
+        self.run_as.hand_over(&staging)?;
+
+        let mut output = self.run_initdb(&binaries, &staging, "C.UTF-8")?;
+        if !output.0 && output.1.contains("locale") {
+            // A system without the C.UTF-8 locale: fall back to plain C (byte semantics for case folding).
+            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
+            std::fs::DirBuilder::new().mode(0o700).create(&staging).map_err(io_error("create", &staging))?;
+            self.run_as.hand_over(&staging)?;
+            output = self.run_initdb(&binaries, &staging, "C")?;
+        }
+        if !output.0 {
+            return Err(ClusterError::InitdbFailed { pgdata: self.pgdata.clone(), output: output.1 });
+        }
+        let conf = staging.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).map_err(io_error("read", &conf))?;
+        text.push_str(&format!(
+            "\n# dealcast writes {RUNTIME_CONF} at each start (socket location and tuning); \
+             settings below this line override it.\ninclude_if_exists = '{RUNTIME_CONF}'\n"
+        ));
+        std::fs::write(&conf, text).map_err(io_error("write", &conf))?;
+        std::fs::rename(&staging, &self.pgdata).map_err(io_error("rename", &staging))?;
+        tracing::info!(pgdata = %self.pgdata.display(), version = %binaries.version, "created the private PostgreSQL cluster");
+        Ok(binaries)
+    }
+
+    fn run_initdb(&self, binaries: &PgBinaries, dir: &Path, locale: &str) -> Result<(bool, String), ClusterError> {
+        let mut command = self.run_as.command(&binaries.program("initdb"));
+        command
+            .arg("--pgdata")
+            .arg(dir)
+            .args(["--username", SUPERUSER, "--auth", "trust", "--encoding", "UTF8"])
+            .arg(format!("--locale={locale}"))
+            // Byte-order collation: stable across glibc upgrades, so indexes never need rebuilding.
+            .arg("--lc-collate=C")
+            .arg("--no-instructions");
+        if self.durability == Durability::Disposable {
+            command.arg("--no-sync");
+        }
+        output_text(&mut command).map_err(io_error("run", &binaries.program("initdb")))
+    }
+
+    /// When PostgreSQL runs as another user, checks that it can enter the data directory, and names the first
+    /// directory on the way that stops it.
+    fn check_server_user_can_enter(&self) -> Result<(), ClusterError> {
+        if !self.run_as.switches_user() {
+            return Ok(());
+        }
+        let can_enter = |dir: &Path| {
+            self.run_as
+                .command(Path::new("test"))
+                .arg("-x")
+                .arg(dir)
+                .status()
+                .map(|status| status.success())
+                .unwrap_or(true)
+        };
+        if can_enter(&self.data_dir) {
+            return Ok(());
+        }
+        let blocked = self
+            .data_dir
+            .ancestors()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .find(|dir| !can_enter(dir))
+            .unwrap_or(&self.data_dir)
+            .to_path_buf();
+        Err(ClusterError::ServerUserCannotEnter {
+            user: self.run_as.user_name().to_string(),
+            blocked,
+            data_dir: self.data_dir.clone(),
+        })
+    }
+
+    /// The postmaster's PID when the cluster runs. A `postmaster.pid` left by a server that died (or whose PID now
+    /// belongs to another program) is stale: it is removed, so it cannot block the next start.
+    fn running_pid(&self) -> Result<Option<i32>, ClusterError> {
+        let pid_file = self.pgdata.join("postmaster.pid");
+        let Some(pid) = read_pid(&pid_file) else {
+            return Ok(None);
+        };
+        if is_live_postgres(pid) {
+            return Ok(Some(pid));
+        }
+        tracing::info!(pid, "removing a stale postmaster.pid left by a server that is gone");
+        match std::fs::remove_file(&pid_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error("remove", &pid_file)(e)),
+            _ => Ok(None),
+        }
+    }
+
+    fn socket_path(&self) -> PathBuf {
+        self.pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}"))
+    }
+
+    /// Starts the server and waits until it accepts connections. Must hold the control lock.
+    fn start_server(&self, binaries: &PgBinaries) -> Result<(), ClusterError> {
+        let socket = self.socket_path();
+        let length = socket.as_os_str().len();
+        if length > MAX_SOCKET_PATH {
+            return Err(ClusterError::SocketPathTooLong { socket, length });
+        }
+        // A socket lock file names the server holding the socket. A live PostgreSQL is a real conflict; anything
+        // else is left over from a crash (no server of this cluster runs: we checked, under the control lock).
+        let socket_lock = self.pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}.lock"));
+        if let Some(pid) = read_pid(&socket_lock) {
+            if is_live_postgres(pid) {
+                return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata.clone() });
+            }
+            let _ = std::fs::remove_file(&socket_lock);
+        }
+        self.write_runtime_conf()?;
+
+        let log = self.pgdata.join(SERVER_LOG);
+        let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        let mut command = self.run_as.command(&binaries.program("pg_ctl"));
+        command.arg("start").arg("--pgdata").arg(&self.pgdata).arg("--log").arg(&log).args([
+            "--wait",
+            "--timeout",
+            "120",
+            "--silent",
+        ]);
+        let (ok, pg_ctl_output) = output_text(&mut command).map_err(io_error("run", &binaries.program("pg_ctl")))?;
+        if ok {
+            return Ok(());
+        }
+        let log_tail = read_from(&log, log_start);
+        if log_tail.contains("is another postmaster") || log_tail.contains("could not create lock file") {
+            let pid = read_pid(&socket_lock).unwrap_or_default();
+            return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata.clone() });
+        }
+        Err(ClusterError::StartFailed { pgdata: self.pgdata.clone(), log, log_tail, pg_ctl_output })
+    }
+
+    /// Writes the settings that make the cluster private: no TCP, a socket only its owner can open, inside the
+    /// cluster directory (rewritten at each start, so a moved data directory still works).
+    fn write_runtime_conf(&self) -> Result<(), ClusterError> {
+        let socket_dir = self.pgdata.to_string_lossy().replace('\\', "\\\\").replace('\'', "''");
+        let mut conf = format!(
+            "# Written by dealcast at each start; edits here are lost. Put your own settings in postgresql.conf.\n\
+             listen_addresses = ''\n\
+             port = {SOCKET_PORT}\n\
+             unix_socket_directories = '{socket_dir}'\n\
+             unix_socket_permissions = 0700\n"
+        );
+        if self.durability == Durability::Disposable {
+            conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        let path = self.pgdata.join(RUNTIME_CONF);
+        std::fs::write(&path, conf).map_err(io_error("write", &path))?;
+        self.run_as.hand_over(&path)?;
+        Ok(())
+    }
+
+    /// Stops the server if it runs. Must hold the control lock.
+    fn stop_server(&self) -> Result<bool, ClusterError> {
+        if self.running_pid()?.is_none() {
+            return Ok(false);
+        }
+        let major = self.cluster_major()?;
+        let binaries = PgBinaries::discover(self.pg_bin_dir.as_deref(), major, &self.run_as)?;
+        let mut command = self.run_as.command(&binaries.program("pg_ctl"));
+        command.arg("stop").arg("--pgdata").arg(&self.pgdata).args([
+            "--mode",
+            "fast",
+            "--wait",
+            "--timeout",
+            "60",
+            "--silent",
+        ]);
+        let (ok, output) = output_text(&mut command).map_err(io_error("run", &binaries.program("pg_ctl")))?;
+        if !ok && self.running_pid()?.is_some() {
+            return Err(ClusterError::StopFailed { pgdata: self.pgdata.clone(), output });
+        }
+        tracing::info!(pgdata = %self.pgdata.display(), "stopped the private PostgreSQL cluster");
+        Ok(true)
+    }
+
+    /// Lets go of the cluster for this process, stopping it when it was started on demand and nobody else uses it.
+    fn release(&self, users: File) -> Result<(), ClusterError> {
+        let _control = self.lock_control()?;
+        drop(users);
+        if !self.data_dir.join(AUTOSTARTED_MARKER).exists() {
+            return Ok(());
+        }
+        let exclusive = self.open_lock_file(USERS_LOCK)?;
+        if exclusive.try_lock().is_err() {
+            return Ok(());
+        }
+        self.stop_server()?;
+        self.remove_autostarted_marker()
+    }
+}
+
+/// This process's use of the private cluster; dropping it may stop the cluster (see the module documentation).
+#[derive(Debug)]
+pub struct ClusterLease {
+    cluster: LocalCluster,
+    users: Option<File>,
+}
+
+impl ClusterLease {
+    pub fn cluster(&self) -> &LocalCluster {
+        &self.cluster
+    }
+
+    /// Lets go of the cluster now, reporting a failure to stop it.
+    pub fn release(mut self) -> Result<(), ClusterError> {
+        match self.users.take() {
+            Some(users) => self.cluster.release(users),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ClusterLease {
+    fn drop(&mut self) {
+        if let Some(users) = self.users.take()
+            && let Err(error) = self.cluster.release(users)
+        {
+            tracing::warn!(%error, "could not let go of the private PostgreSQL cluster");
+        }
+    }
+}
+
+/// The PID on the first line of a PostgreSQL lock file (`postmaster.pid`, `.s.PGSQL.5432.lock`).
+fn read_pid(path: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().next()?.trim().parse::<i32>().ok().filter(|pid| *pid > 0)
+}
+
+/// True when `pid` is a running PostgreSQL server process (not a PID reused by another program).
+fn is_live_postgres(pid: i32) -> bool {
+    let alive = match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    };
+    if !alive {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => comm.trim_end() == "postgres" || comm.starts_with("postmaster"),
+        // No /proc (not Linux): trust the liveness check.
+        Err(_) => !Path::new("/proc/self").exists(),
+    }
+}
+
+/// The last lines of a log written since `offset`, for an error message.
+fn read_from(path: &Path, offset: u64) -> String {
+    let mut text = String::new();
+    if let Ok(mut file) = File::open(path) {
+        let _ = file.seek(SeekFrom::Start(offset));
+        let _ = file.take(64 * 1024).read_to_string(&mut text);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}

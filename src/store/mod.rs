@@ -1,0 +1,11 @@
+//! The PostgreSQL store: where it runs (a server named by `DATABASE_URL`, or a private cluster dealcast starts
+//! itself), how to connect to it, and its schema (the migrations in `migrations/`).
+
+pub mod database;
+pub mod local_cluster;
+pub mod migrations;
+pub mod pg_binaries;
+pub mod run_as;
+
+pub use database::{Store, StoreError, StoreSettings};
+pub use local_cluster::{ClusterError, ClusterLease, Durability, LocalCluster};
