@@ -10,7 +10,21 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let (config, origin) = match cli.load_config() {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("error: {}", describe(&error.into()));
+            return ExitCode::FAILURE;
+        }
+    };
+    // sqlx logs every slow statement at info; keep it quiet unless the filter asks for it.
+    let configured = match config.log.filter.contains("sqlx") {
+        true => config.log.filter.clone(),
+        false => format!("{},sqlx=warn", config.log.filter),
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&configured))
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -25,7 +39,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    match runtime.block_on(cli::run(cli, config, origin)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", describe(&error));

@@ -63,9 +63,8 @@ impl Cli {
     }
 }
 
-/// Runs the parsed command line.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (config, origin) = cli.load_config()?;
+/// Runs the parsed command line with its loaded configuration.
+pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Db { action } => db::run(action, &config).await,
         Command::Config { action } => config_cmd::run(action, &config, &origin),

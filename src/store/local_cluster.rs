@@ -194,12 +194,13 @@ impl LocalCluster {
             .application_name("dealcast")
     }
 
-    /// A libpq connection string for `psql` and other PostgreSQL tools.
+    /// A connection URL for `psql`, other PostgreSQL tools and sqlx. The `host` parameter (the socket directory)
+    /// wins over the `localhost` before it, which is there only because URL parsers refuse an empty host.
     pub fn url(&self, database: &str) -> String {
         const PATH_SAFE: &percent_encoding::AsciiSet =
             &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.');
         let host = percent_encoding::utf8_percent_encode(&self.pgdata.to_string_lossy(), PATH_SAFE).to_string();
-        format!("postgresql://{SUPERUSER}@/{database}?host={host}&port={SOCKET_PORT}")
+        format!("postgresql://{SUPERUSER}@localhost/{database}?host={host}&port={SOCKET_PORT}")
     }
 
     /// Makes sure the cluster exists and runs, and registers this process as one of its users until the lease is
@@ -210,9 +211,14 @@ impl LocalCluster {
         let users = self.open_lock_file(USERS_LOCK)?;
         users.lock_shared().map_err(io_error("lock", &self.data_dir.join(USERS_LOCK)))?;
         if self.running_pid()?.is_none() {
-            self.start_server(&binaries)?;
+            // The marker goes first: a process killed while the server starts must still leave it behind, or the
+            // server it started would run on with nobody to stop it.
             let marker = self.data_dir.join(AUTOSTARTED_MARKER);
             File::create(&marker).map_err(io_error("create", &marker))?;
+            if let Err(error) = self.start_server(&binaries) {
+                self.remove_autostarted_marker()?;
+                return Err(error);
+            }
             tracing::info!(pgdata = %self.pgdata.display(), "started the private PostgreSQL cluster");
         }
         Ok(ClusterLease { cluster: self.clone(), users: Some(users) })
