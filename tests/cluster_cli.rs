@@ -2,6 +2,8 @@
 //! socket only, stops, survives concurrent and killed commands, and every failure says what is wrong and what to do.
 //! Each test has its own data directory (and so its own cluster), stopped when the test ends.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::str::FromStr;
@@ -101,17 +103,7 @@ async fn start_status_url_and_stop_work_from_a_fresh_directory() {
 
     let url = dir.url();
     let listed = tables(&url).await;
-    for table in [
-        "accounts",
-        "jobs",
-        "offers",
-        "price_observations",
-        "products",
-        "publications",
-        "review_decisions",
-        "scrape_runs",
-        "shops",
-    ] {
+    for table in support::SCHEMA_TABLES {
         assert!(listed.iter().any(|t| t == table), "{table} missing from {listed:?}");
     }
     let mut connection = PgConnectOptions::from_str(&url).unwrap().connect().await.unwrap();
@@ -258,7 +250,7 @@ fn a_socket_taken_by_another_server_is_reported() {
 }
 
 #[test]
-fn as_root_a_data_directory_the_server_user_cannot_reach_is_explained() {
+fn as_root_a_data_directory_the_server_user_cannot_enter_still_works() {
     if !nix::unistd::Uid::effective().is_root() {
         println!("SKIPPED: only meaningful as root");
         return;
@@ -266,6 +258,27 @@ fn as_root_a_data_directory_the_server_user_cannot_reach_is_explained() {
     let dir = DataDir::new();
     let locked = dir.root.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let inside = DataDir { root: tempfile::tempdir_in(&locked).unwrap(), path: locked.join("data") };
+    assert_success(&inside.run(&["db", "start"]));
+    let target = std::fs::read_link(inside.path.join("pg")).expect("the cluster is linked from the data directory");
+    assert!(target.starts_with(dealcast::store::local_cluster::RELOCATION_ROOT), "{}", target.display());
+    let status = text(&inside.run(&["db", "status"]));
+    assert!(status.contains("migrations: current"), "{status}");
+    assert_success(&inside.run(&["db", "stop"]));
+    std::fs::remove_dir_all(&target).unwrap();
+}
+
+#[test]
+fn as_root_an_existing_cluster_the_server_user_cannot_enter_is_explained() {
+    if !nix::unistd::Uid::effective().is_root() {
+        println!("SKIPPED: only meaningful as root");
+        return;
+    }
+    let dir = DataDir::new();
+    let locked = dir.root.path().join("locked");
+    std::fs::create_dir_all(locked.join("data/pg")).unwrap();
+    std::fs::write(locked.join("data/pg/PG_VERSION"), "15\n").unwrap();
     std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let output = dir.dealcast().env("DEALCAST_DATA_DIR", locked.join("data")).args(["db", "migrate"]).output().unwrap();
     assert!(!output.status.success());

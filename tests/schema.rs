@@ -7,18 +7,6 @@ mod support;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-const TABLES: [&str; 9] = [
-    "accounts",
-    "jobs",
-    "offers",
-    "price_observations",
-    "products",
-    "publications",
-    "review_decisions",
-    "scrape_runs",
-    "shops",
-];
-
 async fn add_shop(pool: &sqlx::PgPool, id: &str) {
     sqlx::query("INSERT INTO shops (id, name, homepage) VALUES ($1, $1, 'https://shop.example/')")
         .bind(id)
@@ -49,7 +37,7 @@ async fn a_fresh_database_has_every_table_and_the_whole_schema_applied_once() {
     .fetch_all(&db.pool)
     .await
     .unwrap();
-    assert_eq!(tables, TABLES);
+    assert_eq!(tables, support::SCHEMA_TABLES);
     let applied: i64 =
         sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&db.pool).await.unwrap();
     assert_eq!(applied as usize, dealcast::store::migrations::MIGRATOR.iter().count());
@@ -170,7 +158,7 @@ async fn every_table_says_what_it_is_for_in_its_migration() {
     for entry in std::fs::read_dir(migrations).unwrap() {
         text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
-    for table in TABLES {
+    for table in support::SCHEMA_TABLES {
         assert!(text.contains(&format!("-- {table}: ")), "the migration creating {table} must say what it holds");
     }
 }

@@ -40,8 +40,9 @@ pub async fn run(action: DbCommand, config: &Config) -> anyhow::Result<ExitCode>
     let location = Location::from_settings(&settings)?;
     match (action, location) {
         (DbCommand::Start, Location::Local(cluster)) => {
-            let pgdata = cluster.pgdata().to_path_buf();
-            let outcome = tokio::task::spawn_blocking(move || cluster.start()).await??;
+            let started = cluster.clone();
+            let outcome = tokio::task::spawn_blocking(move || started.start()).await??;
+            let pgdata = cluster.pgdata();
             // Ready to use at once: the database exists and its schema is current.
             Store::open(&settings).await?.close().await?;
             match outcome {

@@ -40,8 +40,10 @@ const MAX_SOCKET_PATH: usize = 107;
 const CONTROL_LOCK: &str = "cluster.lock";
 const USERS_LOCK: &str = "cluster.users.lock";
 const AUTOSTARTED_MARKER: &str = "cluster.autostarted";
-const INITDB_STAGING: &str = "pg.initdb-in-progress";
+const INITDB_STAGING: &str = "initdb-in-progress";
 const RUNTIME_CONF: &str = "dealcast.conf";
+/// Where clusters live whose data directory the server user cannot enter (see `LocalCluster::relocated_dir`).
+pub const RELOCATION_ROOT: &str = "/var/lib/dealcast/clusters";
 const SERVER_LOG: &str = "server.log";
 
 /// How the cluster trades safety for speed.
@@ -132,7 +134,8 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
 #[derive(Debug, Clone)]
 pub struct LocalCluster {
     data_dir: PathBuf,
-    pgdata: PathBuf,
+    /// `<data-dir>/pg`: the cluster itself, or a symbolic link to it when it had to live elsewhere.
+    link: PathBuf,
     pg_bin_dir: Option<PathBuf>,
     durability: Durability,
     run_as: RunAs,
@@ -165,10 +168,10 @@ impl LocalCluster {
     /// runs). Nothing is created yet.
     pub fn new(data_dir: &Path, pg_bin_dir: Option<&Path>, durability: Durability) -> Result<Self, ClusterError> {
         let data_dir = std::path::absolute(data_dir).map_err(io_error("resolve", data_dir))?;
-        let pgdata = data_dir.join(CLUSTER_DIR);
+        let link = data_dir.join(CLUSTER_DIR);
         Ok(LocalCluster {
             data_dir,
-            pgdata,
+            link,
             pg_bin_dir: pg_bin_dir.map(Path::to_path_buf),
             durability,
             run_as: RunAs::for_server()?,
@@ -179,15 +182,19 @@ impl LocalCluster {
         &self.data_dir
     }
 
-    /// The PostgreSQL data directory (`<data-dir>/pg`), which is also the socket directory.
-    pub fn pgdata(&self) -> &Path {
-        &self.pgdata
+    /// The PostgreSQL data directory, which is also the socket directory: `<data-dir>/pg`, or where that link
+    /// points when the cluster had to live elsewhere (see [`RELOCATION_ROOT`]).
+    pub fn pgdata(&self) -> PathBuf {
+        match std::fs::read_link(&self.link) {
+            Ok(target) => self.data_dir.join(target),
+            Err(_) => self.link.clone(),
+        }
     }
 
     /// How to connect to `database` over the private socket.
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new_without_pgpass()
-            .socket(&self.pgdata)
+            .socket(&self.pgdata())
             .port(SOCKET_PORT)
             .username(SUPERUSER)
             .database(database)
@@ -199,7 +206,7 @@ impl LocalCluster {
     pub fn url(&self, database: &str) -> String {
         const PATH_SAFE: &percent_encoding::AsciiSet =
             &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.');
-        let host = percent_encoding::utf8_percent_encode(&self.pgdata.to_string_lossy(), PATH_SAFE).to_string();
+        let host = percent_encoding::utf8_percent_encode(&self.pgdata().to_string_lossy(), PATH_SAFE).to_string();
         format!("postgresql://{SUPERUSER}@localhost/{database}?host={host}&port={SOCKET_PORT}")
     }
 
@@ -219,7 +226,7 @@ impl LocalCluster {
                 self.remove_autostarted_marker()?;
                 return Err(error);
             }
-            tracing::info!(pgdata = %self.pgdata.display(), "started the private PostgreSQL cluster");
+            tracing::info!(pgdata = %self.pgdata().display(), "started the private PostgreSQL cluster");
         }
         Ok(ClusterLease { cluster: self.clone(), users: Some(users) })
     }
@@ -255,7 +262,7 @@ impl LocalCluster {
             PgBinaries::discover(self.pg_bin_dir.as_deref(), cluster_major, &self.run_as).map_err(|e| e.to_string());
         Ok(ClusterStatus {
             data_dir: self.data_dir.clone(),
-            pgdata: self.pgdata.clone(),
+            pgdata: self.pgdata(),
             cluster_major,
             running_pid,
             autostarted: self.data_dir.join(AUTOSTARTED_MARKER).exists(),
@@ -299,11 +306,11 @@ impl LocalCluster {
 
     /// The major version recorded in `PG_VERSION`, or `None` when there is no cluster yet.
     fn cluster_major(&self) -> Result<Option<u32>, ClusterError> {
-        let version_file = self.pgdata.join("PG_VERSION");
+        let version_file = self.pgdata().join("PG_VERSION");
         match std::fs::read_to_string(&version_file) {
             Ok(text) => Ok(text.trim().parse::<u32>().ok()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ClusterError::DataDirUnusable { path: self.pgdata.clone(), source: e }),
+            Err(e) => Err(ClusterError::DataDirUnusable { path: self.pgdata(), source: e }),
         }
     }
 
@@ -312,38 +319,56 @@ impl LocalCluster {
     /// `initdb` writes into a staging directory renamed into place only when it succeeded, so a process killed
     /// half-way leaves nothing that looks like a cluster; the next one clears the staging directory and starts over.
     fn ensure_initialized(&self) -> Result<PgBinaries, ClusterError> {
-        self.check_server_user_can_enter()?;
         if let Some(major) = self.cluster_major()? {
+            self.check_server_user_can_enter(&self.pgdata())?;
             return Ok(PgBinaries::discover(self.pg_bin_dir.as_deref(), Some(major), &self.run_as)?);
         }
-        if self.pgdata.exists() {
-            let empty = std::fs::read_dir(&self.pgdata).map_err(io_error("read", &self.pgdata))?.next().is_none();
+        if self.link.exists() {
+            let empty = std::fs::read_dir(&self.link).map_err(io_error("read", &self.link))?.next().is_none();
             if !empty {
-                return Err(ClusterError::NotACluster { path: self.pgdata.clone() });
+                return Err(ClusterError::NotACluster { path: self.link.clone() });
             }
-            std::fs::remove_dir(&self.pgdata).map_err(io_error("remove", &self.pgdata))?;
+            std::fs::remove_dir(&self.link).map_err(io_error("remove", &self.link))?;
+        }
+        let target = match self.first_blocked_dir(&self.data_dir) {
+            None => self.link.clone(),
+            Some(_) => self.relocated_dir()?,
+        };
+        if target != self.link && target.join("PG_VERSION").is_file() {
+            // Created elsewhere by a process killed before it could link it.
+            return self.link_relocated(&target).and_then(|()| self.ensure_initialized());
         }
         let binaries = PgBinaries::discover(self.pg_bin_dir.as_deref(), None, &self.run_as)?;
-        let staging = self.data_dir.join(INITDB_STAGING);
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
+        // A staging directory of this process's own: the helpers of an initdb orphaned by a killed dealcast may
+        // still be writing into theirs for a moment. Those left from earlier attempts are cleared when they can be.
+        let target_name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let staging_prefix = format!("{target_name}.{INITDB_STAGING}-");
+        let parent = target.parent().unwrap_or(Path::new("/"));
+        for entry in std::fs::read_dir(parent).map_err(io_error("read", parent))?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&staging_prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&staging)
-            .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
-        self.run_as.hand_over(&staging)?;
-
+        let staging = parent.join(format!("{staging_prefix}{}", std::process::id()));
+        let fresh_staging = || -> Result<(), ClusterError> {
+            if staging.exists() {
+                std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
+            }
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&staging)
+                .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
+            Ok(self.run_as.hand_over(&staging)?)
+        };
+        fresh_staging()?;
         let mut output = self.run_initdb(&binaries, &staging, "C.UTF-8")?;
         if !output.0 && output.1.contains("locale") {
             // A system without the C.UTF-8 locale: fall back to plain C (byte semantics for case folding).
-            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
-            std::fs::DirBuilder::new().mode(0o700).create(&staging).map_err(io_error("create", &staging))?;
-            self.run_as.hand_over(&staging)?;
+            fresh_staging()?;
             output = self.run_initdb(&binaries, &staging, "C")?;
         }
         if !output.0 {
-            return Err(ClusterError::InitdbFailed { pgdata: self.pgdata.clone(), output: output.1 });
+            return Err(ClusterError::InitdbFailed { pgdata: target, output: output.1 });
         }
         let conf = staging.join("postgresql.conf");
         let mut text = std::fs::read_to_string(&conf).map_err(io_error("read", &conf))?;
@@ -352,8 +377,11 @@ impl LocalCluster {
              settings below this line override it.\ninclude_if_exists = '{RUNTIME_CONF}'\n"
         ));
         std::fs::write(&conf, text).map_err(io_error("write", &conf))?;
-        std::fs::rename(&staging, &self.pgdata).map_err(io_error("rename", &staging))?;
-        tracing::info!(pgdata = %self.pgdata.display(), version = %binaries.version, "created the private PostgreSQL cluster");
+        std::fs::rename(&staging, &target).map_err(io_error("rename", &staging))?;
+        if target != self.link {
+            self.link_relocated(&target)?;
+        }
+        tracing::info!(pgdata = %target.display(), version = %binaries.version, "created the private PostgreSQL cluster");
         Ok(binaries)
     }
 
@@ -373,11 +401,61 @@ impl LocalCluster {
         output_text(&mut command).map_err(io_error("run", &binaries.program("initdb")))
     }
 
-    /// When PostgreSQL runs as another user, checks that it can enter the data directory, and names the first
-    /// directory on the way that stops it.
-    fn check_server_user_can_enter(&self) -> Result<(), ClusterError> {
+    /// Where a cluster goes when the server user cannot reach the data directory (dealcast runs as root, and the
+    /// data directory is under `/root`, say): a directory of its own under [`RELOCATION_ROOT`], named after the
+    /// data directory, that `<data-dir>/pg` then links to. Root's directories keep their permissions.
+    fn relocated_dir(&self) -> Result<PathBuf, ClusterError> {
+        let root = Path::new(RELOCATION_ROOT);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o711)
+            .create(root)
+            .map_err(|source| ClusterError::DataDirUnusable { path: root.to_path_buf(), source })?;
+        if let Some(blocked) = self.first_blocked_dir(root) {
+            return Err(ClusterError::ServerUserCannotEnter {
+                user: self.run_as.user_name().to_string(),
+                blocked,
+                data_dir: self.data_dir.clone(),
+            });
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&self.data_dir, &mut hasher);
+        let parent_name = self
+            .data_dir
+            .parent()
+            .and_then(Path::file_name)
+            .map(|name| name.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect())
+            .unwrap_or_else(|| "root".to_string());
+        Ok(root.join(format!("{parent_name}-{:08x}", std::hash::Hasher::finish(&hasher) as u32)))
+    }
+
+    fn link_relocated(&self, target: &Path) -> Result<(), ClusterError> {
+        std::os::unix::fs::symlink(target, &self.link).map_err(io_error("link", &self.link))?;
+        tracing::info!(
+            pgdata = %target.display(),
+            link = %self.link.display(),
+            "the `postgres` user cannot enter the data directory, so the cluster lives outside it"
+        );
+        Ok(())
+    }
+
+    /// When PostgreSQL runs as another user, checks that it can enter `dir`, naming the first directory on the
+    /// way that stops it.
+    fn check_server_user_can_enter(&self, dir: &Path) -> Result<(), ClusterError> {
+        match self.first_blocked_dir(dir) {
+            None => Ok(()),
+            Some(blocked) => Err(ClusterError::ServerUserCannotEnter {
+                user: self.run_as.user_name().to_string(),
+                blocked,
+                data_dir: self.data_dir.clone(),
+            }),
+        }
+    }
+
+    /// The first directory on the way to `dir` (or `dir` itself) that the server user cannot enter, if any.
+    fn first_blocked_dir(&self, dir: &Path) -> Option<PathBuf> {
         if !self.run_as.switches_user() {
-            return Ok(());
+            return None;
         }
         let can_enter = |dir: &Path| {
             self.run_as
@@ -388,29 +466,20 @@ impl LocalCluster {
                 .map(|status| status.success())
                 .unwrap_or(true)
         };
-        if can_enter(&self.data_dir) {
-            return Ok(());
+        // The directories that do not exist yet will be created by dealcast, enterable.
+        let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(Path::new("/"));
+        if can_enter(existing) {
+            return None;
         }
-        let blocked = self
-            .data_dir
-            .ancestors()
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .find(|dir| !can_enter(dir))
-            .unwrap_or(&self.data_dir)
-            .to_path_buf();
-        Err(ClusterError::ServerUserCannotEnter {
-            user: self.run_as.user_name().to_string(),
-            blocked,
-            data_dir: self.data_dir.clone(),
-        })
+        let mut ancestors: Vec<&Path> = existing.ancestors().collect();
+        ancestors.reverse();
+        Some(ancestors.into_iter().find(|d| !can_enter(d)).unwrap_or(existing).to_path_buf())
     }
 
     /// The postmaster's PID when the cluster runs. A `postmaster.pid` left by a server that died (or whose PID now
     /// belongs to another program) is stale: it is removed, so it cannot block the next start.
     fn running_pid(&self) -> Result<Option<i32>, ClusterError> {
-        let pid_file = self.pgdata.join("postmaster.pid");
+        let pid_file = self.pgdata().join("postmaster.pid");
         let Some(pid) = read_pid(&pid_file) else {
             return Ok(None);
         };
@@ -425,7 +494,7 @@ impl LocalCluster {
     }
 
     fn socket_path(&self) -> PathBuf {
-        self.pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}"))
+        self.pgdata().join(format!(".s.PGSQL.{SOCKET_PORT}"))
     }
 
     /// Starts the server and waits until it accepts connections. Must hold the control lock.
@@ -437,19 +506,19 @@ impl LocalCluster {
         }
         // A socket lock file names the server holding the socket. A live PostgreSQL is a real conflict; anything
         // else is left over from a crash (no server of this cluster runs: we checked, under the control lock).
-        let socket_lock = self.pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}.lock"));
+        let socket_lock = self.pgdata().join(format!(".s.PGSQL.{SOCKET_PORT}.lock"));
         if let Some(pid) = read_pid(&socket_lock) {
             if is_live_postgres(pid) {
-                return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata.clone() });
+                return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata() });
             }
             let _ = std::fs::remove_file(&socket_lock);
         }
         self.write_runtime_conf()?;
 
-        let log = self.pgdata.join(SERVER_LOG);
+        let log = self.pgdata().join(SERVER_LOG);
         let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let mut command = self.run_as.command(&binaries.program("pg_ctl"));
-        command.arg("start").arg("--pgdata").arg(&self.pgdata).arg("--log").arg(&log).args([
+        command.arg("start").arg("--pgdata").arg(&self.pgdata()).arg("--log").arg(&log).args([
             "--wait",
             "--timeout",
             "120",
@@ -462,15 +531,15 @@ impl LocalCluster {
         let log_tail = read_from(&log, log_start);
         if log_tail.contains("is another postmaster") || log_tail.contains("could not create lock file") {
             let pid = read_pid(&socket_lock).unwrap_or_default();
-            return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata.clone() });
+            return Err(ClusterError::SocketInUse { pid, socket, pgdata: self.pgdata() });
         }
-        Err(ClusterError::StartFailed { pgdata: self.pgdata.clone(), log, log_tail, pg_ctl_output })
+        Err(ClusterError::StartFailed { pgdata: self.pgdata(), log, log_tail, pg_ctl_output })
     }
 
     /// Writes the settings that make the cluster private: no TCP, a socket only its owner can open, inside the
     /// cluster directory (rewritten at each start, so a moved data directory still works).
     fn write_runtime_conf(&self) -> Result<(), ClusterError> {
-        let socket_dir = self.pgdata.to_string_lossy().replace('\\', "\\\\").replace('\'', "''");
+        let socket_dir = self.pgdata().to_string_lossy().replace('\\', "\\\\").replace('\'', "''");
         let mut conf = format!(
             "# Written by dealcast at each start; edits here are lost. Put your own settings in postgresql.conf.\n\
              listen_addresses = ''\n\
@@ -481,7 +550,7 @@ impl LocalCluster {
         if self.durability == Durability::Disposable {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
-        let path = self.pgdata.join(RUNTIME_CONF);
+        let path = self.pgdata().join(RUNTIME_CONF);
         std::fs::write(&path, conf).map_err(io_error("write", &path))?;
         self.run_as.hand_over(&path)?;
         Ok(())
@@ -495,7 +564,7 @@ impl LocalCluster {
         let major = self.cluster_major()?;
         let binaries = PgBinaries::discover(self.pg_bin_dir.as_deref(), major, &self.run_as)?;
         let mut command = self.run_as.command(&binaries.program("pg_ctl"));
-        command.arg("stop").arg("--pgdata").arg(&self.pgdata).args([
+        command.arg("stop").arg("--pgdata").arg(&self.pgdata()).args([
             "--mode",
             "fast",
             "--wait",
@@ -505,9 +574,9 @@ impl LocalCluster {
         ]);
         let (ok, output) = output_text(&mut command).map_err(io_error("run", &binaries.program("pg_ctl")))?;
         if !ok && self.running_pid()?.is_some() {
-            return Err(ClusterError::StopFailed { pgdata: self.pgdata.clone(), output });
+            return Err(ClusterError::StopFailed { pgdata: self.pgdata(), output });
         }
-        tracing::info!(pgdata = %self.pgdata.display(), "stopped the private PostgreSQL cluster");
+        tracing::info!(pgdata = %self.pgdata().display(), "stopped the private PostgreSQL cluster");
         Ok(true)
     }
 

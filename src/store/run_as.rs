@@ -69,10 +69,13 @@ impl RunAs {
     }
 
     /// A command for `program` that runs as this user, from `/` (a directory every user may enter; the caller's
-    /// working directory may be closed to the server user).
+    /// working directory may be closed to the server user), and that dies with dealcast: an `initdb` orphaned by a
+    /// killed dealcast must not go on writing into a directory the next dealcast is cleaning up. (The server itself
+    /// is unaffected: `pg_ctl` starts it in a session of its own.)
     pub fn command(&self, program: &Path) -> Command {
         let mut command = Command::new(program);
         command.current_dir("/");
+        die_with_parent(&mut command);
         if let Some((uid, gid)) = self.switch_to {
             // std drops root's supplementary groups when it sets the user id.
             command.uid(uid.as_raw()).gid(gid.as_raw());
@@ -92,3 +95,23 @@ impl RunAs {
         })
     }
 }
+
+/// Asks the kernel to kill the child when the thread that spawned it dies (Linux; elsewhere a no-op).
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    let parent = std::process::id();
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system calls.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(std::io::Error::from)?;
+            // The parent may have died before the request took effect.
+            if nix::unistd::getppid().as_raw() as u32 != parent {
+                return Err(std::io::Error::other("dealcast exited before the command started"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}

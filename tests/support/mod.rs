@@ -22,6 +22,19 @@ use dealcast::store::{ClusterLease, Durability, LocalCluster};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
+/// The tables the schema must have, as a user listing them (`\dt`) sees them.
+pub const SCHEMA_TABLES: [&str; 9] = [
+    "accounts",
+    "jobs",
+    "offers",
+    "price_observations",
+    "products",
+    "publications",
+    "review_decisions",
+    "scrape_runs",
+    "shops",
+];
+
 /// Test databases are named `dealcast_test_<pid>_<n>`, so leftovers of a crashed run can be recognised.
 const TEST_DB_PREFIX: &str = "dealcast_test_";
 
