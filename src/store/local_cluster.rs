@@ -194,7 +194,7 @@ impl LocalCluster {
     /// How to connect to `database` over the private socket.
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new_without_pgpass()
-            .socket(&self.pgdata())
+            .socket(self.pgdata())
             .port(SOCKET_PORT)
             .username(SUPERUSER)
             .database(database)
@@ -518,7 +518,7 @@ impl LocalCluster {
         let log = self.pgdata().join(SERVER_LOG);
         let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let mut command = self.run_as.command(&binaries.program("pg_ctl"));
-        command.arg("start").arg("--pgdata").arg(&self.pgdata()).arg("--log").arg(&log).args([
+        command.arg("start").arg("--pgdata").arg(self.pgdata()).arg("--log").arg(&log).args([
             "--wait",
             "--timeout",
             "120",
@@ -564,7 +564,7 @@ impl LocalCluster {
         let major = self.cluster_major()?;
         let binaries = PgBinaries::discover(self.pg_bin_dir.as_deref(), major, &self.run_as)?;
         let mut command = self.run_as.command(&binaries.program("pg_ctl"));
-        command.arg("stop").arg("--pgdata").arg(&self.pgdata()).args([
+        command.arg("stop").arg("--pgdata").arg(self.pgdata()).args([
             "--mode",
             "fast",
             "--wait",
