@@ -4,8 +4,10 @@
 //! Map of the crate:
 //! - [`cli`]: the command line, one subcommand per job;
 //! - [`config`]: `dealcast.toml`, environment and flags;
+//! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations).
 
 pub mod cli;
 pub mod config;
+pub mod scrape;
 pub mod store;

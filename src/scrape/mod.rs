@@ -1,0 +1,7 @@
+//! Scraping: shops described as files in `scrapers/`, fetched politely, read by extraction engines.
+//!
+//! The pipeline is: shop file (`shop_spec`) → crawl (`crawl`, over the polite HTTP client in `fetch`) → engine
+//! (`engines`, a pure parse half per engine) → [`offer::RawOffer`]s, whose prices come from [`price`] and whose
+//! identity comes from [`canonical_url`].
+
+pub mod offer;
