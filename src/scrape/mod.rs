@@ -5,3 +5,5 @@
 //! identity comes from [`canonical_url`].
 
 pub mod offer;
+pub mod registry;
+pub mod shop_spec;
