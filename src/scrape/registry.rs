@@ -177,7 +177,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "good_shop.toml", "name = \"Good\"\nhomepage = \"https://good.example/\"\n");
         write(dir.path(), "bad_shop.toml", "name = 3\nhomepage = \"nope\"\n");
-        write(dir.path(), "feed_shop.toml", "name = \"F\"\nhomepage = \"https://f.example/\"\n[engine]\nkind = \"feed\"\n");
+        write(
+            dir.path(),
+            "feed_shop.toml",
+            "name = \"F\"\nhomepage = \"https://f.example/\"\n[engine]\nkind = \"feed\"\n",
+        );
         write(dir.path(), "Bad-Name.toml", "name = \"X\"\nhomepage = \"https://x.example/\"\n");
         write(dir.path(), "bad_name.toml", "name = \"Y\"\nhomepage = \"https://y.example/\"\n");
         let error = Registry::load(dir.path()).unwrap_err().to_string();

@@ -226,8 +226,7 @@ impl FromStr for CronSchedule {
     fn from_str(text: &str) -> Result<Self, String> {
         let fields = text.split_whitespace().count();
         let six = if fields == 5 { format!("0 {text}") } else { text.to_string() };
-        let schedule =
-            cron::Schedule::from_str(&six).map_err(|e| format!("`{text}` is not a cron schedule ({e})"))?;
+        let schedule = cron::Schedule::from_str(&six).map_err(|e| format!("`{text}` is not a cron schedule ({e})"))?;
         Ok(CronSchedule { text: text.to_string(), schedule })
     }
 }
