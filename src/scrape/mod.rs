@@ -4,6 +4,7 @@
 //! (`engines`, a pure parse half per engine) → [`offer::RawOffer`]s, whose prices come from [`price`] and whose
 //! identity comes from [`canonical_url`].
 
+pub mod canonical_url;
 pub mod engines;
 pub mod offer;
 pub mod registry;
