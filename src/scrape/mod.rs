@@ -7,5 +7,6 @@
 pub mod canonical_url;
 pub mod engines;
 pub mod offer;
+pub mod promo_text;
 pub mod registry;
 pub mod shop_spec;
