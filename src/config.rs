@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
 use crate::toml_problems::{Problem, describe_problems, parse_all};
@@ -25,7 +26,10 @@ pub const DEFAULT_DATA_DIR: &str = ".dealcast";
 pub struct Config {
     /// Where dealcast keeps its state: the private PostgreSQL cluster (`<data_dir>/pg`) and its lock files.
     pub data_dir: PathBuf,
+    /// Where the shop files (`<shop>.toml`) and their fixtures are.
+    pub scrapers_dir: PathBuf,
     pub database: DatabaseConfig,
+    pub scrape: ScrapeConfig,
     pub log: LogConfig,
 }
 
@@ -33,8 +37,42 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            scrapers_dir: PathBuf::from(DEFAULT_SCRAPERS_DIR),
             database: DatabaseConfig::default(),
+            scrape: ScrapeConfig::default(),
             log: LogConfig::default(),
+        }
+    }
+}
+
+/// `[scrape]`: how dealcast behaves towards shops. The defaults are safe for real shops; a shop file may ask for
+/// slower (or, on loopback, faster) crawling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScrapeConfig {
+    /// Where a shop's webmaster can learn who crawls them; part of the User-Agent.
+    pub contact_url: String,
+    /// Milliseconds between two requests to one host.
+    pub min_delay_ms: u64,
+    /// Requests in flight to one host at most.
+    pub max_concurrency: NonZeroU32,
+    /// The largest page read, in bytes.
+    pub max_body_bytes: NonZeroU32,
+    /// The longest one page may take, in seconds, retries excluded.
+    pub page_timeout_secs: NonZeroU32,
+    /// Retries after a timeout, a 429 or a 5xx.
+    pub max_retries: u32,
+}
+
+impl Default for ScrapeConfig {
+    fn default() -> Self {
+        ScrapeConfig {
+            contact_url: "https://github.com/dealcast/dealcast".to_string(),
+            min_delay_ms: 1000,
+            max_concurrency: NonZeroU32::new(2).expect("non-zero"),
+            max_body_bytes: NonZeroU32::new(10 * 1024 * 1024).expect("non-zero"),
+            page_timeout_secs: NonZeroU32::new(30).expect("non-zero"),
+            max_retries: 3,
         }
     }
 }
@@ -121,6 +159,7 @@ fn serialize_redacted_url<S: Serializer>(url: &Option<DatabaseUrl>, serializer: 
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
+    pub scrapers_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub pg_bin_dir: Option<PathBuf>,
 }
@@ -161,6 +200,9 @@ impl Config {
         if let Some(data_dir) = &overrides.data_dir {
             config.data_dir = data_dir.clone();
         }
+        if let Some(scrapers_dir) = &overrides.scrapers_dir {
+            config.scrapers_dir = scrapers_dir.clone();
+        }
         if let Some(pg_bin_dir) = &overrides.pg_bin_dir {
             config.database.pg_bin_dir = Some(pg_bin_dir.clone());
         }
@@ -181,6 +223,9 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new(""));
         if config.data_dir.is_relative() && config.data_dir != Path::new(DEFAULT_DATA_DIR) {
             config.data_dir = base.join(&config.data_dir);
+        }
+        if config.scrapers_dir.is_relative() && config.scrapers_dir != Path::new(DEFAULT_SCRAPERS_DIR) {
+            config.scrapers_dir = base.join(&config.scrapers_dir);
         }
         if let Some(dir) = config.database.pg_bin_dir.as_mut().filter(|dir| dir.is_relative()) {
             *dir = base.join(&*dir);
