@@ -5,3 +5,4 @@
 //! identity comes from [`canonical_url`].
 
 pub mod offer;
+pub mod price;
