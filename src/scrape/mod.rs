@@ -7,6 +7,7 @@
 pub mod canonical_url;
 pub mod engines;
 pub mod offer;
+pub mod price;
 pub mod promo_text;
 pub mod registry;
 pub mod shop_spec;

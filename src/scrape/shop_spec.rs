@@ -72,7 +72,7 @@ pub enum EngineSpec {
     #[serde(rename = "opengraph")]
     OpenGraph,
     /// CSS selectors for shops without usable structured data.
-    Selectors(SelectorsSpec),
+    Selectors(Box<SelectorsSpec>),
     /// The public `/products.json` of a Shopify store.
     Shopify,
     /// An RSS, Atom or JSON Feed of promotions.

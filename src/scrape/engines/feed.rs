@@ -39,8 +39,8 @@ static MONEY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The offers announced by the entries of one feed document.
 pub fn parse_feed(body: &[u8], feed_url: &Url, default_currency: &str) -> Result<Vec<RawOffer>, FeedError> {
-    let feed = feed_rs::parser::parse(body)
-        .map_err(|source| FeedError::NotAFeed { url: feed_url.to_string(), source })?;
+    let feed =
+        feed_rs::parser::parse(body).map_err(|source| FeedError::NotAFeed { url: feed_url.to_string(), source })?;
     let mut offers = Vec::new();
     for entry in feed.entries {
         let title = entry.title.as_ref().map(|t| clean_text(&t.content)).unwrap_or_default();
@@ -59,7 +59,12 @@ pub fn parse_feed(body: &[u8], feed_url: &Url, default_currency: &str) -> Result
         let image = entry
             .media
             .iter()
-            .flat_map(|m| m.thumbnails.iter().map(|t| t.image.uri.clone()).chain(m.content.iter().filter_map(|c| c.url.as_ref().map(Url::to_string))))
+            .flat_map(|m| {
+                m.thumbnails
+                    .iter()
+                    .map(|t| t.image.uri.clone())
+                    .chain(m.content.iter().filter_map(|c| c.url.as_ref().map(Url::to_string)))
+            })
             .next();
         let published = entry.published.or(entry.updated);
         if let Some(offer) = read_announcement(&title, &summary, default_currency, published) {
@@ -76,6 +81,7 @@ pub fn read_announcement(
     default_currency: &str,
     published: Option<DateTime<Utc>>,
 ) -> Option<RawOffer> {
+    let (title, summary) = (&clean_text(title), &clean_text(summary));
     let text = format!("{title}\n{summary}");
     let mut prices: Vec<(Decimal, Option<String>)> = MONEY
         .find_iter(&text)
@@ -160,9 +166,13 @@ mod tests {
 
     #[test]
     fn a_sale_without_a_price_keeps_its_percentage_and_french_date() {
-        let offer =
-            read_announcement("Soldes : jusqu'à -50 % sur les manteaux", "Jusqu'au 2 décembre", "EUR", Some(at("2026-11-26T10:00:00Z")))
-                .unwrap();
+        let offer = read_announcement(
+            "Soldes : jusqu'à -50 % sur les manteaux",
+            "Jusqu'au 2 décembre",
+            "EUR",
+            Some(at("2026-11-26T10:00:00Z")),
+        )
+        .unwrap();
         assert_eq!(offer.kind, OfferKind::Sale);
         assert_eq!(offer.discount_percent, Some(Decimal::from(50)));
         assert_eq!(offer.valid_until, Some(at("2026-12-02T22:59:59Z")));

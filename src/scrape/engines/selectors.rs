@@ -85,9 +85,7 @@ impl Reader<'_> {
         let amount = price.as_ref().and_then(|p| p.amount);
         let previous_amount = previous.as_ref().and_then(|p| p.amount).filter(|prev| amount.is_some_and(|a| *prev > a));
         let currency = price.as_ref().and_then(|p| p.currency.clone()).unwrap_or_else(|| self.currency.to_string());
-        let url = self
-            .url_attr(roots, self.spec.link.as_ref(), &["href"])
-            .unwrap_or_else(|| self.page_url.to_string());
+        let url = self.url_attr(roots, self.spec.link.as_ref(), &["href"]).unwrap_or_else(|| self.page_url.to_string());
         let kind = match (amount, &promo_code) {
             (Some(_), _) => OfferKind::Product,
             (None, Some(_)) => OfferKind::PromoCode,
