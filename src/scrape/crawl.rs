@@ -253,13 +253,17 @@ async fn crawl_pages(
                 (0, PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("internal") })
             }
         };
-        if depth < shop.spec.crawl.max_depth {
-            for (link, role) in outcome.links.drain(..) {
-                let same_site = link.host_str().is_some_and(|h| allowed_hosts.contains(h));
-                let wanted = shop.spec.crawl.follow_only.as_ref().is_none_or(|p| p.0.is_match(link.as_str()));
-                if same_site && wanted && seen_pages.insert(canonicalize(&link).to_string()) {
-                    queue.push_back((link, depth + 1, role));
-                }
+        for (link, role) in outcome.links.drain(..) {
+            // The next page of a listing is the same listing: only links to other pages take the crawl deeper.
+            let link_depth = if role == Role::Listing { depth } else { depth + 1 };
+            let same_site = link.host_str().is_some_and(|h| allowed_hosts.contains(h));
+            let wanted = shop.spec.crawl.follow_only.as_ref().is_none_or(|p| p.0.is_match(link.as_str()));
+            if link_depth <= shop.spec.crawl.max_depth
+                && same_site
+                && wanted
+                && seen_pages.insert(canonicalize(&link).to_string())
+            {
+                queue.push_back((link, link_depth, role));
             }
         }
         if !state.absorb(&shop, outcome, progress, sink).await {

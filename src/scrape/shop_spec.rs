@@ -134,7 +134,8 @@ pub struct CrawlSpec {
     /// The most pages one run fetches.
     #[serde(default = "default_max_pages")]
     pub max_pages: NonZeroU32,
-    /// How many links away from a start URL the crawl may go.
+    /// How many links away from a start URL the crawl may go (following pagination does not count: the next page
+    /// of a listing is the same listing).
     #[serde(default = "default_max_depth")]
     pub max_depth: u32,
 }

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod loopback_shop;
+
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -1,0 +1,137 @@
+//! A misbehaving shop on loopback: a tiny HTTP/1.1 server whose every path has a scripted behaviour (a page, an
+//! error status, a hang, an endless or huge body, a redirect), so crawling is tested against real sockets without
+//! the internet. Raw tokio sockets rather than a mock framework, because the faults worth testing (a body that
+//! never ends, a 50 MB body) are below what mock servers let one script.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does for one path.
+#[derive(Clone, Debug)]
+pub enum Behaviour {
+    /// 200 with this content type and body.
+    Page { content_type: &'static str, body: Vec<u8> },
+    /// This status with a short body, and optional extra headers.
+    Status { status: u16, headers: Vec<(String, String)> },
+    /// Accepts the request and never answers.
+    Hang,
+    /// Sends headers and a first chunk, then stalls forever.
+    EndlessBody,
+    /// Sends a 200 with a body of this many bytes of filler.
+    Huge(usize),
+    /// 302 to this location.
+    Redirect(String),
+}
+
+/// A running loopback shop, with a log of the requests it received.
+#[derive(Clone)]
+pub struct LoopbackShop {
+    pub addr: SocketAddr,
+    pub log: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+impl LoopbackShop {
+    pub fn url(&self, path: &str) -> url::Url {
+        url::Url::parse(&format!("http://{}{path}", self.addr)).unwrap()
+    }
+
+    /// The paths requested so far, in order.
+    pub fn requested(&self) -> Vec<String> {
+        self.log.lock().unwrap().iter().map(|(_, path)| path.clone()).collect()
+    }
+}
+
+/// Starts a server answering `routes` (anything else: 404) on 127.0.0.1, port chosen by the system.
+pub async fn start(routes: HashMap<String, Behaviour>) -> LoopbackShop {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let routes = Arc::new(routes);
+    let server_log = Arc::clone(&log);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let (routes, log) = (Arc::clone(&routes), Arc::clone(&server_log));
+            tokio::spawn(async move {
+                let _ = serve(stream, &routes, &log).await;
+            });
+        }
+    });
+    LoopbackShop { addr, log }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    routes: &HashMap<String, Behaviour>,
+    log: &Mutex<Vec<(Instant, String)>>,
+) -> std::io::Result<()> {
+    loop {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if stream.read(&mut byte).await? == 0 {
+                return Ok(());
+            }
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        log.lock().unwrap().push((Instant::now(), path.clone()));
+        let behaviour = routes.get(&path).cloned().unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() });
+        match behaviour {
+            Behaviour::Page { content_type, body } => {
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n", body.len());
+                stream.write_all(head.as_bytes()).await?;
+                stream.write_all(&body).await?;
+            }
+            Behaviour::Status { status, headers } => {
+                let mut head = format!("HTTP/1.1 {status} Status\r\ncontent-length: 5\r\n");
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str("\r\nerror");
+                stream.write_all(head.as_bytes()).await?;
+            }
+            Behaviour::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            Behaviour::EndlessBody => {
+                stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n\r\n<html>").await?;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            Behaviour::Huge(size) => {
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {size}\r\n\r\n");
+                stream.write_all(head.as_bytes()).await?;
+                let chunk = vec![b'x'; 64 * 1024];
+                let mut sent = 0;
+                while sent < size {
+                    let n = chunk.len().min(size - sent);
+                    stream.write_all(&chunk[..n]).await?;
+                    sent += n;
+                }
+            }
+            Behaviour::Redirect(location) => {
+                let head = format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");
+                stream.write_all(head.as_bytes()).await?;
+            }
+        }
+    }
+}
+
+/// A small product page with Product JSON-LD, the way most shops mark their pages up.
+pub fn product_page(name: &str, price: &str, previous: Option<&str>) -> Vec<u8> {
+    let strike = previous
+        .map(|p| format!(r#","priceSpecification":{{"@type":"UnitPriceSpecification","priceType":"https://schema.org/StrikethroughPrice","price":"{p}","priceCurrency":"EUR"}}"#))
+        .unwrap_or_default();
+    format!(
+        r#"<!doctype html><html><head><title>{name}</title><script type="application/ld+json">
+        {{"@context":"https://schema.org","@type":"Product","name":"{name}","offers":{{"@type":"Offer","price":"{price}","priceCurrency":"EUR"{strike}}}}}
+        </script></head><body><h1>{name}</h1></body></html>"#
+    )
+    .into_bytes()
+}
