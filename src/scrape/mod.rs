@@ -6,6 +6,7 @@
 
 pub mod canonical_url;
 pub mod engines;
+pub mod fetch;
 pub mod offer;
 pub mod price;
 pub mod promo_text;
