@@ -4,4 +4,5 @@
 //! (`engines`, a pure parse half per engine) → [`offer::RawOffer`]s, whose prices come from [`price`] and whose
 //! identity comes from [`canonical_url`].
 
+pub mod engines;
 pub mod offer;
