@@ -52,7 +52,10 @@ async fn broken_pages_are_counted_by_kind_and_the_rest_still_gives_offers() {
     let mut routes: HashMap<String, Behaviour> = HashMap::new();
     let mut all = vec!["/good-1", "/good-2"];
     all.extend(broken_paths);
-    routes.insert("/robots.txt".into(), Behaviour::Page { content_type: "text/plain", body: b"User-agent: *\nAllow: /\n".to_vec() });
+    routes.insert(
+        "/robots.txt".into(),
+        Behaviour::Page { content_type: "text/plain", body: b"User-agent: *\nAllow: /\n".to_vec() },
+    );
     routes.insert("/list".into(), page(listing(&all)));
     routes.insert("/good-1".into(), page(product_page("Robe midi", "29.99", Some("49.99"))));
     routes.insert("/good-2".into(), page(product_page("Jean droit", "35.00", None)));
@@ -115,9 +118,14 @@ async fn a_page_disallowed_by_robots_txt_is_never_requested() {
     routes.insert("/private-sale".into(), page(product_page("Private", "1.00", None)));
     let server = loopback_shop::start(routes).await;
     let (sender, mut receiver) = mpsc::channel::<ShopOffer>(10);
-    let report =
-        crawl_shop(&shop("polite", &server.url("/")), &fast_fetcher(), &CrawlOptions::default(), &Arc::new(Progress::default()), &sender)
-            .await;
+    let report = crawl_shop(
+        &shop("polite", &server.url("/")),
+        &fast_fetcher(),
+        &CrawlOptions::default(),
+        &Arc::new(Progress::default()),
+        &sender,
+    )
+    .await;
     drop(sender);
     let found = receiver.recv().await.unwrap();
     assert_eq!(found.offer.name, "Public");

@@ -12,6 +12,9 @@ use crate::config::{Config, Origin, Overrides};
 
 mod config_cmd;
 mod db;
+mod extract;
+mod scrape;
+mod shop;
 
 /// dealcast finds the real promotions in online shops and publishes the best of them.
 #[derive(Debug, Parser)]
@@ -53,6 +56,15 @@ pub enum Command {
         #[command(subcommand)]
         action: config_cmd::ConfigCommand,
     },
+    /// Show the offers dealcast finds in a saved page, as JSON lines.
+    Extract(extract::ExtractArgs),
+    /// List the shops, or check them against their saved pages.
+    Shop {
+        #[command(subcommand)]
+        action: shop::ShopCommand,
+    },
+    /// Crawl shops and print the offers found (`--dry-run`).
+    Scrape(scrape::ScrapeArgs),
 }
 
 impl Cli {
@@ -73,5 +85,8 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
     match cli.command {
         Command::Db { action } => db::run(action, &config).await,
         Command::Config { action } => config_cmd::run(action, &config, &origin),
+        Command::Extract(args) => extract::run(args, &config),
+        Command::Shop { action } => shop::run(action, &config),
+        Command::Scrape(args) => scrape::run(args, &config).await,
     }
 }

@@ -98,7 +98,8 @@ pub async fn run(args: ScrapeArgs, config: &Config) -> anyhow::Result<ExitCode> 
     // Shops are crawled side by side: each is held to its own hosts' politeness limits by the shared fetcher.
     let mut crawls = tokio::task::JoinSet::new();
     for shop in shops {
-        let (fetcher, options, progress, sender) = (fetcher.clone(), options.clone(), Arc::clone(&progress), sender.clone());
+        let (fetcher, options, progress, sender) =
+            (fetcher.clone(), options.clone(), Arc::clone(&progress), sender.clone());
         crawls.spawn(async move { crawl_shop(&shop, &fetcher, &options, &progress, &sender).await });
     }
     drop(sender);
@@ -144,7 +145,8 @@ fn progress_bar(progress: &Arc<Progress>) -> Option<(indicatif::ProgressBar, tok
     }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let (ticking, progress) = (bar.clone(), Arc::clone(progress));
     let started = Instant::now();

@@ -23,7 +23,10 @@ pub fn run(action: ShopCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let registry = Registry::load(&config.scrapers_dir)?;
     match action {
         ShopCommand::List => {
-            println!("{:<20} {:<24} {:<10} {:<18} {:>6} {:>9}", "SHOP", "NAME", "ENGINE", "SCHEDULE", "STARTS", "FIXTURES");
+            println!(
+                "{:<20} {:<24} {:<10} {:<18} {:>6} {:>9}",
+                "SHOP", "NAME", "ENGINE", "SCHEDULE", "STARTS", "FIXTURES"
+            );
             for shop in registry.shops() {
                 println!(
                     "{:<20} {:<24} {:<10} {:<18} {:>6} {:>9}",

@@ -16,7 +16,8 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::scrape::canonical_url::canonicalize;
-use crate::scrape::engines::{self, feed, shopify};
+use crate::scrape::engines::dispatch::extract_document;
+use crate::scrape::engines::{feed, shopify};
 use crate::scrape::fetch::{FetchError, Fetcher, HostPolicy};
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::Shop;
@@ -95,7 +96,10 @@ pub async fn crawl_shop(
     let start_urls = if options.start_urls.is_empty() { spec.start_urls() } else { options.start_urls.clone() };
     apply_politeness(shop, fetcher, &start_urls);
     let max_pages = u64::from(options.max_pages.unwrap_or(spec.crawl.max_pages.get()));
-    let mut state = CrawlState { report: CrawlReport { shop: shop.id.clone(), ..CrawlReport::default() }, seen_offers: HashSet::new() };
+    let mut state = CrawlState {
+        report: CrawlReport { shop: shop.id.clone(), ..CrawlReport::default() },
+        seen_offers: HashSet::new(),
+    };
 
     match &spec.engine {
         EngineSpec::Shopify => crawl_shopify(shop, fetcher, &start_urls, max_pages, progress, sink, &mut state).await,
@@ -165,7 +169,7 @@ fn apply_politeness(shop: &Shop, fetcher: &Fetcher, start_urls: &[Url]) {
     if politeness.min_delay_ms.is_none() && politeness.max_concurrency.is_none() {
         return;
     }
-    let default = fetcher.default_host_policy();
+    let default = fetcher.settings().default_host_policy;
     let policy = HostPolicy {
         min_delay: politeness.min_delay().unwrap_or(default.min_delay),
         max_concurrency: politeness.max_concurrency.map_or(default.max_concurrency, |n| n.get()),
@@ -293,7 +297,14 @@ fn read_page(shop: &Shop, url: &Url, text: &str, role: Role) -> PageOutcome {
     }
     // With product links to follow, listing pages are navigation only: their cards are read on the product pages.
     let read_offers = role == Role::Product || crawl.product_links.is_none();
-    let offers = if read_offers { engines::extract_html(&shop.spec.engine, text, url, &shop.spec.currency.0) } else { Vec::new() };
-    let error = (read_offers && offers.is_empty() && role == Role::Product).then_some("no_offer");
-    PageOutcome { offers, links, error }
+    if !read_offers {
+        return PageOutcome { offers: Vec::new(), links, error: None };
+    }
+    match extract_document(&shop.spec.engine, text, url, Some(&shop.spec.currency.0)) {
+        Ok(offers) => {
+            let error = (offers.is_empty() && role == Role::Product).then_some("no_offer");
+            PageOutcome { offers, links, error }
+        }
+        Err(error) => PageOutcome { offers: Vec::new(), links, error: Some(error.kind()) },
+    }
 }

@@ -139,7 +139,10 @@ fn same_value(want: &Value, have: &Value) -> bool {
 
 /// Checks every fixture of the named shops (all shops when `only` is empty). A shop without fixtures is a failure:
 /// an unchecked shop file is how scrapers silently break.
-pub fn check_shops(registry: &Registry, only: Option<&str>) -> Result<Vec<FixtureResult>, crate::scrape::registry::RegistryError> {
+pub fn check_shops(
+    registry: &Registry,
+    only: Option<&str>,
+) -> Result<Vec<FixtureResult>, crate::scrape::registry::RegistryError> {
     let shops: Vec<&Shop> = match only {
         Some(id) => vec![registry.get(id)?],
         None => registry.shops().collect(),

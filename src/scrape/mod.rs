@@ -5,8 +5,10 @@
 //! identity comes from [`canonical_url`].
 
 pub mod canonical_url;
+pub mod crawl;
 pub mod engines;
 pub mod fetch;
+pub mod fixtures;
 pub mod offer;
 pub mod price;
 pub mod promo_text;

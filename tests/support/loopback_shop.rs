@@ -85,7 +85,10 @@ async fn serve(
         let behaviour = routes.get(&path).cloned().unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() });
         match behaviour {
             Behaviour::Page { content_type, body } => {
-                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
                 stream.write_all(head.as_bytes()).await?;
                 stream.write_all(&body).await?;
             }
@@ -101,7 +104,9 @@ async fn serve(
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             }
             Behaviour::EndlessBody => {
-                stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n\r\n<html>").await?;
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n\r\n<html>")
+                    .await?;
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             }
             Behaviour::Huge(size) => {

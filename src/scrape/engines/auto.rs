@@ -1,0 +1,172 @@
+//! The `auto` engine: tries every parse half in order of trust and answers with the first that finds a priced
+//! main product, completed by what the others saw of the same product.
+//!
+//! Shops rarely say which markup they use, and each markup has gaps: JSON-LD often omits the crossed-out price a
+//! visitor sees, microdata sometimes omits the currency. The order is JSON-LD → microdata → OpenGraph → visible
+//! heuristic (structured data first, since it names the product unambiguously); the answer is then completed from
+//! the other sources, but only with facts about the same price, so a recommended product's "was" price never
+//! leaks in. JSON-LD is read from the raw HTML; the DOM is parsed once, and only when JSON-LD leaves something to
+//! complete or find.
+
+use rust_decimal::Decimal;
+use scraper::Html;
+use url::Url;
+
+use crate::scrape::engines::heuristic::{self, VisiblePrices};
+use crate::scrape::engines::{json_ld, microdata, opengraph};
+use crate::scrape::offer::RawOffer;
+
+/// What the `auto` engine found on a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoExtraction {
+    /// The engine whose main product answered (`"json_ld"`, `"microdata"`, `"opengraph"`, `"heuristic"`), or
+    /// `None` when no engine found a priced product.
+    pub engine: Option<&'static str>,
+    /// The answering engine's offers, the main product first (completed from the other engines).
+    pub offers: Vec<RawOffer>,
+}
+
+impl AutoExtraction {
+    /// The page's main product, if a priced one was found.
+    pub fn main(&self) -> Option<&RawOffer> {
+        self.offers.first().filter(|_| self.engine.is_some())
+    }
+}
+
+/// Reads the page's main product with the first engine that finds it priced, completed by the others.
+pub fn extract(html: &str, page_url: &Url) -> AutoExtraction {
+    let json_offers = json_ld::extract(html, page_url);
+    let json_complete = json_offers.first().is_some_and(|main| {
+        main.price.is_some() && main.currency.is_some() && !main.name.is_empty() && main.previous_price.is_some()
+    });
+    if json_complete {
+        return answer(json_ld::ENGINE, json_offers, &[], None, page_url);
+    }
+    let document = Html::parse_document(html);
+    let visible = VisiblePrices::read(&document);
+    let micro_offers = microdata::extract_from(&document, page_url);
+    let og_offers = opengraph::extract_from(&document, page_url);
+    let heuristic_offers: Vec<RawOffer> = heuristic::offer_from(&document, &visible, page_url).into_iter().collect();
+    let sources = [
+        (json_ld::ENGINE, json_offers),
+        (microdata::ENGINE, micro_offers),
+        (opengraph::ENGINE, og_offers),
+        (heuristic::ENGINE, heuristic_offers),
+    ];
+    let Some(chosen) = sources.iter().position(|(_, offers)| offers.first().is_some_and(|main| main.price.is_some()))
+    else {
+        return AutoExtraction {
+            engine: None,
+            offers: sources.into_iter().find_map(|(_, o)| (!o.is_empty()).then_some(o)).unwrap_or_default(),
+        };
+    };
+    let others: Vec<RawOffer> = sources
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != chosen)
+        .filter_map(|(_, (_, offers))| offers.first().cloned())
+        .collect();
+    let (engine, offers) = &sources[chosen];
+    answer(engine, offers.clone(), &others, Some(&visible), page_url)
+}
+
+fn answer(
+    engine: &'static str,
+    mut offers: Vec<RawOffer>,
+    others: &[RawOffer],
+    visible: Option<&VisiblePrices>,
+    page_url: &Url,
+) -> AutoExtraction {
+    if let Some(main) = offers.first_mut() {
+        complete(main, others, visible);
+        // The page is the main product's page even when its markup gives no URL.
+        if main.url.is_none() {
+            main.url = Some(page_url.to_string());
+        }
+    }
+    AutoExtraction { engine: Some(engine), offers }
+}
+
+/// Fills the main product's gaps from other engines' main products with the same price, then from the visible
+/// page around that price.
+fn complete(main: &mut RawOffer, others: &[RawOffer], visible: Option<&VisiblePrices>) {
+    let Some(price) = main.price else { return };
+    let same_price: Vec<&RawOffer> = others.iter().filter(|other| other.price == Some(price)).collect();
+    if main.name.is_empty() {
+        // Any engine's title names the page's product, priced or not; structured titles come first.
+        main.name = others.iter().map(|other| other.name.clone()).find(|name| !name.is_empty()).unwrap_or_default();
+    }
+    if main.currency.is_none() {
+        main.currency = same_price.iter().find_map(|other| other.currency.clone());
+    }
+    if main.currency.is_none() {
+        main.currency = visible.and_then(|visible| visible.currency_for_price(price));
+    }
+    if main.previous_price.is_none() {
+        main.previous_price = same_price
+            .iter()
+            .find_map(|other| other.previous_price)
+            .or_else(|| visible.and_then(|visible| visible.previous_for_price(price)))
+            .filter(|previous: &Decimal| *previous > price);
+    }
+    for other in same_price {
+        main.availability = main.availability.or(other.availability);
+        main.gtin = main.gtin.take().or_else(|| other.gtin.clone());
+        main.sku = main.sku.take().or_else(|| other.sku.clone());
+        main.brand = main.brand.take().or_else(|| other.brand.clone());
+        main.image = main.image.take().or_else(|| other.image.clone());
+        main.valid_until = main.valid_until.or(other.valid_until);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn page() -> Url {
+        Url::parse("https://shop.example/p/tablet").unwrap()
+    }
+
+    #[test]
+    fn json_ld_without_a_previous_price_is_completed_by_the_visible_crossed_out_price() {
+        let html = r#"<html><head><script type="application/ld+json">{"@type":"Product","name":"Tablet",
+            "offers":{"@type":"Offer","price":"1149.00","priceCurrency":"EUR"}}</script></head>
+          <body><h1>Tablet</h1><div class="price-block"><span class="price">€1149.00</span><del>€1239.00</del></div>
+          <div class="recommendations"><span class="price">€1149.00</span><del>€1500.00</del></div></body></html>"#;
+        let found = extract(html, &page());
+        assert_eq!(found.engine, Some("json_ld"));
+        let main = found.main().unwrap();
+        assert_eq!(main.price, Some(dec("1149")));
+        assert_eq!(main.previous_price, Some(dec("1239")));
+        assert_eq!(main.url.as_deref(), Some("https://shop.example/p/tablet"));
+    }
+
+    #[test]
+    fn microdata_without_currency_takes_the_currency_shown_with_its_price() {
+        let html = r#"<body><div itemscope itemtype="http://schema.org/Product"><h1 itemprop="name">Puzzle</h1>
+          <div itemprop="offers" itemscope itemtype="http://schema.org/Offer"><meta itemprop="price" content="16.90">
+          <span class="price">€ 16,90</span></div></div></body>"#;
+        let found = extract(html, &page());
+        assert_eq!(found.engine, Some("microdata"));
+        assert_eq!(found.main().unwrap().currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn a_page_without_structured_data_falls_back_to_the_heuristic() {
+        let html = r#"<body><h1>Speaker</h1><p class="price">£49.00</p></body>"#;
+        let found = extract(html, &page());
+        assert_eq!(found.engine, Some("heuristic"));
+        assert_eq!(found.main().unwrap().price, Some(dec("49")));
+    }
+
+    #[test]
+    fn a_page_without_any_price_has_no_answering_engine() {
+        let found = extract("<html><body><h1>About us</h1></body></html>", &page());
+        assert_eq!(found.engine, None);
+        assert!(found.main().is_none());
+    }
+}
