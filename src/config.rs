@@ -2,17 +2,18 @@
 //!
 //! Nothing is required to start: every setting has a default. A file is read once, into typed structures; every
 //! problem in it (unknown keys, values of the wrong type or out of range) is reported at once, with its line and
-//! column, so a user fixes them in one pass instead of one run per mistake. Secrets are never printed: `config show`
+//! column, so a user fixes them in one pass instead of one run per mistake (see `toml_problems`). Secrets are never printed: `config show`
 //! redacts them.
 
 use std::num::NonZeroU32;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
+use crate::toml_problems::{Problem, describe_problems, parse_all};
 
 /// The file read when no `--config` / `DEALCAST_CONFIG` is given (and only if it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "dealcast.toml";
@@ -25,7 +26,10 @@ pub const DEFAULT_DATA_DIR: &str = ".dealcast";
 pub struct Config {
     /// Where dealcast keeps its state: the private PostgreSQL cluster (`<data_dir>/pg`) and its lock files.
     pub data_dir: PathBuf,
+    /// Where the shop files (`<shop>.toml`) and their fixtures are.
+    pub scrapers_dir: PathBuf,
     pub database: DatabaseConfig,
+    pub scrape: ScrapeConfig,
     pub log: LogConfig,
 }
 
@@ -33,8 +37,42 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            scrapers_dir: PathBuf::from(DEFAULT_SCRAPERS_DIR),
             database: DatabaseConfig::default(),
+            scrape: ScrapeConfig::default(),
             log: LogConfig::default(),
+        }
+    }
+}
+
+/// `[scrape]`: how dealcast behaves towards shops. The defaults are safe for real shops; a shop file may ask for
+/// slower (or, on loopback, faster) crawling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScrapeConfig {
+    /// Where a shop's webmaster can learn who crawls them; part of the User-Agent.
+    pub contact_url: String,
+    /// Milliseconds between two requests to one host.
+    pub min_delay_ms: u64,
+    /// Requests in flight to one host at most.
+    pub max_concurrency: NonZeroU32,
+    /// The largest page read, in bytes.
+    pub max_body_bytes: NonZeroU32,
+    /// The longest one page may take, in seconds, retries excluded.
+    pub page_timeout_secs: NonZeroU32,
+    /// Retries after a timeout, a 429 or a 5xx.
+    pub max_retries: u32,
+}
+
+impl Default for ScrapeConfig {
+    fn default() -> Self {
+        ScrapeConfig {
+            contact_url: "https://github.com/dealcast/dealcast".to_string(),
+            min_delay_ms: 1000,
+            max_concurrency: NonZeroU32::new(2).expect("non-zero"),
+            max_body_bytes: NonZeroU32::new(10 * 1024 * 1024).expect("non-zero"),
+            page_timeout_secs: NonZeroU32::new(30).expect("non-zero"),
+            max_retries: 3,
         }
     }
 }
@@ -121,16 +159,9 @@ fn serialize_redacted_url<S: Serializer>(url: &Option<DatabaseUrl>, serializer: 
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
+    pub scrapers_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub pg_bin_dir: Option<PathBuf>,
-}
-
-/// One thing wrong in a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,21 +173,11 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
-    #[error("{}", describe_problems(path, problems))]
+    #[error("{}", describe_problems("The configuration file", path, problems))]
     Invalid { path: PathBuf, problems: Vec<Problem> },
 
     #[error("{name} is not valid: {message}")]
     Override { name: &'static str, message: String },
-}
-
-fn describe_problems(path: &Path, problems: &[Problem]) -> String {
-    let count = problems.len();
-    let mut text =
-        format!("The configuration file {} has {count} problem{}:", path.display(), if count == 1 { "" } else { "s" });
-    for problem in problems {
-        text.push_str(&format!("\n  {}:{}:{}: {}", path.display(), problem.line, problem.column, problem.message));
-    }
-    text
 }
 
 /// Where the configuration came from, for `config show`.
@@ -179,6 +200,9 @@ impl Config {
         if let Some(data_dir) = &overrides.data_dir {
             config.data_dir = data_dir.clone();
         }
+        if let Some(scrapers_dir) = &overrides.scrapers_dir {
+            config.scrapers_dir = scrapers_dir.clone();
+        }
         if let Some(pg_bin_dir) = &overrides.pg_bin_dir {
             config.database.pg_bin_dir = Some(pg_bin_dir.clone());
         }
@@ -200,6 +224,9 @@ impl Config {
         if config.data_dir.is_relative() && config.data_dir != Path::new(DEFAULT_DATA_DIR) {
             config.data_dir = base.join(&config.data_dir);
         }
+        if config.scrapers_dir.is_relative() && config.scrapers_dir != Path::new(DEFAULT_SCRAPERS_DIR) {
+            config.scrapers_dir = base.join(&config.scrapers_dir);
+        }
         if let Some(dir) = config.database.pg_bin_dir.as_mut().filter(|dir| dir.is_relative()) {
             *dir = base.join(&*dir);
         }
@@ -207,32 +234,8 @@ impl Config {
     }
 
     /// Parses configuration text, collecting every problem.
-    ///
-    /// serde stops at the first error, so after each one the entry it points at is blanked out (keeping byte
-    /// offsets, so later positions stay true) and parsing goes on, until the text parses or nothing is left to
-    /// blank. Hand-written because no configuration crate reports all problems of a file with their positions.
     pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
-        let mut remaining = text.to_string();
-        let mut problems: Vec<Problem> = Vec::new();
-        loop {
-            match toml::from_str::<Config>(&remaining) {
-                Ok(config) if problems.is_empty() => return Ok(config),
-                Ok(_) => return Err(sorted(problems)),
-                Err(error) => {
-                    let span = error.span().unwrap_or(0..0);
-                    let (line, column) = line_and_column(text, span.start);
-                    let message = error.message().trim().to_string();
-                    if problems.iter().any(|p| p.line == line && p.message == message) {
-                        return Err(sorted(problems));
-                    }
-                    problems.push(Problem { line, column, message });
-                    match blank_entry(&remaining, span) {
-                        Some(next) => remaining = next,
-                        None => return Err(sorted(problems)),
-                    }
-                }
-            }
-        }
+        parse_all(text)
     }
 
     /// The settings the store needs.
@@ -250,45 +253,6 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not print the configuration: {e}\n"))
     }
-}
-
-fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
-    problems.sort_by_key(|p| (p.line, p.column));
-    problems
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-/// Replaces the lines of the entry at `span` with spaces. A table header takes its whole table with it.
-fn blank_entry(text: &str, span: Range<usize>) -> Option<String> {
-    let start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let end_from = span.end.max(span.start).min(text.len());
-    let mut end = text[end_from..].find('\n').map_or(text.len(), |i| end_from + i);
-    if text[start..].trim_start().starts_with('[') {
-        // The whole table: up to the next header line.
-        let mut cursor = end;
-        end = text.len();
-        while cursor < text.len() {
-            let next_line_start = cursor + 1;
-            if text[next_line_start.min(text.len())..].trim_start().starts_with('[') {
-                end = cursor;
-                break;
-            }
-            cursor = text[next_line_start.min(text.len())..].find('\n').map_or(text.len(), |i| next_line_start + i);
-        }
-    }
-    if text[start..end].trim().is_empty() {
-        return None;
-    }
-    let blanked: String = text[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
-    Some(format!("{}{}{}", &text[..start], blanked, &text[end..]))
 }
 
 #[cfg(test)]

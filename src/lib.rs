@@ -5,9 +5,11 @@
 //! - [`cli`]: the command line, one subcommand per job;
 //! - [`config`]: `dealcast.toml`, environment and flags;
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
-//! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations).
+//! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
+//! - [`toml_problems`]: reading TOML files with every problem reported at once.
 
 pub mod cli;
 pub mod config;
 pub mod scrape;
 pub mod store;
+pub mod toml_problems;

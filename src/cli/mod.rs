@@ -25,6 +25,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "DEALCAST_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Where the shop files are (default: ./scrapers).
+    #[arg(long, global = true, env = "DEALCAST_SCRAPERS_DIR", value_name = "DIR")]
+    pub scrapers: Option<PathBuf>,
+
     /// Directory of the PostgreSQL server programs (initdb, pg_ctl, postgres), if they are not found by themselves.
     #[arg(long, global = true, env = "DEALCAST_PG_BIN_DIR", value_name = "DIR")]
     pub pg_bin_dir: Option<PathBuf>,
@@ -56,6 +60,7 @@ impl Cli {
     pub fn load_config(&self) -> Result<(Config, Origin), crate::config::ConfigError> {
         let overrides = Overrides {
             data_dir: self.data_dir.clone(),
+            scrapers_dir: self.scrapers.clone(),
             database_url: self.database_url.clone().filter(|url| !url.is_empty()),
             pg_bin_dir: self.pg_bin_dir.clone(),
         };

@@ -4,5 +4,10 @@
 //! (`engines`, a pure parse half per engine) → [`offer::RawOffer`]s, whose prices come from [`price`] and whose
 //! identity comes from [`canonical_url`].
 
+pub mod canonical_url;
 pub mod engines;
 pub mod offer;
+pub mod price;
+pub mod promo_text;
+pub mod registry;
+pub mod shop_spec;

@@ -1,0 +1,295 @@
+//! Walking one shop: from its start URLs, through listing pagination to product pages (or through a platform API or
+//! a feed), handing every page to the shop's engine and every offer found to a sink.
+//!
+//! Many pages are in flight at once (the fetcher keeps each host within its politeness limits) and pages are parsed
+//! on the runtime's worker threads, so a crawl uses every core. One broken page never stops the crawl: its error is
+//! counted under a bounded kind and the crawl goes on.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use scraper::Html;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::scrape::canonical_url::canonicalize;
+use crate::scrape::engines::{self, feed, shopify};
+use crate::scrape::fetch::{FetchError, Fetcher, HostPolicy};
+use crate::scrape::offer::RawOffer;
+use crate::scrape::registry::Shop;
+use crate::scrape::shop_spec::EngineSpec;
+
+/// An offer found in a shop.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ShopOffer {
+    pub shop: String,
+    #[serde(flatten)]
+    pub offer: RawOffer,
+}
+
+/// Counters shared with whoever shows progress (a terminal progress bar, metrics).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub pages: AtomicU64,
+    pub offers: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// What one crawl of one shop did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CrawlReport {
+    pub shop: String,
+    pub pages: u64,
+    pub offers: u64,
+    /// Page errors by kind (`http_5xx`, `timeout`, `no_offer`, ...).
+    pub errors: BTreeMap<&'static str, u64>,
+    pub duration_ms: u64,
+}
+
+impl CrawlReport {
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+/// How a crawl may deviate from the shop file.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlOptions {
+    /// Start here instead of the shop's start URLs.
+    pub start_urls: Vec<Url>,
+    /// Fetch at most this many pages (instead of the shop's `max_pages`).
+    pub max_pages: Option<u32>,
+    /// Pages in flight at once across the shop's hosts (default 64; each host is still held to its own limit).
+    pub in_flight: Option<usize>,
+}
+
+/// Why a page was fetched: it decides what is looked for in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A start or pagination page: links are followed from it.
+    Listing,
+    /// A product page: offers are read from it.
+    Product,
+}
+
+/// What became of one page.
+struct PageOutcome {
+    offers: Vec<RawOffer>,
+    links: Vec<(Url, Role)>,
+    error: Option<&'static str>,
+}
+
+/// Crawls `shop`, sending each offer (once per canonical URL) to `sink`, and reports what happened.
+pub async fn crawl_shop(
+    shop: &Shop,
+    fetcher: &Fetcher,
+    options: &CrawlOptions,
+    progress: &Arc<Progress>,
+    sink: &mpsc::Sender<ShopOffer>,
+) -> CrawlReport {
+    let started = Instant::now();
+    let spec = &shop.spec;
+    let start_urls = if options.start_urls.is_empty() { spec.start_urls() } else { options.start_urls.clone() };
+    apply_politeness(shop, fetcher, &start_urls);
+    let max_pages = u64::from(options.max_pages.unwrap_or(spec.crawl.max_pages.get()));
+    let mut state = CrawlState { report: CrawlReport { shop: shop.id.clone(), ..CrawlReport::default() }, seen_offers: HashSet::new() };
+
+    match &spec.engine {
+        EngineSpec::Shopify => crawl_shopify(shop, fetcher, &start_urls, max_pages, progress, sink, &mut state).await,
+        EngineSpec::Feed => {
+            for url in start_urls.iter().take(max_pages as usize) {
+                let outcome = match fetcher.fetch(url).await {
+                    Ok(page) => match feed::parse_feed(page.text.as_bytes(), &page.url, &spec.currency.0) {
+                        Ok(offers) => PageOutcome { offers, links: Vec::new(), error: None },
+                        Err(_) => PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("not_a_feed") },
+                    },
+                    Err(error) => failed(&error),
+                };
+                state.absorb(shop, outcome, progress, sink).await;
+            }
+        }
+        _ => crawl_pages(shop, fetcher, start_urls, max_pages, options, progress, sink, &mut state).await,
+    }
+    state.report.duration_ms = started.elapsed().as_millis() as u64;
+    state.report
+}
+
+struct CrawlState {
+    report: CrawlReport,
+    seen_offers: HashSet<String>,
+}
+
+impl CrawlState {
+    /// Counts a page and passes its new offers on. Returns false when nobody listens any more.
+    async fn absorb(
+        &mut self,
+        shop: &Shop,
+        outcome: PageOutcome,
+        progress: &Progress,
+        sink: &mpsc::Sender<ShopOffer>,
+    ) -> bool {
+        self.report.pages += 1;
+        progress.pages.fetch_add(1, Ordering::Relaxed);
+        if let Some(kind) = outcome.error {
+            *self.report.errors.entry(kind).or_default() += 1;
+            progress.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        for offer in outcome.offers {
+            let key = offer.url.as_deref().and_then(|u| Url::parse(u).ok()).map(|u| canonicalize(&u).to_string());
+            if let Some(key) = key
+                && !self.seen_offers.insert(key)
+            {
+                continue;
+            }
+            self.report.offers += 1;
+            progress.offers.fetch_add(1, Ordering::Relaxed);
+            if sink.send(ShopOffer { shop: shop.id.clone(), offer }).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn failed(error: &FetchError) -> PageOutcome {
+    tracing::debug!(%error, "page failed");
+    PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(error.kind()) }
+}
+
+/// The shop file's politeness overrides apply to every host the crawl starts on.
+fn apply_politeness(shop: &Shop, fetcher: &Fetcher, start_urls: &[Url]) {
+    let politeness = &shop.spec.politeness;
+    if politeness.min_delay_ms.is_none() && politeness.max_concurrency.is_none() {
+        return;
+    }
+    let default = fetcher.default_host_policy();
+    let policy = HostPolicy {
+        min_delay: politeness.min_delay().unwrap_or(default.min_delay),
+        max_concurrency: politeness.max_concurrency.map_or(default.max_concurrency, |n| n.get()),
+    };
+    let hosts: HashSet<String> = start_urls
+        .iter()
+        .chain(std::iter::once(&shop.spec.homepage.0))
+        .filter_map(|u| u.host_str().map(str::to_string))
+        .collect();
+    for host in hosts {
+        fetcher.set_host_policy(&host, policy);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn crawl_shopify(
+    shop: &Shop,
+    fetcher: &Fetcher,
+    start_urls: &[Url],
+    max_pages: u64,
+    progress: &Arc<Progress>,
+    sink: &mpsc::Sender<ShopOffer>,
+    state: &mut CrawlState,
+) {
+    let store = start_urls.first().cloned().unwrap_or_else(|| shop.spec.homepage.0.clone());
+    for page_number in 1..=max_pages.min(u64::from(u32::MAX)) as u32 {
+        let url = shopify::products_page_url(&store, page_number);
+        let outcome = match fetcher.fetch(&url).await {
+            Ok(page) => match shopify::parse_products_page(&page.text, &page.url, &shop.spec.currency.0) {
+                Ok(offers) => PageOutcome { offers, links: Vec::new(), error: None },
+                Err(_) => PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("not_products_json") },
+            },
+            Err(error) => failed(&error),
+        };
+        let last_page = outcome.offers.is_empty();
+        if !state.absorb(shop, outcome, progress, sink).await || last_page {
+            break;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn crawl_pages(
+    shop: &Shop,
+    fetcher: &Fetcher,
+    start_urls: Vec<Url>,
+    max_pages: u64,
+    options: &CrawlOptions,
+    progress: &Arc<Progress>,
+    sink: &mpsc::Sender<ShopOffer>,
+    state: &mut CrawlState,
+) {
+    let shop = Arc::new(shop.clone());
+    let in_flight_cap = options.in_flight.unwrap_or(64).max(1);
+    let allowed_hosts: HashSet<String> = start_urls.iter().filter_map(|u| u.host_str().map(str::to_string)).collect();
+    let mut queue: VecDeque<(Url, u32, Role)> = VecDeque::new();
+    let mut seen_pages: HashSet<String> = HashSet::new();
+    for url in start_urls {
+        if seen_pages.insert(canonicalize(&url).to_string()) {
+            queue.push_back((url, 0, Role::Listing));
+        }
+    }
+    let mut started_pages = 0u64;
+    let mut tasks: JoinSet<(u32, PageOutcome)> = JoinSet::new();
+    loop {
+        while tasks.len() < in_flight_cap && started_pages < max_pages {
+            let Some((url, depth, role)) = queue.pop_front() else { break };
+            started_pages += 1;
+            let fetcher = fetcher.clone();
+            let shop = Arc::clone(&shop);
+            tasks.spawn(async move {
+                let outcome = match fetcher.fetch(&url).await {
+                    Ok(page) => read_page(&shop, &page.url, &page.text, role),
+                    Err(error) => failed(&error),
+                };
+                (depth, outcome)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (depth, mut outcome) = match joined {
+            Ok(done) => done,
+            Err(error) => {
+                // A panic in a parser is a bug; count it and go on rather than lose the shop.
+                tracing::error!(%error, shop = %shop.id, "a page task failed");
+                (0, PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("internal") })
+            }
+        };
+        if depth < shop.spec.crawl.max_depth {
+            for (link, role) in outcome.links.drain(..) {
+                let same_site = link.host_str().is_some_and(|h| allowed_hosts.contains(h));
+                let wanted = shop.spec.crawl.follow_only.as_ref().is_none_or(|p| p.0.is_match(link.as_str()));
+                if same_site && wanted && seen_pages.insert(canonicalize(&link).to_string()) {
+                    queue.push_back((link, depth + 1, role));
+                }
+            }
+        }
+        if !state.absorb(&shop, outcome, progress, sink).await {
+            tasks.abort_all();
+            break;
+        }
+    }
+}
+
+/// Reads one fetched page: links to follow from listing pages, offers from pages that carry them.
+fn read_page(shop: &Shop, url: &Url, text: &str, role: Role) -> PageOutcome {
+    let crawl = &shop.spec.crawl;
+    let mut links = Vec::new();
+    if role == Role::Listing && (crawl.product_links.is_some() || crawl.pagination.is_some()) {
+        let document = Html::parse_document(text);
+        let mut collect = |css: &Option<crate::scrape::shop_spec::CssSelector>, role: Role| {
+            if let Some(css) = css {
+                for element in document.select(&css.selector) {
+                    if let Some(link) = element.value().attr("href").and_then(|href| url.join(href).ok()) {
+                        links.push((link, role));
+                    }
+                }
+            }
+        };
+        collect(&crawl.pagination, Role::Listing);
+        collect(&crawl.product_links, Role::Product);
+    }
+    // With product links to follow, listing pages are navigation only: their cards are read on the product pages.
+    let read_offers = role == Role::Product || crawl.product_links.is_none();
+    let offers = if read_offers { engines::extract_html(&shop.spec.engine, text, url, &shop.spec.currency.0) } else { Vec::new() };
+    let error = (read_offers && offers.is_empty() && role == Role::Product).then_some("no_offer");
+    PageOutcome { offers, links, error }
+}

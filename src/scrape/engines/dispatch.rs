@@ -1,0 +1,64 @@
+//! The one place engines are matched: a document (page, API answer, feed) goes to the engine the shop file names.
+
+use url::Url;
+
+use crate::scrape::engines::{auto, feed, json_ld, microdata, opengraph, selectors, shopify};
+use crate::scrape::offer::RawOffer;
+use crate::scrape::shop_spec::EngineSpec;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Shopify(#[from] shopify::ShopifyError),
+    #[error(transparent)]
+    Feed(#[from] feed::FeedError),
+}
+
+impl EngineError {
+    /// A bounded name for counting errors by kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EngineError::Shopify(_) => "not_products_json",
+            EngineError::Feed(_) => "not_a_feed",
+        }
+    }
+}
+
+/// The offers in `document` (fetched from `url`) as `engine` reads them. Prices that do not say their currency
+/// get `default_currency`.
+pub fn extract_document(
+    engine: &EngineSpec,
+    document: &str,
+    url: &Url,
+    default_currency: Option<&str>,
+) -> Result<Vec<RawOffer>, EngineError> {
+    let currency = default_currency.unwrap_or("EUR");
+    let mut offers = match engine {
+        EngineSpec::Auto => auto::extract(document, url).offers,
+        EngineSpec::JsonLd => json_ld::extract(document, url),
+        EngineSpec::Microdata => microdata::extract(document, url),
+        EngineSpec::OpenGraph => opengraph::extract(document, url),
+        EngineSpec::Selectors(spec) => selectors::extract(document, url, spec, currency),
+        EngineSpec::Shopify => shopify::parse_products_page(document, url, currency)?,
+        EngineSpec::Feed => feed::parse_feed(document.as_bytes(), url, currency)?,
+    };
+    if let Some(default_currency) = default_currency {
+        for offer in offers.iter_mut().filter(|o| o.price.is_some() && o.currency.is_none()) {
+            offer.currency = Some(default_currency.to_string());
+        }
+    }
+    Ok(offers)
+}
+
+/// An engine without options, by the name shop files use (`auto`, `json_ld`, ...); `selectors` needs a shop file.
+pub fn engine_by_name(name: &str) -> Option<EngineSpec> {
+    Some(match name.replace('-', "_").as_str() {
+        "auto" => EngineSpec::Auto,
+        "json_ld" | "jsonld" => EngineSpec::JsonLd,
+        "microdata" => EngineSpec::Microdata,
+        "opengraph" | "open_graph" => EngineSpec::OpenGraph,
+        "shopify" => EngineSpec::Shopify,
+        "feed" => EngineSpec::Feed,
+        _ => return None,
+    })
+}
