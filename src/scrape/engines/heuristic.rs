@@ -15,7 +15,7 @@ use url::Url;
 use crate::scrape::engines::page_dom::{
     MAX_DOM_DEPTH, attribute_words, is_invisible_tag, marks_secondary_block, meta_content, selector, visible_text,
 };
-use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, price_text};
+use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, shown_price};
 use crate::scrape::offer::RawOffer;
 
 /// The engine name written in [`RawOffer::engine`].
@@ -327,15 +327,16 @@ impl VisiblePrices {
         let lower = text.to_lowercase();
         // A price text ends at a parenthesis or a plus sign ("€1239.00 (from 25/03/20)", "12,44 € + 6,99 €").
         let amount_text = text.split(['(', '+']).next().unwrap_or(&text);
-        let Some((amount, text_currency)) = price_text(amount_text) else { return };
+        let Some(shown) = shown_price(amount_text, self.page_currency.as_deref()) else { return };
+        let amount = shown.amount;
         let digits_start = lower.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
         let before_amount = &lower[..digits_start];
         let label = format!("{} {}", sibling_label.to_lowercase(), before_amount);
         if NOISE_WORDS.iter().any(|noise| lower.contains(noise) || label.contains(noise)) {
             return;
         }
-        let currency = text_currency.or_else(|| currency_code_in(amount_text));
-        if amount_text.contains('%') && currency.is_none() {
+        let currency = shown.currency;
+        if amount_text.contains('%') && !shown.prints_currency {
             return;
         }
         let price_hint = words.iter().any(|word| PRICE_WORDS.iter().any(|hint| word.contains(hint)));
@@ -349,7 +350,8 @@ impl VisiblePrices {
             PriceRole::Current
         };
         // A bare number is an amount only where the markup says it is a price and the page names its currency.
-        if currency.is_none() && !(price_hint && self.page_currency.is_some()) && role != PriceRole::Saving {
+        let priced_by_markup = price_hint && self.page_currency.is_some();
+        if !(shown.prints_currency || priced_by_markup || role == PriceRole::Saving) {
             return;
         }
         self.nodes.push(PriceNode { index, amount, currency, role, secondary, price_hint });
@@ -483,16 +485,6 @@ fn has_label(label: &str, labels: &[&str]) -> bool {
             before_ok && after_ok
         })
     })
-}
-
-/// A currency named anywhere in a short price text ("EUR 12", "12 zł").
-fn currency_code_in(text: &str) -> Option<String> {
-    let stripped: String = text.chars().filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '-')).collect();
-    let stripped = stripped.trim();
-    if stripped.is_empty() {
-        return None;
-    }
-    currency_code(stripped)
 }
 
 /// The main product as a visitor sees it (one offer at most).

@@ -76,6 +76,25 @@ pub fn price_text(text: &str) -> Option<(Decimal, Option<String>)> {
     text.lines().filter_map(|line| price::parse_amount(line.trim())).find(|(amount, _)| *amount > Decimal::ZERO)
 }
 
+/// An amount shown to visitors, read with the page's declared currency as a hint (so that "$" on a page declaring
+/// CAD is CAD), and whether the text itself prints a currency (even one the symbol alone cannot settle).
+pub fn shown_price(text: &str, currency_hint: Option<&str>) -> Option<ShownPrice> {
+    let parsed = price::parse_price(text, currency_hint, None);
+    let amount = parsed.amount.filter(|amount| *amount > Decimal::ZERO)?;
+    let prints_currency = price::parse_price(text, None, None).currency_text.is_some();
+    Some(ShownPrice { amount: amount.normalize(), currency: parsed.currency, prints_currency })
+}
+
+/// What [`shown_price`] read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownPrice {
+    pub amount: Decimal,
+    /// ISO 4217 code, from the text or settled by the hint.
+    pub currency: Option<String>,
+    /// The text prints a currency symbol or code.
+    pub prints_currency: bool,
+}
+
 /// A price from a JSON value: numbers through their decimal text (never through `f64`), strings as [`price_text`].
 pub fn json_price(value: &Value) -> Option<(Decimal, Option<String>)> {
     match value {
