@@ -6,8 +6,13 @@
 //! heuristic (structured data first, since it names the product unambiguously); the answer is then completed from
 //! the other sources, but only with facts about the same price, so a recommended product's "was" price never
 //! leaks in. JSON-LD is read from the raw HTML; the DOM is parsed once, and only when JSON-LD leaves something to
-//! complete or find.
+//! complete or find: parsing the DOM costs ten times more than the rest, so when JSON-LD gives a priced product
+//! without a previous price, the raw text around the visible price is first scanned for any sign of a crossed-out
+//! price (`may_show_previous_near`), and the DOM is parsed only if there is one.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use rust_decimal::Decimal;
 use scraper::Html;
 use url::Url;
@@ -39,7 +44,12 @@ pub fn extract(html: &str, page_url: &Url) -> AutoExtraction {
     let json_complete = json_offers.first().is_some_and(|main| {
         main.price.is_some() && main.currency.is_some() && !main.name.is_empty() && main.previous_price.is_some()
     });
-    if json_complete {
+    let json_enough = json_offers.first().is_some_and(|main| {
+        main.price.is_some_and(|price| !may_show_previous_near(html, price))
+            && main.currency.is_some()
+            && !main.name.is_empty()
+    });
+    if json_complete || json_enough {
         return answer(json_ld::ENGINE, json_offers, &[], None, page_url);
     }
     let document = Html::parse_document(html);
@@ -168,5 +178,116 @@ mod tests {
         let found = extract("<html><body><h1>About us</h1></body></html>", &page());
         assert_eq!(found.engine, None);
         assert!(found.main().is_none());
+    }
+}
+
+/// Words and tags that mark a crossed-out price in the markup around a price.
+static STRIKE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)<(?:del|s|strike)[\s>]|line-through|[^a-z](?:old|was|strike\w*|crossed|barr[ée]\w*|rrp|uvp|msrp|compare\w*|regular|original|statt|ancien|list-?price|saving|save|économie|economie)[^a-z]",
+    )
+    .expect("a valid regex")
+});
+
+/// Markup just before a price that says it belongs to another product's card (recommendations, carousels).
+static SECONDARY_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)card|reco|carousel|slider|similar|related|upsell|cross-?sell|also").expect("a valid regex")
+});
+
+/// How much markup before a price is read for signs of another product's card, in bytes.
+const SECONDARY_WINDOW: usize = 250;
+
+/// How far around a visible price a crossed-out one is looked for, in bytes.
+const STRIKE_WINDOW: usize = 400;
+
+/// True unless the raw page shows `price` with nothing that looks like a crossed-out price near it. Occurrences
+/// inside scripts or just after the markup of another product's card do not count. Conservative: a page where the
+/// price is not found as visible text (scripts render it, odd formatting) may show one.
+fn may_show_previous_near(html: &str, price: Decimal) -> bool {
+    let fixed = format!("{:.2}", price.round_dp(2));
+    let Some((integer, fraction)) = fixed.split_once('.') else { return true };
+    // The last three digits of the integer part: thousands separators vary ("1 299,00", "1.299,00", "1,299.00").
+    let tail = &integer[integer.len().saturating_sub(3)..];
+    let mut needles: Vec<String> = [",", ".", "€"].iter().map(|sep| format!("{tail}{sep}{fraction}")).collect();
+    if integer.len() > tail.len() {
+        // Written without a thousands separator ("€1149.00").
+        needles.extend([",", "."].iter().map(|sep| format!("{integer}{sep}{fraction}")));
+    }
+    if fraction == "00" {
+        needles.push(tail.to_string());
+    }
+    let bytes = html.as_bytes();
+    let scripts = script_ranges(bytes);
+    let mut found = false;
+    for needle in &needles {
+        for position in memchr::memmem::find_iter(bytes, needle.as_bytes()).take(64) {
+            let end = position + needle.len();
+            let digit_before = position > 0 && bytes[position - 1].is_ascii_digit();
+            let digit_after = bytes.get(end).is_some_and(u8::is_ascii_digit);
+            if digit_before || digit_after || inside(&scripts, position) {
+                continue;
+            }
+            let card_start = floor_boundary(html, position.saturating_sub(SECONDARY_WINDOW));
+            if SECONDARY_MARKERS.is_match(&html[card_start..position]) {
+                // Another product's card showing the same price: its crossed-out price is not ours.
+                continue;
+            }
+            found = true;
+            let start = floor_boundary(html, position.saturating_sub(STRIKE_WINDOW));
+            let stop = floor_boundary(html, (end + STRIKE_WINDOW).min(html.len()));
+            if STRIKE_MARKERS.is_match(&html[start..stop]) {
+                return true;
+            }
+        }
+    }
+    !found
+}
+
+/// The byte ranges of the page's `<script>` elements, in order: analytics and app state mention prices and words
+/// such as "discount" that are not what a visitor sees. Found once per page, then searched by bisection.
+fn script_ranges(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(open) = memchr::memmem::find(&bytes[from..], b"<script").map(|i| from + i) {
+        let close = memchr::memmem::find(&bytes[open..], b"</script").map_or(bytes.len(), |i| open + i);
+        ranges.push((open, close));
+        from = close.max(open + 1);
+    }
+    ranges
+}
+
+fn inside(ranges: &[(usize, usize)], position: usize) -> bool {
+    let after = ranges.partition_point(|(start, _)| *start <= position);
+    after > 0 && position < ranges[after - 1].1
+}
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod strike_scan_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn a_lone_price_needs_no_dom_but_a_crossed_out_one_nearby_does() {
+        let price = Decimal::from_str("6.99").unwrap();
+        assert!(!may_show_previous_near(r#"<span class="price-current">6,99 €</span><p>Livraison</p>"#, price));
+        assert!(may_show_previous_near(r#"<span class="price-current">6,99 €</span><s>9,99 €</s>"#, price));
+        assert!(may_show_previous_near(r#"<span class="now">6.99</span><span class="price-old">9.99</span>"#, price));
+        assert!(may_show_previous_near("<div>16,99 €</div>", price), "another number is not this price");
+        let padding = "<p>Livraison offerte</p>".repeat(30);
+        let analytics =
+            format!(r#"<script>dataLayer.push({{"price":6.99,"discount":0}})</script>{padding}<b>6,99 €</b>"#);
+        let analytics = analytics.as_str();
+        assert!(!may_show_previous_near(analytics, price), "scripts are not what a visitor sees");
+        let thousands = Decimal::from_str("1299").unwrap();
+        assert!(!may_show_previous_near("<b>1\u{202f}299,00\u{a0}€</b>", thousands));
+        let unseparated = Decimal::from_str("1149").unwrap();
+        assert!(may_show_previous_near("<span>€1149.00</span><div>Was €1239.00</div>", unseparated));
     }
 }
