@@ -23,10 +23,14 @@ static CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 const DATE: &str = r"(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?|(\d{1,2})(?:er)?\s+(janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre)(?:\s+(\d{4}))?)";
 
-/// An end date announced as such: "jusqu'au 30/11", "until 2026-11-30", "fin le 2 décembre".
+/// An end date announced as such: "jusqu'au 30/11", "until 2026-11-30", "fin le 2 décembre", and the end of a range
+/// "du 23/11 au 30/11/2026".
 static UNTIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)(?:jusqu'au|jusqu’au|until|ends?|fin\s+le|valable\s+au)\s+(?:le\s+)?{DATE}"))
-        .expect("a valid regex")
+    let range_start = r"\bdu\s+\d{1,2}(?:er)?(?:[/.]\d{1,2}(?:[/.]\d{2,4})?|\s+\p{L}+(?:\s+\d{4})?)?";
+    Regex::new(&format!(
+        r"(?i)(?:jusqu'au|jusqu’au|until|ends?|fin\s+le|valable\s+au|{range_start}\s+au)\s+(?:le\s+)?{DATE}"
+    ))
+    .expect("a valid regex")
 });
 
 /// Any date, for text that is known to be an end date (a "promotion ends" element).
@@ -41,9 +45,10 @@ pub fn discount_percent(text: &str) -> Option<Decimal> {
 
 /// The promo code to type, if the text gives one. A code is written in capitals (often with digits).
 pub fn promo_code(text: &str) -> Option<String> {
-    let code = CODE.captures(text).map(|c| c[1].to_string())?;
-    let looks_like_code = code.chars().any(|c| c.is_ascii_digit()) || code.chars().all(|c| !c.is_ascii_lowercase());
-    looks_like_code.then_some(code)
+    // "Code promo Kiabi : -15 % ... avec le code KIABI15": the first "code" may introduce a shop's name.
+    CODE.captures_iter(text)
+        .map(|c| c[1].to_string())
+        .find(|code| code.chars().any(|c| c.is_ascii_digit()) || code.chars().all(|c| !c.is_ascii_lowercase()))
 }
 
 /// The end of the announced last day (23:59:59 Paris time) as UTC. With `needs_marker`, only a date introduced as an
@@ -115,6 +120,9 @@ mod tests {
         assert_eq!(end_date("jusqu'au 2 janvier", reference, true), Some(at("2027-01-02T22:59:59Z")));
         assert_eq!(end_date("2026-12-24", reference, false), Some(at("2026-12-24T22:59:59Z")));
         assert_eq!(end_date("le 30/11", reference, true), None, "a date not introduced as an end");
+        assert_eq!(end_date("Du 23/11 au 30/11/2026", reference, true), Some(at("2026-11-30T22:59:59Z")));
+        assert_eq!(end_date("du 1er au 3 décembre", reference, true), Some(at("2026-12-03T22:59:59Z")));
+        assert_eq!(promo_code("Code promo Kiabi : -15 % avec le code KIABI15").as_deref(), Some("KIABI15"));
         assert_eq!(end_date("jusqu'au 31/02", reference, true), None, "no such day");
     }
 }

@@ -82,7 +82,13 @@ async fn serve(
         let head = String::from_utf8_lossy(&head);
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         log.lock().unwrap().push((Instant::now(), path.clone()));
-        let behaviour = routes.get(&path).cloned().unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() });
+        // Like real shops, unknown query parameters (tracking) do not change the page.
+        let without_query = path.split('?').next().unwrap_or("/");
+        let behaviour = routes
+            .get(&path)
+            .or_else(|| routes.get(without_query))
+            .cloned()
+            .unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() });
         match behaviour {
             Behaviour::Page { content_type, body } => {
                 let head = format!(

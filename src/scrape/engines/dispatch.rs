@@ -3,7 +3,7 @@
 use url::Url;
 
 use crate::scrape::engines::{auto, feed, json_ld, microdata, opengraph, selectors, shopify};
-use crate::scrape::offer::RawOffer;
+use crate::scrape::offer::{OfferKind, RawOffer};
 use crate::scrape::shop_spec::EngineSpec;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +24,8 @@ impl EngineError {
     }
 }
 
-/// The offers in `document` (fetched from `url`) as `engine` reads them. Prices that do not say their currency
-/// get `default_currency`.
+/// The offers in `document` (fetched from `url`) as `engine` reads them: priced products and promotions. Prices
+/// that do not say their currency get `default_currency`.
 pub fn extract_document(
     engine: &EngineSpec,
     document: &str,
@@ -42,6 +42,9 @@ pub fn extract_document(
         EngineSpec::Shopify => shopify::parse_products_page(document, url, currency)?,
         EngineSpec::Feed => feed::parse_feed(document.as_bytes(), url, currency)?,
     };
+    // A product without a price is not an offer (a blog post's title, a sold-out page without price): only promotions
+    // (codes, sales) stand without one.
+    offers.retain(|offer| offer.price.is_some() || offer.kind != OfferKind::Product);
     if let Some(default_currency) = default_currency {
         for offer in offers.iter_mut().filter(|o| o.price.is_some() && o.currency.is_none()) {
             offer.currency = Some(default_currency.to_string());

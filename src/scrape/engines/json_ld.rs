@@ -376,14 +376,20 @@ pub(crate) struct OfferFacts {
     pub(crate) url: Option<String>,
     pub(crate) gtin: Option<String>,
     pub(crate) sku: Option<String>,
+    /// The price is an `AggregateOffer`'s `lowPrice`: a summary of the offers, not one a buyer can pick.
+    pub(crate) summary: bool,
 }
 
 /// The offer a buyer of the product would pay: among priced offers, the cheapest one in stock (or the cheapest
-/// when none is), as a "from" price. Offers without a price are only kept for their availability.
+/// when none is), as a "from" price. Concrete offers win over an `AggregateOffer` summary of them. Offers without
+/// a price are only kept for their availability, and availability is taken from offers at the chosen price first
+/// (a sold-out size must not make the product look sold out).
 pub(crate) fn choose_offer(offers: Vec<OfferFacts>) -> Option<OfferFacts> {
     let availability = offers.iter().find_map(|offer| offer.availability);
     let currency = offers.iter().find_map(|offer| offer.currency.clone());
     let priced: Vec<&OfferFacts> = offers.iter().filter(|offer| offer.price.is_some()).collect();
+    let concrete: Vec<&OfferFacts> = priced.iter().copied().filter(|offer| !offer.summary).collect();
+    let priced = if concrete.is_empty() { priced } else { concrete };
     let buyable: Vec<&OfferFacts> =
         priced.iter().copied().filter(|offer| !matches!(offer.availability, Some(Availability::OutOfStock))).collect();
     let pool = if buyable.is_empty() { &priced } else { &buyable };
@@ -391,7 +397,11 @@ pub(crate) fn choose_offer(offers: Vec<OfferFacts>) -> Option<OfferFacts> {
     if chosen.previous.is_none() {
         chosen.previous = pool.iter().filter(|offer| offer.price == chosen.price).find_map(|offer| offer.previous);
     }
-    chosen.availability = chosen.availability.or(availability);
+    let same_price = || offers.iter().filter(|offer| offer.price == chosen.price);
+    let availability_at_price = same_price().find_map(|offer| offer.availability);
+    let gtin_at_price = same_price().find_map(|offer| offer.gtin.clone());
+    chosen.availability = chosen.availability.or(availability_at_price).or(availability);
+    chosen.gtin = chosen.gtin.clone().or(gtin_at_price);
     chosen.currency = chosen.currency.or(currency);
     Some(chosen)
 }

@@ -186,6 +186,7 @@ fn read_offer(item: &Item) -> OfferFacts {
     for key in ["price", "lowPrice"] {
         if let Some((amount, currency)) = item.text(key).and_then(|text| price_text(&text)) {
             facts.price = Some(amount);
+            facts.summary = key == "lowPrice";
             text_currency = currency;
             break;
         }

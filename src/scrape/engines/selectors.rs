@@ -64,7 +64,12 @@ impl Reader<'_> {
 
     fn url_attr(&self, roots: &[ElementRef<'_>], css: Option<&CssSelector>, attrs: &[&str]) -> Option<String> {
         let element = self.first(roots, css?)?;
-        let value = attrs.iter().find_map(|name| element.value().attr(name))?;
+        // Lazy-loading pages put a `data:` placeholder in `src` and the real image in `data-src` or `srcset`.
+        let value = attrs
+            .iter()
+            .filter_map(|name| element.value().attr(name))
+            .map(str::trim)
+            .find(|value| !value.is_empty() && !value.starts_with("data:"))?;
         // srcset: the first candidate.
         let value = value.split(',').next()?.split_whitespace().next()?;
         self.page_url.join(value).ok().map(String::from)

@@ -100,7 +100,8 @@ pub fn parse_products_page(json: &str, page_url: &Url, currency: &str) -> Result
 
 fn to_offer(product: Product, page_url: &Url, currency: &str) -> Option<RawOffer> {
     // The variant shoppers would be sent to: the biggest saving among those in stock, else the cheapest.
-    let priced = product.variants.iter().filter_map(|v| v.price.as_ref()?.amount().map(|price| (v, price)));
+    // Reversed, because `max_by_key` keeps the last of equals and Shopify's default variant is the first.
+    let priced = product.variants.iter().rev().filter_map(|v| v.price.as_ref()?.amount().map(|price| (v, price)));
     let best = priced.max_by_key(|(variant, price)| {
         let previous = variant.compare_at_price.as_ref().and_then(PriceValue::amount).unwrap_or(*price);
         let saving = (previous - *price).max(Decimal::ZERO);
