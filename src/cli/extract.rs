@@ -1,8 +1,8 @@
 //! `dealcast extract FILE --url URL`: what dealcast sees in a saved page, as JSON lines. This is how a shop adder
 //! checks a page before writing expectations for it.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -12,6 +12,7 @@ use url::Url;
 use crate::config::Config;
 use crate::scrape::engines::dispatch::{engine_by_name, extract_document};
 use crate::scrape::fetch::decode_body;
+use crate::scrape::fixtures::read_saved_page;
 use crate::scrape::registry::Registry;
 
 #[derive(Debug, Args)]
@@ -44,7 +45,7 @@ pub fn run(args: ExtractArgs, config: &Config) -> anyhow::Result<ExitCode> {
         ),
         (None, None) => (crate::scrape::shop_spec::EngineSpec::Auto, None),
     };
-    let bytes = read_maybe_gzip(&args.file)?;
+    let bytes = read_saved_page(&args.file).with_context(|| format!("could not read {}", args.file.display()))?;
     let (text, _encoding) = decode_body(&bytes, None);
     let offers = extract_document(&engine, &text, &args.url, currency.as_deref())
         .with_context(|| format!("could not read {}", args.file.display()))?;
@@ -58,17 +59,4 @@ pub fn run(args: ExtractArgs, config: &Config) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The file's bytes, decompressed when it is gzip (saved pages often are).
-pub fn read_maybe_gzip(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut decoded)
-            .with_context(|| format!("{} looks gzip-compressed but does not decompress", path.display()))?;
-        return Ok(decoded);
-    }
-    Ok(bytes)
 }

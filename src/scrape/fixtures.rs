@@ -83,7 +83,7 @@ pub fn check_fixture(shop: &Shop, fixture: &Fixture) -> FixtureResult {
             return result;
         }
     };
-    let bytes = match read_page(&fixture.page) {
+    let bytes = match read_saved_page(&fixture.page) {
         Ok(bytes) => bytes,
         Err(error) => {
             result.mismatches.push(format!("{}: {error}", fixture.page.display()));
@@ -114,7 +114,8 @@ pub fn check_fixture(shop: &Shop, fixture: &Fixture) -> FixtureResult {
     result
 }
 
-fn read_page(path: &Path) -> std::io::Result<Vec<u8>> {
+/// A saved page's bytes, decompressed when it is gzip (saved pages often are).
+pub fn read_saved_page(path: &Path) -> std::io::Result<Vec<u8>> {
     let bytes = std::fs::read(path)?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut decoded = Vec::new();

@@ -295,14 +295,7 @@ impl Walker<'_> {
         let facts = choose_offer(offer_nodes.iter().map(|offer| self.read_offer(offer)).collect())
             .or_else(|| Some(self.read_offer(node)).filter(|facts| facts.price.is_some()));
         if let Some(facts) = facts {
-            offer.price = facts.price;
-            offer.previous_price = real_previous(facts.price, facts.previous);
-            offer.currency = facts.currency;
-            offer.availability = facts.availability;
-            offer.valid_until = facts.valid_until;
-            offer.url = offer.url.or(facts.url);
-            offer.gtin = offer.gtin.or(facts.gtin);
-            offer.sku = offer.sku.or(facts.sku);
+            facts.apply_to(&mut offer);
         }
         offer
     }
@@ -378,6 +371,20 @@ pub(crate) struct OfferFacts {
     pub(crate) sku: Option<String>,
     /// The price is an `AggregateOffer`'s `lowPrice`: a summary of the offers, not one a buyer can pick.
     pub(crate) summary: bool,
+}
+
+impl OfferFacts {
+    /// Puts the chosen offer's facts on the product; identifiers the product itself gives win.
+    pub(crate) fn apply_to(self, offer: &mut RawOffer) {
+        offer.price = self.price;
+        offer.previous_price = real_previous(self.price, self.previous);
+        offer.currency = self.currency;
+        offer.availability = self.availability;
+        offer.valid_until = self.valid_until;
+        offer.url = offer.url.take().or(self.url);
+        offer.gtin = offer.gtin.take().or(self.gtin);
+        offer.sku = offer.sku.take().or(self.sku);
+    }
 }
 
 /// The offer a buyer of the product would pay: among priced offers, the cheapest one in stock (or the cheapest

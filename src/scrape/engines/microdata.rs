@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::scrape::engines::json_ld::{OfferFacts, choose_offer, is_previous_price_term, schema_term};
 use crate::scrape::engines::page_dom::{MAX_DOM_DEPTH, in_secondary_block, selector, visible_text};
-use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, price_text, real_previous, valid_until};
+use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, price_text, valid_until};
 use crate::scrape::offer::{Availability, RawOffer};
 
 /// The engine name written in [`RawOffer::engine`].
@@ -168,14 +168,7 @@ fn item_to_offer(product: &Item, page_url: &Url) -> RawOffer {
     let facts = choose_offer(offer_items.iter().map(|item| read_offer(item)).collect())
         .or_else(|| Some(read_offer(product)).filter(|facts| facts.price.is_some()));
     if let Some(facts) = facts {
-        offer.price = facts.price;
-        offer.previous_price = real_previous(facts.price, facts.previous);
-        offer.currency = facts.currency;
-        offer.availability = facts.availability;
-        offer.valid_until = facts.valid_until;
-        offer.url = offer.url.or(facts.url);
-        offer.gtin = offer.gtin.or(facts.gtin);
-        offer.sku = offer.sku.or(facts.sku);
+        facts.apply_to(&mut offer);
     }
     offer
 }
