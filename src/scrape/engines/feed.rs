@@ -184,6 +184,29 @@ mod tests {
     }
 
     #[test]
+    fn atom_and_json_feed_documents_are_read() {
+        let atom = br#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Promos</title>
+            <id>urn:promos</id><updated>2026-11-26T08:00:00Z</updated>
+            <entry><title>Code NOEL15 : -15 % sur les jouets</title><id>urn:1</id><updated>2026-11-26T08:00:00Z</updated>
+            <link href="/promos/noel"/><summary type="html">&lt;p&gt;Jusqu'au 24/12/2026&lt;/p&gt;</summary></entry></feed>"#;
+        let url = Url::parse("https://shop.example/atom.xml").unwrap();
+        let offers = parse_feed(atom, &url, "EUR").unwrap();
+        assert_eq!(offers.len(), 1);
+        assert_eq!(offers[0].kind, OfferKind::PromoCode);
+        assert_eq!(offers[0].promo_code.as_deref(), Some("NOEL15"));
+        assert_eq!(offers[0].url.as_deref(), Some("https://shop.example/promos/noel"));
+        assert_eq!(offers[0].valid_until, Some(at("2026-12-24T22:59:59Z")));
+
+        let json_feed = br#"{"version":"https://jsonfeed.org/version/1.1","title":"Bons plans","items":[
+            {"id":"1","url":"https://shop.example/p/casque","title":"Casque audio 59,90 € au lieu de 89,90 €","date_published":"2026-11-26T08:00:00Z"}]}"#;
+        let offers = parse_feed(json_feed, &Url::parse("https://shop.example/feed.json").unwrap(), "EUR").unwrap();
+        assert_eq!(offers.len(), 1);
+        assert_eq!(offers[0].price, Some(Decimal::from_str("59.90").unwrap()));
+        assert_eq!(offers[0].previous_price, Some(Decimal::from_str("89.90").unwrap()));
+        assert_eq!(offers[0].url.as_deref(), Some("https://shop.example/p/casque"));
+    }
+
+    #[test]
     fn rss_and_atom_documents_are_read_and_junk_is_an_error() {
         let rss = br#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bons plans</title>
             <item><title>Sneakers 39,99 &#8364; au lieu de 59,99 &#8364;</title><link>https://shop.example/p/sneakers</link>
