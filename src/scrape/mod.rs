@@ -9,6 +9,8 @@ pub mod crawl;
 pub mod engines;
 pub mod fetch;
 pub mod fixtures;
+pub mod gtin;
+pub mod normalize;
 pub mod offer;
 pub mod price;
 pub mod promo_text;

@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(offers[0].valid_until, Some(at("2026-12-24T22:59:59Z")));
 
         let json_feed = br#"{"version":"https://jsonfeed.org/version/1.1","title":"Bons plans","items":[
-            {"id":"1","url":"https://shop.example/p/casque","title":"Casque audio 59,90 € au lieu de 89,90 €","date_published":"2026-11-26T08:00:00Z"}]}"#;
+            {"id":"1","url":"https://shop.example/p/casque","title":"Casque audio 59,90 \u20ac au lieu de 89,90 \u20ac","date_published":"2026-11-26T08:00:00Z"}]}"#;
         let offers = parse_feed(json_feed, &Url::parse("https://shop.example/feed.json").unwrap(), "EUR").unwrap();
         assert_eq!(offers.len(), 1);
         assert_eq!(offers[0].price, Some(Decimal::from_str("59.90").unwrap()));
