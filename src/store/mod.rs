@@ -2,10 +2,12 @@
 //! itself), how to connect to it, and its schema (the migrations in `migrations/`).
 
 pub mod database;
+pub mod ingest;
 pub mod local_cluster;
 pub mod migrations;
 pub mod pg_binaries;
 pub mod run_as;
+pub mod scrape_runs;
 
 pub use database::{Store, StoreError, StoreSettings};
 pub use local_cluster::{ClusterError, ClusterLease, Durability, LocalCluster};

@@ -33,11 +33,22 @@ pub enum Behaviour {
 pub struct LoopbackShop {
     pub addr: SocketAddr,
     pub log: Arc<Mutex<Vec<(Instant, String)>>>,
+    routes: Arc<Mutex<HashMap<String, Behaviour>>>,
 }
 
 impl LoopbackShop {
     pub fn url(&self, path: &str) -> url::Url {
         url::Url::parse(&format!("http://{}{path}", self.addr)).unwrap()
+    }
+
+    /// Changes what the server answers for `path` (a shop changing its prices between two scrapes).
+    pub fn set(&self, path: &str, behaviour: Behaviour) {
+        self.routes.lock().unwrap().insert(path.to_string(), behaviour);
+    }
+
+    /// Makes `path` answer 404 (a product that left the shop).
+    pub fn remove(&self, path: &str) {
+        self.routes.lock().unwrap().remove(path);
     }
 
     /// The paths requested so far, in order.
@@ -51,23 +62,23 @@ pub async fn start(routes: HashMap<String, Behaviour>) -> LoopbackShop {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
-    let routes = Arc::new(routes);
-    let server_log = Arc::clone(&log);
+    let routes = Arc::new(Mutex::new(routes));
+    let (server_log, server_routes) = (Arc::clone(&log), Arc::clone(&routes));
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
-            let (routes, log) = (Arc::clone(&routes), Arc::clone(&server_log));
+            let (routes, log) = (Arc::clone(&server_routes), Arc::clone(&server_log));
             tokio::spawn(async move {
                 let _ = serve(stream, &routes, &log).await;
             });
         }
     });
-    LoopbackShop { addr, log }
+    LoopbackShop { addr, log, routes }
 }
 
 async fn serve(
     mut stream: TcpStream,
-    routes: &HashMap<String, Behaviour>,
+    routes: &Mutex<HashMap<String, Behaviour>>,
     log: &Mutex<Vec<(Instant, String)>>,
 ) -> std::io::Result<()> {
     loop {
@@ -84,11 +95,14 @@ async fn serve(
         log.lock().unwrap().push((Instant::now(), path.clone()));
         // Like real shops, unknown query parameters (tracking) do not change the page.
         let without_query = path.split('?').next().unwrap_or("/");
-        let behaviour = routes
-            .get(&path)
-            .or_else(|| routes.get(without_query))
-            .cloned()
-            .unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() });
+        let behaviour = {
+            let routes = routes.lock().unwrap();
+            routes
+                .get(&path)
+                .or_else(|| routes.get(without_query))
+                .cloned()
+                .unwrap_or(Behaviour::Status { status: 404, headers: Vec::new() })
+        };
         match behaviour {
             Behaviour::Page { content_type, body } => {
                 let head = format!(
@@ -136,12 +150,18 @@ async fn serve(
 
 /// A small product page with Product JSON-LD, the way most shops mark their pages up.
 pub fn product_page(name: &str, price: &str, previous: Option<&str>) -> Vec<u8> {
+    product_page_with_gtin(name, price, previous, None)
+}
+
+/// A product page whose JSON-LD also gives a GTIN.
+pub fn product_page_with_gtin(name: &str, price: &str, previous: Option<&str>, gtin: Option<&str>) -> Vec<u8> {
+    let gtin = gtin.map(|g| format!(r#""gtin13":"{g}","#)).unwrap_or_default();
     let strike = previous
         .map(|p| format!(r#","priceSpecification":{{"@type":"UnitPriceSpecification","priceType":"https://schema.org/StrikethroughPrice","price":"{p}","priceCurrency":"EUR"}}"#))
         .unwrap_or_default();
     format!(
         r#"<!doctype html><html><head><title>{name}</title><script type="application/ld+json">
-        {{"@context":"https://schema.org","@type":"Product","name":"{name}","offers":{{"@type":"Offer","price":"{price}","priceCurrency":"EUR"{strike}}}}}
+        {{"@context":"https://schema.org","@type":"Product",{gtin}"name":"{name}","offers":{{"@type":"Offer","price":"{price}","priceCurrency":"EUR"{strike}}}}}
         </script></head><body><h1>{name}</h1></body></html>"#
     )
     .into_bytes()

@@ -1,0 +1,130 @@
+//! A harvest: one scrape of one shop, stored. It ties the crawler to the store: offers are normalised as they
+//! arrive, stored in batches while the crawl goes on, and when the crawl ends well the offers it did not see move
+//! towards ending; the run is recorded in `scrape_runs` whatever happens.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
+use crate::scrape::fetch::Fetcher;
+use crate::scrape::normalize::{NormalizedOffer, normalize};
+use crate::scrape::registry::Shop;
+use crate::store::ingest::{self, StoreOutcome};
+use crate::store::scrape_runs::{self, RunCounts, RunStatus};
+
+/// How many offers are stored in one batch.
+pub const BATCH_SIZE: usize = 1000;
+
+/// How many successful runs in a row must miss an offer before it ends (the N).
+pub const RUNS_TO_END: i32 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarvestError {
+    #[error("storing the offers of {shop} failed: {source}")]
+    Store {
+        shop: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// What one harvest did.
+#[derive(Debug, Clone)]
+pub struct Harvest {
+    pub run_id: i64,
+    pub status: RunStatus,
+    pub report: CrawlReport,
+    pub counts: RunCounts,
+    /// Offers with a new price observation, to be judged again.
+    pub observed: Vec<i64>,
+}
+
+/// A clock, so that tests can scrape "30 days later" without waiting.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Crawls `shop` and stores what it finds, as run of `worker`.
+pub async fn harvest_shop(
+    pool: &PgPool,
+    fetcher: &Fetcher,
+    shop: &Shop,
+    options: &CrawlOptions,
+    worker: &str,
+    clock: &Clock,
+) -> Result<Harvest, HarvestError> {
+    let store_error = |source| HarvestError::Store { shop: shop.id.clone(), source };
+    ingest::register_shop(pool, shop).await.map_err(store_error)?;
+    let run_id = scrape_runs::start_run(pool, &shop.id, worker, clock()).await.map_err(store_error)?;
+    let (sender, receiver) = mpsc::channel::<ShopOffer>(BATCH_SIZE * 2);
+    let storer = tokio::spawn(store_as_they_come(pool.clone(), shop.clone(), run_id, receiver, Arc::clone(clock)));
+    let report = crawl_shop(shop, fetcher, options, &Arc::new(Progress::default()), &sender).await;
+    drop(sender);
+    let stored = storer.await;
+
+    let mut counts = RunCounts {
+        pages: report.pages,
+        errors: report.errors.iter().map(|(kind, n)| (kind.to_string(), *n)).collect(),
+        ..RunCounts::default()
+    };
+    let (status, note, observed) = match stored {
+        Ok(Ok((outcome, rejected))) => {
+            counts.seen = outcome.seen;
+            counts.new = outcome.new;
+            counts.changed = outcome.changed;
+            counts.rejected = rejected.len() as u64;
+            if !rejected.is_empty() {
+                counts.errors.insert("rejected_offer".to_string(), rejected.len() as u64);
+            }
+            // A run that fetched nothing, or only errors, says nothing about which offers ended.
+            let succeeded = report.pages > 0 && report.error_count() < report.pages;
+            let status = if succeeded { RunStatus::Succeeded } else { RunStatus::Failed };
+            (status, rejected.first().cloned(), outcome.observed)
+        }
+        Ok(Err(error)) => (RunStatus::Failed, Some(error.to_string()), Vec::new()),
+        Err(join) => (RunStatus::Failed, Some(format!("the storing task failed: {join}")), Vec::new()),
+    };
+    let now = clock();
+    if status == RunStatus::Succeeded {
+        counts.ended = ingest::end_unseen(pool, &shop.id, run_id, RUNS_TO_END, now).await.map_err(store_error)?;
+    }
+    ingest::expire_promotions(pool, now).await.map_err(store_error)?;
+    scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
+    Ok(Harvest { run_id, status, report, counts, observed })
+}
+
+/// Normalises offers as the crawl sends them and stores them in batches. Returns what was stored and the reasons
+/// offers were rejected.
+async fn store_as_they_come(
+    pool: PgPool,
+    shop: Shop,
+    run_id: i64,
+    mut receiver: mpsc::Receiver<ShopOffer>,
+    clock: Clock,
+) -> Result<(StoreOutcome, Vec<String>), sqlx::Error> {
+    let mut outcome = StoreOutcome::default();
+    let mut rejected = Vec::new();
+    let mut batch: Vec<NormalizedOffer> = Vec::with_capacity(BATCH_SIZE);
+    let homepage: Url = shop.spec.homepage.0.clone();
+    while let Some(found) = receiver.recv().await {
+        match normalize(&found.offer, Some(&homepage), &shop.spec.currency.0) {
+            Ok(offer) => batch.push(offer),
+            Err(reason) => rejected.push(reason.to_string()),
+        }
+        if batch.len() >= BATCH_SIZE {
+            outcome.absorb(ingest::store_offers(&pool, &shop.id, run_id, &batch, clock()).await?);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        outcome.absorb(ingest::store_offers(&pool, &shop.id, run_id, &batch, clock()).await?);
+    }
+    Ok((outcome, rejected))
+}
