@@ -4,12 +4,14 @@
 //! Map of the crate:
 //! - [`cli`]: the command line, one subcommand per job;
 //! - [`config`]: `dealcast.toml`, environment and flags;
+//! - [`deals`]: judging discounts against the 30-day rule and scoring deals (pure, no I/O);
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
 //! - [`toml_problems`]: reading TOML files with every problem reported at once.
 
 pub mod cli;
 pub mod config;
+pub mod deals;
 pub mod scrape;
 pub mod store;
 pub mod toml_problems;
