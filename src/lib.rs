@@ -4,6 +4,7 @@
 //! Map of the crate:
 //! - [`cli`]: the command line, one subcommand per job;
 //! - [`config`]: `dealcast.toml`, environment and flags;
+//! - [`deals`]: judging discounts against the 30-day rule and scoring deals (pure, no I/O);
 //! - [`harvest`]: one scrape of one shop, stored;
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
@@ -11,6 +12,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deals;
 pub mod harvest;
 pub mod scrape;
 pub mod store;

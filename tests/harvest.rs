@@ -189,7 +189,8 @@ async fn bad_data_is_flagged_with_a_reason_and_never_priced() {
     let run = harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
     // A price of 0 is no price: the page gives no offer, and the run says so.
     assert_eq!(run.counts.errors.get("no_offer"), Some(&1), "{:?}", run.counts);
-    let stored: Vec<(String, Option<Decimal>, Option<Decimal>, Option<String>)> =
+    type Stored = (String, Option<Decimal>, Option<Decimal>, Option<String>);
+    let stored: Vec<Stored> =
         sqlx::query_as("SELECT title, price, previous_price, quality_flags->0->>'kind' FROM offers ORDER BY title")
             .fetch_all(&db.pool)
             .await
