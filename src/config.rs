@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::deals::score::ScoreWeights;
 use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
@@ -30,6 +31,8 @@ pub struct Config {
     pub scrapers_dir: PathBuf,
     pub database: DatabaseConfig,
     pub scrape: ScrapeConfig,
+    /// `[scoring]`: the weights of the deal score.
+    pub scoring: ScoreWeights,
     pub log: LogConfig,
 }
 
@@ -40,6 +43,7 @@ impl Default for Config {
             scrapers_dir: PathBuf::from(DEFAULT_SCRAPERS_DIR),
             database: DatabaseConfig::default(),
             scrape: ScrapeConfig::default(),
+            scoring: ScoreWeights::default(),
             log: LogConfig::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! A harvest: one scrape of one shop, stored. It ties the crawler to the store: offers are normalised as they
 //! arrive, stored in batches while the crawl goes on, and when the crawl ends well the offers it did not see move
-//! towards ending; the run is recorded in `scrape_runs` whatever happens.
+//! towards ending; offers whose price moved are judged again (30-day rule, score); the run is recorded in
+//! `scrape_runs` whatever happens.
 
 use std::sync::Arc;
 
@@ -9,11 +10,13 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 use url::Url;
 
+use crate::deals::score::ScoreWeights;
 use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
 use crate::scrape::fetch::Fetcher;
 use crate::scrape::normalize::{NormalizedOffer, normalize};
 use crate::scrape::registry::Shop;
 use crate::store::ingest::{self, StoreOutcome};
+use crate::store::judgements;
 use crate::store::scrape_runs::{self, RunCounts, RunStatus};
 
 /// How many offers are stored in one batch.
@@ -58,6 +61,7 @@ pub async fn harvest_shop(
     shop: &Shop,
     options: &CrawlOptions,
     worker: &str,
+    weights: &ScoreWeights,
     clock: &Clock,
 ) -> Result<Harvest, HarvestError> {
     let store_error = |source| HarvestError::Store { shop: shop.id.clone(), source };
@@ -96,6 +100,7 @@ pub async fn harvest_shop(
         counts.ended = ingest::end_unseen(pool, &shop.id, run_id, RUNS_TO_END, now).await.map_err(store_error)?;
     }
     ingest::expire_promotions(pool, now).await.map_err(store_error)?;
+    judgements::judge_offers(pool, &observed, weights, now).await.map_err(store_error)?;
     scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
     Ok(Harvest { run_id, status, report, counts, observed })
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::{Clock, harvest_shop};
 use dealcast::scrape::crawl::CrawlOptions;
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
@@ -73,11 +74,17 @@ async fn the_same_scrape_twice_stores_each_offer_once_and_no_new_observation() {
     let shop = shop("kiabi", &server);
     let (clock, now) = clock(start());
 
-    let first = harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
+    let first =
+        harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &ScoreWeights::default(), &clock)
+            .await
+            .unwrap();
     assert_eq!(first.status, RunStatus::Succeeded);
     assert_eq!((first.counts.seen, first.counts.new, first.counts.changed), (3, 3, 0));
     *now.lock().unwrap() = start() + Duration::hours(12);
-    let second = harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
+    let second =
+        harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &ScoreWeights::default(), &clock)
+            .await
+            .unwrap();
     assert_eq!((second.counts.seen, second.counts.new, second.counts.changed), (3, 0, 0));
 
     assert_eq!(count(&db.pool, "SELECT count(*) FROM offers").await, 3);
@@ -100,7 +107,10 @@ async fn the_same_scrape_twice_stores_each_offer_once_and_no_new_observation() {
     // The shop changes one price: one new observation, for that offer only.
     server.set("/p/pull", html(product_page("Pull", "14.90", Some("19.90"))));
     *now.lock().unwrap() = start() + Duration::hours(24);
-    let third = harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
+    let third =
+        harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &ScoreWeights::default(), &clock)
+            .await
+            .unwrap();
     assert_eq!((third.counts.new, third.counts.changed), (0, 1));
     let history: Vec<(Decimal, Option<Decimal>)> = sqlx::query_as(
         "SELECT po.price, po.previous_price FROM price_observations po JOIN offers o ON o.id = po.offer_id \
@@ -122,8 +132,8 @@ async fn an_offer_missing_from_two_successful_runs_ends_but_not_after_a_failed_o
     let server = loopback_shop::start(routes).await;
     let shop = shop("shop", &server);
     let (clock, now) = clock(start());
-    let (fetcher, options) = (fetcher(), CrawlOptions::default());
-    let harvest = || harvest_shop(&db.pool, &fetcher, &shop, &options, "test", &clock);
+    let (fetcher, options, weights) = (fetcher(), CrawlOptions::default(), ScoreWeights::default());
+    let harvest = || harvest_shop(&db.pool, &fetcher, &shop, &options, "test", &weights, &clock);
     harvest().await.unwrap();
 
     server.set("/list", listing(&["/p/a"]));
@@ -165,7 +175,17 @@ async fn the_same_gtin_in_two_shops_is_one_product() {
     let darty = loopback_shop::start(make("Sony WH1000XM5 noir", "289.00", "4 548736 132580")).await;
     let (clock, _) = clock(start());
     for (id, server) in [("fnac", &fnac), ("darty", &darty)] {
-        harvest_shop(&db.pool, &fetcher(), &shop(id, server), &CrawlOptions::default(), "test", &clock).await.unwrap();
+        harvest_shop(
+            &db.pool,
+            &fetcher(),
+            &shop(id, server),
+            &CrawlOptions::default(),
+            "test",
+            &ScoreWeights::default(),
+            &clock,
+        )
+        .await
+        .unwrap();
     }
     let products: Vec<(Option<i64>, Option<String>)> =
         sqlx::query_as("SELECT product_id, gtin FROM offers ORDER BY shop_id").fetch_all(&db.pool).await.unwrap();
@@ -186,7 +206,10 @@ async fn bad_data_is_flagged_with_a_reason_and_never_priced() {
     let server = loopback_shop::start(routes).await;
     let (clock, now) = clock(start());
     let shop = shop("shop", &server);
-    let run = harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
+    let run =
+        harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &ScoreWeights::default(), &clock)
+            .await
+            .unwrap();
     // A price of 0 is no price: the page gives no offer, and the run says so.
     assert_eq!(run.counts.errors.get("no_offer"), Some(&1), "{:?}", run.counts);
     type Stored = (String, Option<Decimal>, Option<Decimal>, Option<String>);
@@ -208,11 +231,52 @@ async fn bad_data_is_flagged_with_a_reason_and_never_priced() {
     let usd = String::from_utf8(product_page("Sous le prix", "22.00", None)).unwrap().replace("EUR", "USD");
     server.set("/p/below", html(usd.into_bytes()));
     *now.lock().unwrap() = start() + Duration::hours(12);
-    harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &clock).await.unwrap();
+    harvest_shop(&db.pool, &fetcher(), &shop, &CrawlOptions::default(), "test", &ScoreWeights::default(), &clock)
+        .await
+        .unwrap();
     let reason: String =
         sqlx::query_scalar("SELECT quality_flags->0->>'reason' FROM offers WHERE title = 'Sous le prix'")
             .fetch_one(&db.pool)
             .await
             .unwrap();
     assert!(reason.contains("currency changed from EUR to USD"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_price_raised_just_before_a_sale_is_judged_inflated_and_an_honest_sale_honest() {
+    let db = support::fresh_database().await;
+    let mut routes = HashMap::new();
+    routes.insert("/list".to_string(), listing(&["/p/tricked", "/p/honest"]));
+    routes.insert("/p/tricked".to_string(), html(product_page("Trottinette", "49.99", None)));
+    routes.insert("/p/honest".to_string(), html(product_page("Casque", "49.99", None)));
+    let server = loopback_shop::start(routes).await;
+    let shop = shop("shop", &server);
+    let (clock, now) = clock(start());
+    let (fetcher, options, weights) = (fetcher(), CrawlOptions::default(), ScoreWeights::default());
+    let harvest = || harvest_shop(&db.pool, &fetcher, &shop, &options, "test", &weights, &clock);
+    harvest().await.unwrap();
+
+    *now.lock().unwrap() = start() + Duration::days(40);
+    server.set("/p/tricked", html(product_page("Trottinette", "69.99", None)));
+    harvest().await.unwrap();
+
+    *now.lock().unwrap() = start() + Duration::days(45);
+    server.set("/p/tricked", html(product_page("Trottinette", "54.99", Some("69.99"))));
+    server.set("/p/honest", html(product_page("Casque", "39.99", Some("49.99"))));
+    harvest().await.unwrap();
+
+    type Judged = (String, Option<String>, Option<Decimal>, Option<Decimal>, Option<Decimal>);
+    let judged: Vec<Judged> =
+        sqlx::query_as("SELECT title, verdict, reference_price, real_discount_pct, score FROM offers ORDER BY title")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let (casque, trottinette) = (&judged[0], &judged[1]);
+    assert_eq!(casque.1.as_deref(), Some("honest"), "{casque:?}");
+    assert_eq!(casque.2, Some(Decimal::new(4999, 2)));
+    assert_eq!(casque.3, Some(Decimal::new(200, 1)), "39.99 is 20.0 % below the 30-day low of 49.99");
+    assert_eq!(trottinette.1.as_deref(), Some("inflated"), "{trottinette:?}");
+    assert_eq!(trottinette.2, Some(Decimal::new(4999, 2)), "the legal reference is the 49.99 of the window");
+    assert!(trottinette.3.unwrap() < Decimal::ZERO, "54.99 is no reduction from 49.99: {trottinette:?}");
+    assert!(casque.4.unwrap() > trottinette.4.unwrap(), "an honest deal outranks an inflated one: {judged:?}");
 }

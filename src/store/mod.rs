@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod ingest;
+pub mod judgements;
 pub mod local_cluster;
 pub mod migrations;
 pub mod pg_binaries;
