@@ -4,12 +4,14 @@
 //! Map of the crate:
 //! - [`cli`]: the command line, one subcommand per job;
 //! - [`config`]: `dealcast.toml`, environment and flags;
+//! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
 //! - [`toml_problems`]: reading TOML files with every problem reported at once.
 
 pub mod cli;
 pub mod config;
+pub mod jobs;
 pub mod scrape;
 pub mod store;
 pub mod toml_problems;
