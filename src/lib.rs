@@ -6,6 +6,7 @@
 //! - [`config`]: `dealcast.toml`, environment and flags;
 //! - [`deals`]: judging discounts against the 30-day rule and scoring deals (pure, no I/O);
 //! - [`harvest`]: one scrape of one shop, stored;
+//! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod deals;
 pub mod harvest;
+pub mod harvest_jobs;
 pub mod jobs;
 pub mod scrape;
 pub mod store;

@@ -15,6 +15,7 @@ mod db;
 mod extract;
 mod scrape;
 mod shop;
+mod worker;
 
 /// dealcast finds the real promotions in online shops and publishes the best of them.
 #[derive(Debug, Parser)]
@@ -63,8 +64,12 @@ pub enum Command {
         #[command(subcommand)]
         action: shop::ShopCommand,
     },
-    /// Crawl shops and print the offers found (`--dry-run`).
+    /// Crawl shops and store the offers found (or print them with `--dry-run`).
     Scrape(scrape::ScrapeArgs),
+    /// Run due jobs (scheduled scrapes) from the shared queue until stopped; start any number of them.
+    Worker(worker::WorkerArgs),
+    /// Run dealcast: the shops' scheduled scrapes, with a worker (publishers and the web UI are not there yet).
+    Run(worker::WorkerArgs),
 }
 
 impl Cli {
@@ -88,5 +93,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Extract(args) => extract::run(args, &config),
         Command::Shop { action } => shop::run(action, &config),
         Command::Scrape(args) => scrape::run(args, &config).await,
+        Command::Worker(args) | Command::Run(args) => worker::run(args, &config).await,
     }
 }

@@ -1,5 +1,5 @@
-//! `dealcast scrape --dry-run`: crawl shops for real over the network and print the offers found, with a progress
-//! bar on a terminal and a summary at the end. (Storing them in the database comes with the deals database.)
+//! `dealcast scrape`: crawl shops for real over the network now (not on their schedule) and store the offers found,
+//! or with `--dry-run` print them instead, with a progress bar on a terminal and a summary at the end.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,7 +23,7 @@ pub struct ScrapeArgs {
     /// Only this shop (default: every shop in the scrapers directory).
     #[arg(long)]
     pub shop: Option<String>,
-    /// Print the offers instead of storing them.
+    /// Print the offers instead of storing them (no database needed).
     #[arg(long)]
     pub dry_run: bool,
     /// One JSON object per offer instead of a readable line.
@@ -58,18 +58,15 @@ pub fn fetcher_from_config(config: &Config) -> anyhow::Result<Fetcher> {
 }
 
 pub async fn run(args: ScrapeArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    if !args.dry_run {
-        anyhow::bail!(
-            "Storing scraped offers in the database is not available yet (it comes with the deals database); \
-             run `dealcast scrape --dry-run` to crawl and print the offers."
-        );
-    }
     let registry = Registry::load(&config.scrapers_dir)?;
     let shops: Vec<_> = match &args.shop {
         Some(id) => vec![registry.get(id)?.clone()],
         None => registry.shops().cloned().collect(),
     };
     let fetcher = fetcher_from_config(config)?;
+    if !args.dry_run {
+        return store_scrapes(shops, fetcher, &args, config).await;
+    }
     let progress = Arc::new(Progress::default());
     let (sender, mut receiver) = mpsc::channel::<ShopOffer>(1024);
 
@@ -187,4 +184,51 @@ fn print_summary(reports: &[CrawlReport], elapsed: Duration) {
         elapsed.as_secs_f64(),
         pages as f64 / elapsed.as_secs_f64().max(0.001)
     );
+}
+
+/// Harvests the shops now, side by side, into the database, and prints what each run stored.
+async fn store_scrapes(
+    shops: Vec<crate::scrape::registry::Shop>,
+    fetcher: Fetcher,
+    args: &ScrapeArgs,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    let store = crate::store::Store::open(&config.store_settings()).await?;
+    let options = CrawlOptions { start_urls: args.start.clone(), max_pages: args.max_pages, in_flight: None };
+    let worker = format!("cli:{}", std::process::id());
+    let clock = crate::harvest::system_clock();
+    let harvests = futures::future::join_all(shops.iter().map(|shop| {
+        crate::harvest::harvest_shop(store.pool(), &fetcher, shop, &options, &worker, &config.scoring, &clock)
+    }))
+    .await;
+    let mut failed = 0;
+    for (shop, harvest) in shops.iter().zip(harvests) {
+        match harvest {
+            Ok(harvest) => {
+                let counts = &harvest.counts;
+                let kinds: Vec<String> = counts.errors.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+                eprintln!(
+                    "{:<20} {:<9} {:>6} pages {:>6} offers {:>5} new {:>5} changed {:>5} ended{} (run {})",
+                    shop.id,
+                    harvest.status.as_str(),
+                    counts.pages,
+                    counts.seen,
+                    counts.new,
+                    counts.changed,
+                    counts.ended,
+                    if kinds.is_empty() { String::new() } else { format!(", errors: {}", kinds.join(", ")) },
+                    harvest.run_id
+                );
+                if harvest.status != crate::store::scrape_runs::RunStatus::Succeeded {
+                    failed += 1;
+                }
+            }
+            Err(error) => {
+                failed += 1;
+                eprintln!("{:<20} error: {error}", shop.id);
+            }
+        }
+    }
+    store.close().await?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

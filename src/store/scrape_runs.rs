@@ -33,8 +33,18 @@ pub struct RunCounts {
     pub errors: std::collections::BTreeMap<String, u64>,
 }
 
-/// Opens a run of `shop_id` by `worker`; returns its id.
+/// Opens a run of `shop_id` by `worker`; returns its id. Runs of the shop still marked running are abandoned: a
+/// shop is scraped by one worker at a time, so they belong to a worker that died.
 pub async fn start_run(pool: &PgPool, shop_id: &str, worker: &str, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE scrape_runs SET status = 'abandoned', finished_at = GREATEST($2, started_at),
+             note = 'the worker running it stopped before the end'
+         WHERE shop_id = $1 AND status = 'running'",
+    )
+    .bind(shop_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
     sqlx::query_scalar("INSERT INTO scrape_runs (shop_id, worker, started_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(shop_id)
         .bind(worker)

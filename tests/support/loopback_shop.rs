@@ -26,6 +26,8 @@ pub enum Behaviour {
     Huge(usize),
     /// 302 to this location.
     Redirect(String),
+    /// An HTML page sent after a pause (a slow shop).
+    Slow { delay: Duration, body: Vec<u8> },
 }
 
 /// A running loopback shop, with a log of the requests it received.
@@ -139,6 +141,13 @@ async fn serve(
                     stream.write_all(&chunk[..n]).await?;
                     sent += n;
                 }
+            }
+            Behaviour::Slow { delay, body } => {
+                tokio::time::sleep(delay).await;
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n", body.len());
+                stream.write_all(head.as_bytes()).await?;
+                stream.write_all(&body).await?;
             }
             Behaviour::Redirect(location) => {
                 let head = format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");

@@ -212,3 +212,20 @@ pub fn peers_dir(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A connection URL for a test database, for running the `dealcast` binary against it (`DATABASE_URL`).
+pub fn database_url(db: &TestDb) -> String {
+    if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) {
+        let mut url = url::Url::parse(&url).expect("DATABASE_URL is a URL");
+        url.set_path(&format!("/{}", db.name));
+        return url.to_string();
+    }
+    let socket = db.options.get_socket().expect("the test cluster is reached over its socket");
+    let host: String = url::form_urlencoded::byte_serialize(socket.to_string_lossy().as_bytes()).collect();
+    format!(
+        "postgresql://{}@localhost/{}?host={host}&port={}",
+        db.options.get_username(),
+        db.name,
+        db.options.get_port()
+    )
+}

@@ -1,0 +1,86 @@
+//! `dealcast worker` (and `dealcast run`): claim and run due jobs from the shared queue until stopped. Start as many
+//! as you like, on as many machines as you like, against one PostgreSQL.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::config::Config;
+use crate::harvest::system_clock;
+use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
+use crate::jobs::{WorkerOptions, run_worker};
+use crate::scrape::registry::Registry;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Jobs run at once by this process.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds a claimed job stays ours without a heartbeat: how soon another worker takes over a dead one's job.
+    #[arg(long, default_value_t = 60)]
+    pub lease_secs: u64,
+    /// Milliseconds an idle worker waits before looking for work again.
+    #[arg(long, default_value_t = 2000)]
+    pub poll_ms: u64,
+    /// Do not create jobs from the shops' schedules (another worker does).
+    #[arg(long)]
+    pub no_schedule: bool,
+    /// The name leases are held under (default: host:pid).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub async fn run(args: WorkerArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let registry = Arc::new(Registry::load(&config.scrapers_dir)?);
+    let store = Store::open(&config.store_settings()).await?;
+    let mut options = WorkerOptions {
+        lease: Duration::from_secs(args.lease_secs.max(1)),
+        poll_interval: Duration::from_millis(args.poll_ms.max(10)),
+        concurrency: args.concurrency.max(1),
+        ..WorkerOptions::default()
+    };
+    if let Some(name) = args.name {
+        options.name = name;
+    }
+    let handler = HarvestHandler {
+        pool: store.pool().clone(),
+        fetcher: super::scrape::fetcher_from_config(config)?,
+        registry: Arc::clone(&registry),
+        weights: config.scoring.clone(),
+        worker: options.name.clone(),
+        clock: system_clock(),
+    };
+    let scheduler =
+        (!args.no_schedule).then(|| Arc::new(scrape_scheduler(&registry)) as Arc<dyn crate::jobs::Scheduler>);
+    tracing::info!(worker = %options.name, shops = registry.len(), "worker started");
+    run_worker(store.pool().clone(), Arc::new(handler), scheduler, options, shutdown_signal()).await?;
+    store.close().await?;
+    tracing::info!("worker stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
