@@ -21,7 +21,9 @@
 //!   announced promotion, the later step keeps the start (and so the reference price) of the first step. Two steps
 //!   are one promotion when both claim a previous price, claim the *same* one, and the later price is lower: a
 //!   progressive sale ("-30 %, then -50 %, was 69.99") stays honest, while a step that changes its "was" price, or
-//!   follows an unannounced cut, starts a new reduction judged on its own 30 days.
+//!   follows an unannounced cut, starts a new reduction judged on its own 30 days. The exemption needs the first step
+//!   to be verifiable: when the promotion was already running at the first observation, the latest step is judged
+//!   on its own window (the prices seen before it), so a fake "was" price shown from the start is still caught.
 //! - **The reference price** is the lowest price in effect during the 30 days before the reduction began: the price
 //!   in effect when the window opens (the last observation at or before its start carries over, since a price stays
 //!   in effect until the next change) and every observation inside it. With no observation before the reduction
@@ -169,6 +171,11 @@ fn claims_reduction(observation: &Observation) -> bool {
 /// the stack.
 fn reduction_start(seen: &[&Observation]) -> Option<usize> {
     let mut end = seen.len().checked_sub(1)?;
+    // The start of the latest step, when it is a successive reduction of an earlier step.
+    let mut latest_step: Option<usize> = None;
+    // The exemption for successive reductions needs the promotion's first step to be verifiable: when nothing was
+    // seen before it (dealcast met the promotion already running), the latest step is judged on its own window, or a
+    // fake "was" price shown from the start would never be caught.
     loop {
         let last = seen[end];
         let run_start = start_of_run(seen, end, |o| o.price == last.price);
@@ -178,18 +185,27 @@ fn reduction_start(seen: &[&Observation]) -> Option<usize> {
                 return None;
             }
             // The price did not fall: the reduction is the claim, and it began when the claim appeared.
-            return Some(start_of_run(seen, end, |o| o.price == last.price && claims_reduction(o)));
+            return Some(verifiable(
+                start_of_run(seen, end, |o| o.price == last.price && claims_reduction(o)),
+                latest_step,
+            ));
         }
         let step_before = seen[run_start - 1];
         let same_promotion = claims_reduction(last)
             && claims_reduction(step_before)
             && claimed_previous(step_before) == claimed_previous(last);
         if !same_promotion {
-            return Some(run_start);
+            return Some(verifiable(run_start, latest_step));
         }
         // A successive reduction: the promotion began where the step before it began.
+        latest_step.get_or_insert(run_start);
         end = run_start - 1;
     }
+}
+
+/// The start to judge from: a promotion's first step when something was seen before it, else its latest step.
+fn verifiable(start: usize, latest_step: Option<usize>) -> usize {
+    if start == 0 { latest_step.unwrap_or(start) } else { start }
 }
 
 /// First index of the run of observations ending at `end` (inclusive) that all satisfy `belongs`.
@@ -245,6 +261,16 @@ mod tests {
         assert_eq!(judgement.observed_days, 45);
         assert_eq!(judgement.real_discount_pct, Some(dec("28.6")));
         assert_eq!(judgement.claimed_discount_pct, Some(dec("28.6")));
+    }
+
+    #[test]
+    fn a_promotion_met_already_running_cannot_hide_a_fake_was_price_behind_a_second_step() {
+        // First visit: 12.99 "was 17.99", never seen at 17.99. Then a second step, same claim.
+        let history = [claimed(0, "12.99", "17.99"), claimed(10, "9.25", "17.99")];
+        let judgement = judged(&history, 11);
+        assert_eq!(judgement.verdict, Verdict::Inflated);
+        assert_eq!(judgement.reference_price, Some(dec("12.99")));
+        assert_eq!(judgement.reduction_started_at, day(10));
     }
 
     #[test]
