@@ -12,6 +12,8 @@ use crate::config::{Config, Origin, Overrides};
 
 mod config_cmd;
 mod db;
+mod deals;
+mod deals_format;
 mod extract;
 mod scrape;
 mod shop;
@@ -65,6 +67,11 @@ pub enum Command {
     },
     /// Crawl shops and print the offers found (`--dry-run`).
     Scrape(scrape::ScrapeArgs),
+    /// Browse the deals database: list, search, and show one offer with its history and verdict.
+    Deals {
+        #[command(subcommand)]
+        action: deals::DealsCommand,
+    },
 }
 
 impl Cli {
@@ -88,5 +95,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Extract(args) => extract::run(args, &config),
         Command::Shop { action } => shop::run(action, &config),
         Command::Scrape(args) => scrape::run(args, &config).await,
+        Command::Deals { action } => deals::run(action, &config).await,
     }
 }

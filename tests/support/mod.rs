@@ -212,3 +212,20 @@ pub fn peers_dir(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A connection URL for `db`, to hand to a `dealcast` process as `DATABASE_URL`: the test server's own
+/// `DATABASE_URL` with the database name replaced, or the private test cluster's Unix socket in the form
+/// `LocalCluster::url` prints.
+pub fn database_url(db: &TestDb) -> String {
+    if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) {
+        let mut url = url::Url::parse(&url).expect("DATABASE_URL is a URL");
+        url.set_path(&format!("/{}", db.name));
+        return url.to_string();
+    }
+    const PATH_SAFE: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.');
+    let options = &db.options;
+    let socket_dir = options.get_socket().expect("the test cluster is reached over a Unix socket");
+    let host = percent_encoding::utf8_percent_encode(&socket_dir.to_string_lossy(), PATH_SAFE).to_string();
+    format!("postgresql://{}@localhost/{}?host={host}&port={}", options.get_username(), db.name, options.get_port())
+}
