@@ -12,6 +12,8 @@ use crate::config::{Config, Origin, Overrides};
 
 mod config_cmd;
 mod db;
+mod deals;
+mod deals_format;
 mod extract;
 mod scrape;
 mod shop;
@@ -70,6 +72,11 @@ pub enum Command {
     Worker(worker::WorkerArgs),
     /// Run dealcast: the shops' scheduled scrapes, with a worker (publishers and the web UI are not there yet).
     Run(worker::WorkerArgs),
+    /// Browse the deals database: list, search, and show one offer with its history and verdict.
+    Deals {
+        #[command(subcommand)]
+        action: deals::DealsCommand,
+    },
 }
 
 impl Cli {
@@ -94,5 +101,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Shop { action } => shop::run(action, &config),
         Command::Scrape(args) => scrape::run(args, &config).await,
         Command::Worker(args) | Command::Run(args) => worker::run(args, &config).await,
+        Command::Deals { action } => deals::run(action, &config).await,
     }
 }
