@@ -280,3 +280,58 @@ async fn a_price_raised_just_before_a_sale_is_judged_inflated_and_an_honest_sale
     assert!(trottinette.3.unwrap() < Decimal::ZERO, "54.99 is no reduction from 49.99: {trottinette:?}");
     assert!(casque.4.unwrap() > trottinette.4.unwrap(), "an honest deal outranks an inflated one: {judged:?}");
 }
+
+#[tokio::test]
+async fn a_promotion_without_a_price_is_kept_until_its_end_date_and_then_ends() {
+    use dealcast::scrape::normalize::NormalizedOffer;
+    use dealcast::scrape::offer::OfferKind;
+    use dealcast::store::ingest;
+    let db = support::fresh_database().await;
+    sqlx::query("INSERT INTO shops (id, name, homepage) VALUES ('kiabi', 'Kiabi', 'https://www.kiabi.com/')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let ends = start() + Duration::days(3);
+    let sale = NormalizedOffer {
+        canonical_url: "https://www.kiabi.com/soldes".into(),
+        url: "https://www.kiabi.com/soldes".into(),
+        kind: OfferKind::Sale,
+        title: "Jusqu'à -50 % sur les manteaux".into(),
+        brand: None,
+        category: None,
+        image_url: None,
+        sku: None,
+        gtin: None,
+        currency: None,
+        price: None,
+        previous_price: None,
+        availability: None,
+        promo_code: None,
+        promo_text: Some("Jusqu'à -50 % sur les manteaux".into()),
+        discount_percent: Some(Decimal::from(50)),
+        ends_at: Some(ends),
+        flags: Vec::new(),
+    };
+    let run = |id: i64| {
+        sqlx::query("INSERT INTO scrape_runs (id, shop_id) OVERRIDING SYSTEM VALUE VALUES ($1, 'kiabi')")
+            .bind(id)
+            .execute(&db.pool)
+    };
+    run(1).await.unwrap();
+    ingest::store_offers(&db.pool, "kiabi", 1, std::slice::from_ref(&sale), start()).await.unwrap();
+    // Two runs that no longer list it: a promotion with an end date is kept until then.
+    for id in [2, 3] {
+        run(id).await.unwrap();
+        ingest::end_unseen(&db.pool, "kiabi", id, 2, start() + Duration::days(id)).await.unwrap();
+    }
+    let active: bool = sqlx::query_scalar("SELECT active FROM offers").fetch_one(&db.pool).await.unwrap();
+    assert!(active, "the sale runs until its end date");
+    assert_eq!(ingest::expire_promotions(&db.pool, start() + Duration::days(4)).await.unwrap(), 1);
+    let (active, ended_at): (bool, Option<DateTime<Utc>>) =
+        sqlx::query_as("SELECT active, ended_at FROM offers").fetch_one(&db.pool).await.unwrap();
+    assert!(!active);
+    assert_eq!(ended_at, Some(ends), "it ended when announced");
+    let observations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM price_observations").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(observations, 0, "a promotion without a price has no price history");
+}
