@@ -2,6 +2,7 @@
 //! itself), how to connect to it, and its schema (the migrations in `migrations/`).
 
 pub mod database;
+pub mod health;
 pub mod ingest;
 pub mod judgements;
 pub mod local_cluster;
