@@ -175,7 +175,7 @@ pub fn judge(run: &RunFigures, end: &RunEnd, baseline: &[RunFigures]) -> HealthV
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+    if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
 }
 
 /// A run as read for judging: (status, note, started_at, finished_at, pages, offers, errors).
