@@ -15,6 +15,7 @@ use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl
 use crate::scrape::fetch::Fetcher;
 use crate::scrape::normalize::{NormalizedOffer, normalize};
 use crate::scrape::registry::Shop;
+use crate::store::health::{self, HealthVerdict};
 use crate::store::ingest::{self, StoreOutcome};
 use crate::store::judgements;
 use crate::store::scrape_runs::{self, RunCounts, RunStatus};
@@ -44,6 +45,8 @@ pub struct Harvest {
     pub counts: RunCounts,
     /// Offers with a new price observation, to be judged again.
     pub observed: Vec<i64>,
+    /// Whether the run looks like the shop's usual ones (a broken scraper does not).
+    pub health: HealthVerdict,
 }
 
 /// A clock, so that tests can scrape "30 days later" without waiting.
@@ -102,7 +105,11 @@ pub async fn harvest_shop(
     ingest::expire_promotions(pool, now).await.map_err(store_error)?;
     judgements::judge_offers(pool, &observed, weights, now).await.map_err(store_error)?;
     scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
-    Ok(Harvest { run_id, status, report, counts, observed })
+    let health = health::assess_run(pool, &shop.id, run_id, now).await.map_err(store_error)?;
+    if !health.is_healthy() {
+        tracing::warn!(shop = %shop.id, reason = %health.reason().unwrap_or_default(), "the shop looks unhealthy: its latest deals are held back");
+    }
+    Ok(Harvest { run_id, status, report, counts, observed, health })
 }
 
 /// Normalises offers as the crawl sends them and stores them in batches. Returns what was stored and the reasons

@@ -61,7 +61,7 @@ pub enum Command {
     },
     /// Show the offers dealcast finds in a saved page, as JSON lines.
     Extract(extract::ExtractArgs),
-    /// List the shops, or check them against their saved pages.
+    /// List the shops, check them against their saved pages, or acknowledge an unhealthy one.
     Shop {
         #[command(subcommand)]
         action: shop::ShopCommand,
@@ -98,7 +98,7 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Db { action } => db::run(action, &config).await,
         Command::Config { action } => config_cmd::run(action, &config, &origin),
         Command::Extract(args) => extract::run(args, &config),
-        Command::Shop { action } => shop::run(action, &config),
+        Command::Shop { action } => shop::run(action, &config).await,
         Command::Scrape(args) => scrape::run(args, &config).await,
         Command::Worker(args) | Command::Run(args) => worker::run(args, &config).await,
         Command::Deals { action } => deals::run(action, &config).await,

@@ -219,6 +219,14 @@ async fn store_scrapes(
                     if kinds.is_empty() { String::new() } else { format!(", errors: {}", kinds.join(", ")) },
                     harvest.run_id
                 );
+                if !harvest.health.is_healthy() {
+                    eprintln!(
+                        "{:<20} unhealthy: {} (`dealcast shop ack {}` if this is expected)",
+                        shop.id,
+                        harvest.health.reason().unwrap_or_default(),
+                        shop.id
+                    );
+                }
                 if harvest.status != crate::store::scrape_runs::RunStatus::Succeeded {
                     failed += 1;
                 }

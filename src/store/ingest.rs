@@ -65,12 +65,20 @@ const COPY_INCOMING: &str = "COPY incoming_offers (canonical_url, url, kind, tit
 const MERGE: &str = "
 WITH new_products AS (
     INSERT INTO products (gtin, name, brand)
-    SELECT DISTINCT ON (gtin) gtin, title, brand FROM incoming_offers WHERE gtin IS NOT NULL
+    SELECT DISTINCT ON (gtin) gtin, title, brand FROM incoming_offers i
+    -- Known GTINs (most of them, from the second visit on) are skipped by an index probe, which costs half as
+    -- much as letting each one conflict; ON CONFLICT still settles a race with another shop's batch.
+    WHERE gtin IS NOT NULL AND NOT EXISTS (SELECT 1 FROM products p WHERE p.gtin = i.gtin)
     ON CONFLICT (gtin) DO NOTHING
     RETURNING id, gtin
 ), old AS (
+    -- One index probe per incoming offer (OFFSET 0 keeps the subquery a parameterised lookup): joining instead
+    -- lets the planner hash the shop's whole catalogue for every batch, which grows with the shop.
     SELECT o.id, o.price, o.previous_price, o.availability, o.currency
-    FROM offers o JOIN incoming_offers i ON o.shop_id = $1 AND o.canonical_url = i.canonical_url
+    FROM incoming_offers i
+    CROSS JOIN LATERAL (
+        SELECT o.id, o.price, o.previous_price, o.availability, o.currency FROM offers o
+        WHERE o.shop_id = $1 AND o.canonical_url = i.canonical_url OFFSET 0) o
 ), upserted AS (
     INSERT INTO offers AS o (shop_id, canonical_url, url, kind, title, brand, category, image_url, sku, gtin,
         product_id, currency, price, previous_price, availability, promo_code, promo_text, discount_percent, ends_at,
@@ -79,7 +87,8 @@ WITH new_products AS (
         COALESCE(p.id, np.id), i.currency, i.price, i.previous_price, i.availability, i.promo_code, i.promo_text,
         i.discount_percent, i.ends_at, i.quality_flags, $3, $3, $2, 0, true, NULL
     FROM incoming_offers i
-    LEFT JOIN products p ON p.gtin = i.gtin
+    -- A lookup per offer, as for `old`: every product of every shop would otherwise be hashed for each batch.
+    LEFT JOIN LATERAL (SELECT p.id FROM products p WHERE p.gtin = i.gtin OFFSET 0) p ON true
     LEFT JOIN new_products np ON np.gtin = i.gtin
     ON CONFLICT (shop_id, canonical_url) DO UPDATE SET
         url = EXCLUDED.url,

@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod deal_queries;
+pub mod health;
 pub mod ingest;
 pub mod judgements;
 pub mod local_cluster;

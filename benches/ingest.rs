@@ -1,0 +1,234 @@
+//! The ingest benchmark: how fast dealcast's own store path (`store::ingest::store_offers`, the one a harvest uses,
+//! with dedupe by canonical URL, products by GTIN and price history) stores the 20,000 products of the bench shop,
+//! first as new offers and then re-seen with about 40 % changed prices, plus the judging of the changed ones (30-day
+//! rule and score). It exists to compare with the raw PostgreSQL COPY + upsert rates of
+//! `../shared/bench/pg_ingest_baseline.sh`, measured on the same machine in the same session.
+//!
+//! ```sh
+//! python3 ../shared/bench/gen_shop.py --out /tmp/shopbench
+//! python3 ../shared/bench/gen_shop.py --out /tmp/shopbench-e1 --price-epoch 1 --no-gzip
+//! cargo bench --bench ingest -- /tmp/shopbench/expected.jsonl /tmp/shopbench-e1/expected.jsonl
+//! ```
+//!
+//! The files may also be named by `DEALCAST_BENCH_EXPECTED` and `DEALCAST_BENCH_EXPECTED_CHANGED`;
+//! `DEALCAST_BENCH_REPS` sets the repetitions (default 3, medians reported), `DEALCAST_BENCH_BATCH` another batch
+//! size than the harvest's `BATCH_SIZE`. The database is a private cluster in a
+//! temporary directory (durable settings, as a fresh `initdb` gives them, like the baseline's), or the server named
+//! by `DATABASE_URL` (its `offers`, `price_observations`, `products` and `scrape_runs` are emptied: use a
+//! throwaway database). Offers are built from `expected.jsonl` as the crawler would report them and normalised by
+//! `scrape::normalize`; the crawl itself is not measured. It is not a test (`harness = false`), so it prints its
+//! figures rather than asserting them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use dealcast::deals::score::ScoreWeights;
+use dealcast::harvest::BATCH_SIZE;
+use dealcast::scrape::normalize::{NormalizedOffer, normalize};
+use dealcast::scrape::offer::{Availability, OfferKind, RawOffer};
+use dealcast::store::ingest::{StoreOutcome, store_offers};
+use dealcast::store::judgements::judge_offers;
+use dealcast::store::scrape_runs::start_run;
+use dealcast::store::{Store, StoreSettings};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sqlx::PgPool;
+
+const SHOP: &str = "bazar_demo";
+
+/// One line of gen_shop.py's `expected.jsonl` (the fields an extractor reports).
+#[derive(Deserialize)]
+struct Expected {
+    sku: String,
+    gtin13: Option<String>,
+    url: String,
+    name: String,
+    brand: Option<String>,
+    price: Decimal,
+    old_price: Option<Decimal>,
+    currency: String,
+    availability: Option<String>,
+    image: Option<String>,
+}
+
+fn load(path: &PathBuf) -> anyhow::Result<Vec<NormalizedOffer>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut offers = Vec::new();
+    for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let e: Expected =
+            serde_json::from_str(line).with_context(|| format!("{} line {}", path.display(), number + 1))?;
+        let raw = RawOffer {
+            kind: OfferKind::Product,
+            name: e.name,
+            url: Some(e.url),
+            price: Some(e.price),
+            previous_price: e.old_price,
+            currency: Some(e.currency),
+            availability: e.availability.as_deref().and_then(Availability::parse),
+            gtin: e.gtin13,
+            sku: Some(e.sku),
+            brand: e.brand,
+            image: e.image,
+            engine: "bench".to_string(),
+            ..RawOffer::default()
+        };
+        let offer = normalize(&raw, None, "EUR")
+            .map_err(|reason| anyhow::anyhow!("{} line {}: {reason}", path.display(), number + 1))?;
+        offers.push(offer);
+    }
+    Ok(offers)
+}
+
+/// What one pass measured.
+struct Pass {
+    store: Duration,
+    judge: Duration,
+    outcome: StoreOutcome,
+}
+
+/// Stores `offers` as one run, in batches as a harvest does, then judges the offers that got an observation.
+async fn pass(pool: &PgPool, offers: &[NormalizedOffer], batch_size: usize, at: DateTime<Utc>) -> anyhow::Result<Pass> {
+    let run = start_run(pool, SHOP, "bench", at).await?;
+    // As the baseline does before each pass: dirty pages of the previous pass are not this pass's cost.
+    let _ = sqlx::query("CHECKPOINT").execute(pool).await;
+    let started = Instant::now();
+    let mut outcome = StoreOutcome::default();
+    for batch in offers.chunks(batch_size) {
+        outcome.absorb(store_offers(pool, SHOP, run, batch, at).await?);
+    }
+    let store = started.elapsed();
+    let started = Instant::now();
+    judge_offers(pool, &outcome.observed, &ScoreWeights::default(), at).await?;
+    Ok(Pass { store, judge: started.elapsed(), outcome })
+}
+
+fn rate(rows: usize, took: Duration) -> f64 {
+    rows as f64 / took.as_secs_f64()
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+async fn bench(first: PathBuf, changed: PathBuf, reps: usize, batch_size: usize) -> anyhow::Result<()> {
+    let new_offers = load(&first)?;
+    let changed_offers = load(&changed)?;
+    let data_dir = tempfile::Builder::new().prefix("dealcast-bench-").tempdir()?;
+    let settings = StoreSettings {
+        database_url: std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()),
+        data_dir: data_dir.path().to_path_buf(),
+        pg_bin_dir: std::env::var_os("DEALCAST_PG_BIN_DIR").map(PathBuf::from),
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(60),
+    };
+    let store = Store::open(&settings).await?;
+    let outcome = run_reps(store.pool(), &new_offers, &changed_offers, reps, batch_size).await;
+    store.close().await?;
+    outcome
+}
+
+async fn run_reps(
+    pool: &PgPool,
+    new_offers: &[NormalizedOffer],
+    changed_offers: &[NormalizedOffer],
+    reps: usize,
+    batch_size: usize,
+) -> anyhow::Result<()> {
+    let version: String = sqlx::query_scalar("SELECT version()").fetch_one(pool).await?;
+    eprintln!("# {version}\n# offers per pass: {}, batch size {batch_size}, {reps} repetitions", new_offers.len());
+    sqlx::query(
+        "INSERT INTO shops (id, name, homepage) VALUES ($1, 'Bazar demo', 'http://127.0.0.1:8080/') \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(SHOP)
+    .execute(pool)
+    .await?;
+    let day0: DateTime<Utc> = "2026-10-01T06:00:00Z".parse()?;
+    let day1 = day0 + chrono::Duration::days(1);
+    let (mut inserts, mut updates, mut judge_new, mut judge_changed) = (vec![], vec![], vec![], vec![]);
+    for rep in 1..=reps {
+        sqlx::query("TRUNCATE offers, price_observations, products, scrape_runs RESTART IDENTITY CASCADE")
+            .execute(pool)
+            .await?;
+        let first = pass(pool, new_offers, batch_size, day0).await?;
+        if first.outcome.new != new_offers.len() as u64 {
+            bail!("the first pass stored {} new offers, not {}", first.outcome.new, new_offers.len());
+        }
+        let second = pass(pool, changed_offers, batch_size, day1).await?;
+        if second.outcome.new != 0 || second.outcome.seen != changed_offers.len() as u64 {
+            bail!("the second pass saw {} offers, {} of them new", second.outcome.seen, second.outcome.new);
+        }
+        eprintln!(
+            "rep {rep}  new: {:7.3} s {:8.0} rows/s  (judge {:6.3} s)   re-seen: {:7.3} s {:8.0} rows/s, {} changed \
+             (judge {:6.3} s, {:6.0} offers/s)",
+            first.store.as_secs_f64(),
+            rate(new_offers.len(), first.store),
+            first.judge.as_secs_f64(),
+            second.store.as_secs_f64(),
+            rate(changed_offers.len(), second.store),
+            second.outcome.changed,
+            second.judge.as_secs_f64(),
+            rate(second.outcome.observed.len(), second.judge),
+        );
+        inserts.push(first.store);
+        updates.push(second.store);
+        judge_new.push(first.judge);
+        judge_changed.push(second.judge);
+    }
+    let (insert, update) = (median(inserts), median(updates));
+    println!("| dealcast store path (medians of {reps}) | rows/s | s |");
+    println!("|---|---:|---:|");
+    println!(
+        "| {} new offers | {:.0} | {:.3} |",
+        new_offers.len(),
+        rate(new_offers.len(), insert),
+        insert.as_secs_f64()
+    );
+    println!(
+        "| {} re-seen, ~40 % changed prices | {:.0} | {:.3} |",
+        changed_offers.len(),
+        rate(changed_offers.len(), update),
+        update.as_secs_f64()
+    );
+    println!("| judge the new offers (separate step) | | {:.3} |", median(judge_new).as_secs_f64());
+    println!("| judge the changed offers (separate step) | | {:.3} |", median(judge_changed).as_secs_f64());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench` to harness-less benches: only the other arguments are ours.
+    let mut paths = std::env::args().skip(1).filter(|arg| !arg.starts_with("--"));
+    let first = paths
+        .next()
+        .or_else(|| std::env::var("DEALCAST_BENCH_EXPECTED").ok())
+        .unwrap_or_else(|| "/tmp/shopbench/expected.jsonl".to_string());
+    let changed = paths
+        .next()
+        .or_else(|| std::env::var("DEALCAST_BENCH_EXPECTED_CHANGED").ok())
+        .unwrap_or_else(|| "/tmp/shopbench-e1/expected.jsonl".to_string());
+    let reps = std::env::var("DEALCAST_BENCH_REPS").ok().and_then(|r| r.parse().ok()).filter(|r| *r > 0).unwrap_or(3);
+    // Other batch sizes than the harvest's, to see what a batch's fixed costs weigh.
+    let batch_size = std::env::var("DEALCAST_BENCH_BATCH")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .filter(|b| *b > 0)
+        .unwrap_or(BATCH_SIZE);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("ingest bench: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(bench(first.into(), changed.into(), reps, batch_size)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ingest bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
