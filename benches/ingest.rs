@@ -29,7 +29,7 @@ use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::BATCH_SIZE;
 use dealcast::scrape::normalize::{NormalizedOffer, normalize};
 use dealcast::scrape::offer::{Availability, OfferKind, RawOffer};
-use dealcast::store::ingest::{StoreOutcome, store_offers};
+use dealcast::store::ingest::{StoreOutcome, store_batches};
 use dealcast::store::judgements::judge_offers;
 use dealcast::store::scrape_runs::start_run;
 use dealcast::store::{Store, StoreSettings};
@@ -95,10 +95,7 @@ async fn pass(pool: &PgPool, offers: &[NormalizedOffer], batch_size: usize, at: 
     // As the baseline does before each pass: dirty pages of the previous pass are not this pass's cost.
     let _ = sqlx::query("CHECKPOINT").execute(pool).await;
     let started = Instant::now();
-    let mut outcome = StoreOutcome::default();
-    for batch in offers.chunks(batch_size) {
-        outcome.absorb(store_offers(pool, SHOP, run, batch, at).await?);
-    }
+    let outcome = store_batches(pool, SHOP, run, offers, batch_size, at).await?;
     let store = started.elapsed();
     let started = Instant::now();
     judge_offers(pool, &outcome.observed, &ScoreWeights::default(), at).await?;

@@ -125,18 +125,31 @@ async fn store_as_they_come(
     let mut rejected = Vec::new();
     let mut batch: Vec<NormalizedOffer> = Vec::with_capacity(BATCH_SIZE);
     let homepage: Url = shop.spec.homepage.0.clone();
+    // Batches are stored while the crawl goes on, a few at a time, each on its own connection.
+    let mut storing: tokio::task::JoinSet<Result<StoreOutcome, sqlx::Error>> = tokio::task::JoinSet::new();
+    let send = |batch: Vec<NormalizedOffer>, storing: &mut tokio::task::JoinSet<_>| {
+        let (pool, shop_id, seen_at) = (pool.clone(), shop.id.clone(), clock());
+        storing.spawn(async move { ingest::store_offers(&pool, &shop_id, run_id, &batch, seen_at).await });
+    };
     while let Some(found) = receiver.recv().await {
         match normalize(&found.offer, Some(&homepage), &shop.spec.currency.0) {
             Ok(offer) => batch.push(offer),
             Err(reason) => rejected.push(reason.to_string()),
         }
         if batch.len() >= BATCH_SIZE {
-            outcome.absorb(ingest::store_offers(&pool, &shop.id, run_id, &batch, clock()).await?);
-            batch.clear();
+            while storing.len() >= ingest::PARALLEL_BATCHES {
+                if let Some(done) = storing.join_next().await {
+                    outcome.absorb(done.map_err(|e| sqlx::Error::Protocol(e.to_string()))??);
+                }
+            }
+            send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE)), &mut storing);
         }
     }
     if !batch.is_empty() {
-        outcome.absorb(ingest::store_offers(&pool, &shop.id, run_id, &batch, clock()).await?);
+        send(batch, &mut storing);
+    }
+    while let Some(done) = storing.join_next().await {
+        outcome.absorb(done.map_err(|e| sqlx::Error::Protocol(e.to_string()))??);
     }
     Ok((outcome, rejected))
 }

@@ -245,7 +245,7 @@ pub async fn deal_detail(pool: &PgPool, id: i64) -> Result<Option<DealDetail>, s
 
     let history: Vec<PriceObservationRecord> = sqlx::query_as(
         "SELECT observed_at, currency::text AS currency, price, previous_price, availability
-         FROM price_observations WHERE offer_id = $1 ORDER BY observed_at, id",
+         FROM price_observations WHERE offer_id = $1 ORDER BY observed_at",
     )
     .bind(id)
     .fetch_all(pool)

@@ -183,6 +183,29 @@ pub async fn store_offers(
     Ok(outcome)
 }
 
+/// Batches stored at once, each on its own connection: PostgreSQL then uses more than one core for one shop.
+pub const PARALLEL_BATCHES: usize = 2;
+
+/// Stores a whole run's offers in batches of `batch_size`, [`PARALLEL_BATCHES`] at a time.
+pub async fn store_batches(
+    pool: &PgPool,
+    shop_id: &str,
+    run_id: i64,
+    offers: &[NormalizedOffer],
+    batch_size: usize,
+    seen_at: DateTime<Utc>,
+) -> Result<StoreOutcome, sqlx::Error> {
+    use futures::StreamExt;
+    let mut outcome = StoreOutcome::default();
+    let mut stored = futures::stream::iter(offers.chunks(batch_size.max(1)))
+        .map(|batch| store_offers(pool, shop_id, run_id, batch, seen_at))
+        .buffer_unordered(PARALLEL_BATCHES);
+    while let Some(batch) = stored.next().await {
+        outcome.absorb(batch?);
+    }
+    Ok(outcome)
+}
+
 /// After a successful run: offers of the shop that this run did not see miss one more run, and end after
 /// `runs_to_end` runs in a row. Promotions with an end date are kept until it. Returns how many ended.
 pub async fn end_unseen(
