@@ -162,6 +162,9 @@ pub async fn store_offers(
     }
     let mut connection = pool.acquire().await?;
     let mut transaction = connection.begin().await?;
+    // Scraped offers can be scraped again: a crash may lose the last batches of a run (which then never counts as
+    // succeeded), and in exchange a batch does not wait for its WAL to reach the disk.
+    sqlx::raw_sql("SET LOCAL synchronous_commit = off").execute(&mut *transaction).await?;
     sqlx::raw_sql(CREATE_INCOMING).execute(&mut *transaction).await?;
     let mut copy = transaction.copy_in_raw(COPY_INCOMING).await?;
     copy.send(csv.as_bytes()).await?;
