@@ -145,3 +145,23 @@ async fn secrets_never_show_in_debug_output() {
     }
     assert!(format!("{x:?}").contains("consumer-key-1"));
 }
+
+/// The mock itself must be strict, or the client tests above prove nothing: a signature made for another query,
+/// or a nonce used twice, is refused.
+#[tokio::test]
+async fn the_mock_refuses_a_signature_for_another_query_and_a_replayed_nonce() {
+    use dealcast::publish::x::oauth::authorization_header;
+    let mock = mock().await;
+    let signed_for = url::Url::parse(&format!("{}/2/users/42/tweets?max_results=5", mock.base_url())).unwrap();
+    let sent_to = format!("{}/2/users/42/tweets?max_results=50", mock.base_url());
+    let now = Utc::now().timestamp();
+    let header = authorization_header("GET", &signed_for, &[], &credentials(), "nonce-a", now);
+    let http = reqwest::Client::new();
+    let status = http.get(&sent_to).header("authorization", &header).send().await.unwrap().status();
+    assert_eq!(status.as_u16(), 401);
+
+    let header = authorization_header("GET", &signed_for, &[], &credentials(), "nonce-b", now);
+    let first = http.get(signed_for.as_str()).header("authorization", &header).send().await.unwrap().status();
+    let replay = http.get(signed_for.as_str()).header("authorization", &header).send().await.unwrap().status();
+    assert_eq!((first.as_u16(), replay.as_u16()), (200, 401));
+}
