@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod loopback_shop;
+pub mod mock_x;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;

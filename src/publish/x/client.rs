@@ -1,0 +1,358 @@
+//! The calls the publisher makes to X API v2 (post, who am I, my recent posts), each answer sorted into what the
+//! publisher must do next: record the post, reconcile a duplicate, stop the account, wait for the rate-limit
+//! reset, or reconcile and retry after a transient failure. Knowing that a duplicate or a dropped connection may
+//! mean the post went out is what makes exactly-once publishing possible, so the classification lives here, once.
+//!
+//! Secrets never leave [`Credentials`] except inside the signed `Authorization` header; nothing here logs headers.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use url::Url;
+
+use super::oauth::{Credentials, authorization_header, new_nonce};
+
+/// X's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+
+/// The phrase X puts in a 403's detail when the text was already posted by the account.
+const DUPLICATE_PHRASE: &str = "duplicate content";
+
+/// How long to wait after a 429 that carries no usable `x-rate-limit-reset` (X's rate-limit window is 15 minutes).
+const FALLBACK_RATE_LIMIT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+/// Why a call to X did not give the answer hoped for, sorted by what the caller must do.
+#[derive(Debug, thiserror::Error)]
+pub enum XError {
+    /// The base URL cannot have API paths joined to it.
+    #[error("X API base URL {base_url} is not usable")]
+    BaseUrl {
+        base_url: String,
+        #[source]
+        source: url::ParseError,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("could not build the HTTP client for X")]
+    ClientBuild {
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The system random source failed, so no OAuth nonce could be made.
+    #[error("could not draw an OAuth nonce")]
+    Nonce {
+        #[source]
+        source: getrandom::Error,
+    },
+    /// 403 "duplicate content": the account already posted this text, perhaps our own earlier attempt. Reconcile.
+    #[error("X refused {url} as duplicate content: {detail}")]
+    Duplicate { url: String, detail: String },
+    /// 401, or a 403 other than a duplicate: the credentials or the app's access are wrong. Stop the account.
+    #[error("X refused the credentials at {url} ({status}): {detail}; check the account's keys and app permissions")]
+    Unauthorized { url: String, status: u16, detail: String },
+    /// 429: no more requests until `reset_at`.
+    #[error("X rate limit reached at {url}; next request allowed at {reset_at}")]
+    RateLimited { url: String, reset_at: DateTime<Utc> },
+    /// 5xx, timeout or dropped connection: the request may or may not have taken effect. Reconcile, then retry.
+    #[error("X did not answer {url} conclusively")]
+    Transient {
+        url: String,
+        #[source]
+        source: TransientCause,
+    },
+    /// Any other status (400, 404, ...): the request itself is wrong; retrying will not help.
+    #[error("X answered {url} with {status}: {body}")]
+    Rejected { url: String, status: u16, body: String },
+    /// A success status whose body is not what the API documents.
+    #[error("X's answer to {url} could not be read")]
+    Decode {
+        url: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Why an answer was inconclusive.
+#[derive(Debug, thiserror::Error)]
+pub enum TransientCause {
+    /// X answered with a server error.
+    #[error("server error {status}: {body}")]
+    ServerError { status: u16, body: String },
+    /// The request timed out, the connection failed or was dropped before a full answer.
+    #[error("network failure")]
+    Network(#[from] reqwest::Error),
+}
+
+/// A post X accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PostedTweet {
+    /// X's id of the post.
+    pub id: String,
+    /// The text as X stored it (links rewritten to `https://t.co/...`).
+    pub text: String,
+}
+
+/// One of the account's posts as read back, for reconciliation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteTweet {
+    /// X's id of the post.
+    pub id: String,
+    /// The text as X stored it (links rewritten to `https://t.co/...`).
+    pub text: String,
+    /// The original links of the post, as written before X shortened them.
+    pub expanded_urls: Vec<String>,
+}
+
+/// A client for one account on one X API (production or a test double).
+#[derive(Clone)]
+pub struct XClient {
+    http: reqwest::Client,
+    base_url: Url,
+    credentials: Credentials,
+}
+
+/// The base URL and credentials are shown (the latter redacted), never the secrets.
+impl std::fmt::Debug for XClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XClient")
+            .field("base_url", &self.base_url.as_str())
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct DataEnvelope<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct UserData {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct TimelinePage {
+    #[serde(default)]
+    data: Vec<TimelineTweet>,
+}
+
+#[derive(Deserialize)]
+struct TimelineTweet {
+    id: String,
+    text: String,
+    #[serde(default)]
+    entities: Option<TweetEntities>,
+}
+
+#[derive(Deserialize)]
+struct TweetEntities {
+    #[serde(default)]
+    urls: Vec<UrlEntity>,
+}
+
+#[derive(Deserialize)]
+struct UrlEntity {
+    #[serde(default)]
+    expanded_url: Option<String>,
+}
+
+/// X's problem body (RFC 7807 style): `detail` says what went wrong.
+#[derive(Deserialize)]
+struct Problem {
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+impl XClient {
+    /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]) signing with `credentials`; every request is abandoned
+    /// (as [`XError::Transient`]) after `timeout`.
+    pub fn new(base_url: &str, credentials: Credentials, timeout: Duration) -> Result<Self, XError> {
+        let mut parsed =
+            Url::parse(base_url).map_err(|source| XError::BaseUrl { base_url: base_url.to_string(), source })?;
+        if parsed.cannot_be_a_base() {
+            return Err(XError::BaseUrl {
+                base_url: base_url.to_string(),
+                source: url::ParseError::RelativeUrlWithCannotBeABaseBase,
+            });
+        }
+        // Joining "2/tweets" must append to the base path, not replace its last segment.
+        if !parsed.path().ends_with('/') {
+            parsed.set_path(&format!("{}/", parsed.path()));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("dealcast/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|source| XError::ClientBuild { source })?;
+        Ok(XClient { http, base_url: parsed, credentials })
+    }
+
+    /// Posts `text` (`POST /2/tweets`).
+    pub async fn post_tweet(&self, text: &str) -> Result<PostedTweet, XError> {
+        let url = self.endpoint("2/tweets")?;
+        let body = serde_json::json!({ "text": text });
+        let (status, bytes) = self.send(Method::POST, &url, Some(body)).await?;
+        if status != StatusCode::CREATED && status != StatusCode::OK {
+            return Err(Self::unexpected(&url, status, &bytes));
+        }
+        let envelope: DataEnvelope<PostedTweet> =
+            serde_json::from_slice(&bytes).map_err(|source| XError::Decode { url: url.to_string(), source })?;
+        Ok(envelope.data)
+    }
+
+    /// The id of the account the credentials belong to (`GET /2/users/me`).
+    pub async fn me(&self) -> Result<String, XError> {
+        let url = self.endpoint("2/users/me")?;
+        let (status, bytes) = self.send(Method::GET, &url, None).await?;
+        if status != StatusCode::OK {
+            return Err(Self::unexpected(&url, status, &bytes));
+        }
+        let envelope: DataEnvelope<UserData> =
+            serde_json::from_slice(&bytes).map_err(|source| XError::Decode { url: url.to_string(), source })?;
+        Ok(envelope.data.id)
+    }
+
+    /// The account's most recent posts, newest first, with their original links (`GET /2/users/:id/tweets` with
+    /// `tweet.fields=entities`). X serves 5 to 100 per page, so `max` is brought into that range.
+    pub async fn recent_tweets(&self, user_id: &str, max: u32) -> Result<Vec<RemoteTweet>, XError> {
+        let mut url = self.endpoint("2/users/")?;
+        url.path_segments_mut()
+            .map_err(|()| XError::BaseUrl {
+                base_url: self.base_url.to_string(),
+                source: url::ParseError::RelativeUrlWithCannotBeABaseBase,
+            })?
+            .pop_if_empty()
+            .push(user_id)
+            .push("tweets");
+        url.query_pairs_mut()
+            .append_pair("tweet.fields", "entities")
+            .append_pair("max_results", &max.clamp(5, 100).to_string());
+        let (status, bytes) = self.send(Method::GET, &url, None).await?;
+        if status != StatusCode::OK {
+            return Err(Self::unexpected(&url, status, &bytes));
+        }
+        let page: TimelinePage =
+            serde_json::from_slice(&bytes).map_err(|source| XError::Decode { url: url.to_string(), source })?;
+        Ok(page
+            .data
+            .into_iter()
+            .map(|tweet| RemoteTweet {
+                id: tweet.id,
+                text: tweet.text,
+                expanded_urls: tweet
+                    .entities
+                    .map(|entities| entities.urls.into_iter().filter_map(|u| u.expanded_url).collect())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url, XError> {
+        self.base_url.join(path).map_err(|source| XError::BaseUrl { base_url: self.base_url.to_string(), source })
+    }
+
+    /// Signs and sends one request; answers with the status and the whole body, or a transient error.
+    async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        json: Option<serde_json::Value>,
+    ) -> Result<(StatusCode, Vec<u8>), XError> {
+        let nonce = new_nonce().map_err(|source| XError::Nonce { source })?;
+        let header = authorization_header(method.as_str(), url, &[], &self.credentials, &nonce, Utc::now().timestamp());
+        let mut request = self.http.request(method.clone(), url.clone()).header(reqwest::header::AUTHORIZATION, header);
+        if let Some(json) = json {
+            request = request.json(&json);
+        }
+        let transient = |source: reqwest::Error| XError::Transient { url: url.to_string(), source: source.into() };
+        let response = request.send().await.map_err(transient)?;
+        let status = response.status();
+        let reset = response
+            .headers()
+            .get("x-rate-limit-reset")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<i64>().ok());
+        let bytes = response.bytes().await.map_err(transient)?.to_vec();
+        tracing::debug!(%method, url = %url, status = status.as_u16(), "X answered");
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let reset_at = reset
+                .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())
+                .unwrap_or_else(|| Utc::now() + FALLBACK_RATE_LIMIT_WINDOW);
+            return Err(XError::RateLimited { url: url.to_string(), reset_at });
+        }
+        Ok((status, bytes))
+    }
+
+    /// Sorts a status other than the call's success into the error that says what to do.
+    fn unexpected(url: &Url, status: StatusCode, body: &[u8]) -> XError {
+        let url = url.to_string();
+        let text = String::from_utf8_lossy(body).into_owned();
+        let problem: Option<Problem> = serde_json::from_slice(body).ok();
+        let detail =
+            problem.and_then(|p| p.detail.or(p.title)).unwrap_or_else(|| text.chars().take(300).collect::<String>());
+        match status {
+            StatusCode::FORBIDDEN if detail.to_ascii_lowercase().contains(DUPLICATE_PHRASE) => {
+                XError::Duplicate { url, detail }
+            }
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                XError::Unauthorized { url, status: status.as_u16(), detail }
+            }
+            status if status.is_server_error() => XError::Transient {
+                url,
+                source: TransientCause::ServerError { status: status.as_u16(), body: text.chars().take(300).collect() },
+            },
+            status => XError::Rejected { url, status: status.as_u16(), body: text.chars().take(300).collect() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://api.x.com/2/tweets").unwrap()
+    }
+
+    #[test]
+    fn a_403_about_duplicate_content_is_a_duplicate() {
+        let body = br#"{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}"#;
+        assert!(matches!(XClient::unexpected(&url(), StatusCode::FORBIDDEN, body), XError::Duplicate { .. }));
+    }
+
+    #[test]
+    fn another_403_stops_the_account() {
+        let body = br#"{"detail":"You are not permitted to perform this action.","title":"Forbidden","status":403}"#;
+        let error = XClient::unexpected(&url(), StatusCode::FORBIDDEN, body);
+        assert!(matches!(error, XError::Unauthorized { status: 403, .. }), "{error:?}");
+    }
+
+    #[test]
+    fn a_502_with_an_html_body_is_transient() {
+        let error = XClient::unexpected(&url(), StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>");
+        assert!(matches!(error, XError::Transient { source: TransientCause::ServerError { status: 502, .. }, .. }));
+    }
+
+    #[test]
+    fn a_400_is_rejected_not_retried() {
+        let error = XClient::unexpected(&url(), StatusCode::BAD_REQUEST, b"{}");
+        assert!(matches!(error, XError::Rejected { status: 400, .. }));
+    }
+
+    #[test]
+    fn a_base_url_with_a_path_keeps_it() {
+        let credentials = Credentials {
+            consumer_key: "k".into(),
+            consumer_secret: "s".into(),
+            token: "t".into(),
+            token_secret: "ts".into(),
+        };
+        let client = XClient::new("http://127.0.0.1:9/x-api", credentials, Duration::from_secs(1)).unwrap();
+        assert_eq!(client.endpoint("2/tweets").unwrap().as_str(), "http://127.0.0.1:9/x-api/2/tweets");
+    }
+}
