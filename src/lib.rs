@@ -8,6 +8,7 @@
 //! - [`harvest`]: one scrape of one shop, stored;
 //! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
+//! - [`publish`]: from a judged deal to a post: composing honest French text within X's 280 weighted characters;
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
 //! - [`toml_problems`]: reading TOML files with every problem reported at once.
@@ -18,6 +19,7 @@ pub mod deals;
 pub mod harvest;
 pub mod harvest_jobs;
 pub mod jobs;
+pub mod publish;
 pub mod scrape;
 pub mod store;
 pub mod toml_problems;

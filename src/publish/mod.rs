@@ -1,0 +1,7 @@
+//! Publishing deals to social accounts. This module owns everything between a judged deal and a post on a
+//! platform; it exists so that what followers read (honest figures, French formatting, the platform's length
+//! limit) is decided in one place, as pure functions that the platform clients and the scheduler only call.
+
+pub mod compose;
+pub mod french;
+pub mod text_length;
