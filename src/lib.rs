@@ -8,7 +8,8 @@
 //! - [`harvest`]: one scrape of one shop, stored;
 //! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
-//! - [`publish`]: posting deals to social accounts (X);
+//! - [`publish`]: from a judged deal to a post: honest French text within X's 280 weighted characters, and the X
+//!   client (OAuth 1.0a);
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
 //! - [`toml_problems`]: reading TOML files with every problem reported at once.
