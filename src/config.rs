@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::deals::score::ScoreWeights;
+use crate::publish::accounts::{self, AccountConfig};
 use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
@@ -33,6 +34,8 @@ pub struct Config {
     pub scrape: ScrapeConfig,
     /// `[scoring]`: the weights of the deal score.
     pub scoring: ScoreWeights,
+    /// `[[accounts]]`: the accounts that publish deals (none: nothing is published).
+    pub accounts: Vec<AccountConfig>,
     pub log: LogConfig,
 }
 
@@ -44,6 +47,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             scrape: ScrapeConfig::default(),
             scoring: ScoreWeights::default(),
+            accounts: Vec::new(),
             log: LogConfig::default(),
         }
     }
@@ -180,6 +184,9 @@ pub enum ConfigError {
     #[error("{}", describe_problems("The configuration file", path, problems))]
     Invalid { path: PathBuf, problems: Vec<Problem> },
 
+    #[error("The configuration file {} has account problems:\n  {}", path.display(), problems.join("\n  "))]
+    Accounts { path: PathBuf, problems: Vec<String> },
+
     #[error("{name} is not valid: {message}")]
     Override { name: &'static str, message: String },
 }
@@ -224,6 +231,10 @@ impl Config {
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let mut config =
             Self::parse(&text).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;
+        let problems = accounts::check(&config.accounts);
+        if !problems.is_empty() {
+            return Err(ConfigError::Accounts { path: path.to_path_buf(), problems });
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         if config.data_dir.is_relative() && config.data_dir != Path::new(DEFAULT_DATA_DIR) {
             config.data_dir = base.join(&config.data_dir);
@@ -296,6 +307,23 @@ mod tests {
     fn a_syntax_error_is_reported_with_its_position() {
         let problems = Config::parse("[database\nmax_connections = 3\n").unwrap_err();
         assert_eq!(problems[0].line, 1, "{problems:#?}");
+    }
+
+    #[test]
+    fn accounts_are_read_and_show_their_secret_variables_never_secrets() {
+        let dir = std::env::temp_dir().join(format!("dealcast-accounts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("dealcast.toml");
+        std::fs::write(&file, "[[accounts]]\nname = \"twittzat\"\nplatform = \"x\"\nquiet_hours = \"23:00-07:00\"\n")
+            .unwrap();
+        let (config, _) = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(config.accounts[0].name, "twittzat");
+        let shown = config.to_redacted_toml();
+        assert!(shown.contains("[[accounts]]") && shown.contains("quiet_hours = \"23:00-07:00\""), "{shown}");
+        std::fs::write(&file, "[[accounts]]\nname = \"a\"\n[[accounts]]\nname = \"a\"\n").unwrap();
+        let error = Config::load(Some(&file), &Overrides::default()).unwrap_err().to_string();
+        assert!(error.contains("another account already has this name"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

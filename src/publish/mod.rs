@@ -3,6 +3,7 @@
 //! limit) is decided in one place, as pure functions, and so that talking to each platform (`x`) stays apart from
 //! deciding what to say.
 
+pub mod accounts;
 pub mod compose;
 pub mod french;
 pub mod text_length;

@@ -232,6 +232,13 @@ impl FromStr for CronSchedule {
     }
 }
 
+impl PartialEq for CronSchedule {
+    /// Two schedules are the same when they are written the same.
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
 impl TryFrom<String> for CronSchedule {
     type Error = String;
 
@@ -366,3 +373,20 @@ mod tests {
         assert!(problems[5].message.contains("not a CSS selector"), "{problems:#?}");
     }
 }
+
+/// Shop-file values print back as they were written (for `dealcast config show`).
+macro_rules! serialize_as_text {
+    ($type:ty, $text:expr) => {
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let text: String = $text(self);
+                serializer.serialize_str(&text)
+            }
+        }
+    };
+}
+
+serialize_as_text!(CronSchedule, |s: &CronSchedule| s.text.clone());
+serialize_as_text!(TimeZone, |z: &TimeZone| z.0.name().to_string());
+serialize_as_text!(CurrencyCode, |c: &CurrencyCode| c.0.clone());
+serialize_as_text!(HttpUrl, |u: &HttpUrl| u.0.to_string());
