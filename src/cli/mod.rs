@@ -11,10 +11,12 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, Origin, Overrides};
 
 mod config_cmd;
+mod curate;
 mod db;
 mod deals;
 mod deals_format;
 mod extract;
+mod publish;
 mod scrape;
 mod shop;
 mod worker;
@@ -70,12 +72,26 @@ pub enum Command {
     Scrape(scrape::ScrapeArgs),
     /// Run due jobs (scheduled scrapes) from the shared queue until stopped; start any number of them.
     Worker(worker::WorkerArgs),
-    /// Run dealcast: the shops' scheduled scrapes, with a worker (publishers and the web UI are not there yet).
+    /// Run dealcast: the shops' scheduled scrapes (a worker) and the accounts' publishers on their schedules.
     Run(worker::WorkerArgs),
     /// Browse the deals database: list, search, and show one offer with its history and verdict.
     Deals {
         #[command(subcommand)]
         action: deals::DealsCommand,
+    },
+    /// Print the posts the accounts would make now (--dry-run), or post one slot now (--now).
+    Publish(publish::PublishArgs),
+    /// What went out (and what waits): account, status, when, links to the posts.
+    Publications(publish::PublicationsArgs),
+    /// The review queue of curated accounts: list, approve (with an optional edited text), reject.
+    Curate {
+        #[command(subcommand)]
+        action: curate::CurateCommand,
+    },
+    /// The publishing accounts' state; pause or resume one.
+    Accounts {
+        #[command(subcommand)]
+        action: publish::AccountsCommand,
     },
 }
 
@@ -100,7 +116,12 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Extract(args) => extract::run(args, &config),
         Command::Shop { action } => shop::run(action, &config).await,
         Command::Scrape(args) => scrape::run(args, &config).await,
-        Command::Worker(args) | Command::Run(args) => worker::run(args, &config).await,
+        Command::Worker(args) => worker::run(args, &config, false).await,
+        Command::Run(args) => worker::run(args, &config, true).await,
         Command::Deals { action } => deals::run(action, &config).await,
+        Command::Publish(args) => publish::publish(args, &config).await,
+        Command::Publications(args) => publish::publications(args, &config).await,
+        Command::Curate { action } => curate::run(action, &config).await,
+        Command::Accounts { action } => publish::accounts(action, &config).await,
     }
 }

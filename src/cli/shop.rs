@@ -86,7 +86,7 @@ async fn acknowledge(config: &Config, shop: &str, by: Option<String>) -> anyhow:
 }
 
 /// The name of the user running dealcast, for the record of who acknowledged.
-fn system_user() -> String {
+pub(crate) fn system_user() -> String {
     nix::unistd::User::from_uid(nix::unistd::getuid())
         .ok()
         .flatten()

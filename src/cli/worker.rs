@@ -1,5 +1,6 @@
 //! `dealcast worker` (and `dealcast run`): claim and run due jobs from the shared queue until stopped. Start as many
-//! as you like, on as many machines as you like, against one PostgreSQL.
+//! as you like, on as many machines as you like, against one PostgreSQL. `run` also ticks the accounts'
+//! publishers beside the worker (`publish::runner`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use crate::config::Config;
 use crate::harvest::system_clock;
 use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
 use crate::jobs::{WorkerOptions, run_worker};
+use crate::publish::runner::run_publishers;
 use crate::scrape::registry::Registry;
 use crate::store::Store;
 
@@ -31,9 +33,13 @@ pub struct WorkerArgs {
     /// The name leases are held under (default: host:pid).
     #[arg(long)]
     pub name: Option<String>,
+    /// Seconds between two ticks of the publishers (`run` only).
+    #[arg(long, default_value_t = 15)]
+    pub publish_tick_secs: u64,
 }
 
-pub async fn run(args: WorkerArgs, config: &Config) -> anyhow::Result<ExitCode> {
+/// Runs the worker until Ctrl-C or SIGTERM, and with `with_publishers` the accounts' publishers beside it.
+pub async fn run(args: WorkerArgs, config: &Config, with_publishers: bool) -> anyhow::Result<ExitCode> {
     let registry = Arc::new(Registry::load(&config.scrapers_dir)?);
     let store = Store::open(&config.store_settings()).await?;
     let mut options = WorkerOptions {
@@ -56,7 +62,28 @@ pub async fn run(args: WorkerArgs, config: &Config) -> anyhow::Result<ExitCode> 
     let scheduler =
         (!args.no_schedule).then(|| Arc::new(scrape_scheduler(&registry)) as Arc<dyn crate::jobs::Scheduler>);
     tracing::info!(worker = %options.name, shops = registry.len(), "worker started");
-    run_worker(store.pool().clone(), Arc::new(handler), scheduler, options, shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let publishers = with_publishers.then(|| {
+        let (pool, accounts, name) = (store.pool().clone(), config.accounts.clone(), options.name.clone());
+        let every = Duration::from_secs(args.publish_tick_secs.max(1));
+        let stopped = stopped.clone();
+        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
+    });
+    let mut worker_stopped = stopped.clone();
+    let worker_shutdown = async move {
+        let _ = worker_stopped.wait_for(|stop| *stop).await;
+    };
+    let worked = run_worker(store.pool().clone(), Arc::new(handler), scheduler, options, worker_shutdown).await;
+    if let Some(publishers) = publishers
+        && let Err(error) = publishers.await
+    {
+        tracing::error!(%error, "the publishers ended abnormally");
+    }
+    worked?;
     store.close().await?;
     tracing::info!("worker stopped");
     Ok(ExitCode::SUCCESS)

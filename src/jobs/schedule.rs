@@ -22,7 +22,7 @@ pub fn due_slots(schedule: &cron::Schedule, tz: Tz, after: DateTime<Utc>, until:
 }
 
 /// The latest slot of `schedule` at or before `until`, if the schedule has any.
-fn latest_slot(schedule: &cron::Schedule, tz: Tz, until: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn latest_slot(schedule: &cron::Schedule, tz: Tz, until: DateTime<Utc>) -> Option<DateTime<Utc>> {
     // No slot after this wall-clock time can land at or before `until`: it is `until` read with the largest UTC
     // offset in force around it (a day either side covers any transition near `until`).
     let largest_offset = [until.checked_sub_days(Days::new(1)), Some(until), until.checked_add_days(Days::new(1))]

@@ -166,6 +166,10 @@ pub struct AccountConfig {
     pub quiet_hours: Option<QuietHours>,
     #[serde(default = "default_daily_cap")]
     pub daily_cap: u32,
+    /// At most this many posts of one shop per day (in the account's time zone), so that one shop's big sale does
+    /// not fill the account.
+    #[serde(default = "default_per_shop_daily_cap")]
+    pub per_shop_daily_cap: u32,
     #[serde(default = "default_monthly_cap")]
     pub monthly_cap: u32,
     /// What the account may spend on posts each month (X bills each post), in `budget_currency`.
@@ -209,6 +213,10 @@ fn default_daily_cap() -> u32 {
     10
 }
 
+fn default_per_shop_daily_cap() -> u32 {
+    3
+}
+
 fn default_monthly_cap() -> u32 {
     200
 }
@@ -234,8 +242,8 @@ pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
         if accounts[..index].iter().any(|other| other.name == account.name) {
             problems.push(format!("{at}: name: another account already has this name"));
         }
-        if account.posts_per_slot == 0 || account.daily_cap == 0 {
-            problems.push(format!("{at}: posts_per_slot and daily_cap must be at least 1"));
+        if account.posts_per_slot == 0 || account.daily_cap == 0 || account.per_shop_daily_cap == 0 {
+            problems.push(format!("{at}: posts_per_slot, daily_cap and per_shop_daily_cap must be at least 1"));
         }
         if account.daily_cap > account.monthly_cap {
             problems.push(format!(

@@ -2,9 +2,27 @@
 //! platform; it exists so that what followers read (honest figures, French formatting, the platform's length
 //! limit) is decided in one place, as pure functions, and so that talking to each platform (`x`) stays apart from
 //! deciding what to say.
+//!
+//! - [`accounts`]: the `[[accounts]]` of `dealcast.toml`;
+//! - [`selection`], [`drafting`], [`compose`]: which deals a slot posts and what the posts say;
+//! - [`pacing`]: quiet hours, spacing, caps and budget;
+//! - [`outbox`], [`account_state`], [`reconcile`]: exactly-once sending over PostgreSQL;
+//! - [`publisher`]: one account's ticks; [`review`]: the curated queue;
+//! - [`platform`], [`x`]: where posts go.
 
+pub mod account_state;
 pub mod accounts;
 pub mod compose;
+pub mod drafting;
 pub mod french;
+pub mod outbox;
+pub mod pacing;
+pub mod pause_points;
+pub mod platform;
+pub mod publisher;
+pub mod reconcile;
+pub mod review;
+pub mod runner;
+pub mod selection;
 pub mod text_length;
 pub mod x;

@@ -1,0 +1,88 @@
+//! `dealcast curate`: the review queue of curated accounts in a terminal. List what waits, approve (optionally with
+//! an edited text, checked against the 280-character rule) or reject; approved posts go out at the next slots.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Subcommand;
+
+use super::shop::system_user;
+use crate::config::Config;
+use crate::publish::review;
+use crate::publish::text_length::weighted_length;
+use crate::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum CurateCommand {
+    /// The posts waiting for review, oldest first.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a post (its id from `curate list`); it goes out at the account's next slots.
+    Approve {
+        id: i64,
+        /// Post this text instead of the proposed one.
+        #[arg(long)]
+        text: Option<String>,
+        /// Who decides (default: the system user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Reject a post; it is not proposed again unless its price falls further.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+pub async fn run(action: CurateCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.store_settings()).await?;
+    let outcome = answer(action, &store).await;
+    store.close().await?;
+    outcome
+}
+
+async fn answer(action: CurateCommand, store: &Store) -> anyhow::Result<ExitCode> {
+    let pool = store.pool();
+    match action {
+        CurateCommand::List { account, json } => {
+            let rows = review::pending(pool, account.as_deref()).await?;
+            if rows.is_empty() && !json {
+                println!("Nothing waits for review.");
+            }
+            for row in rows {
+                if json {
+                    println!("{}", serde_json::to_string(&row)?);
+                } else {
+                    println!(
+                        "#{} {} · {} · {}\n{}\n({} / 280)\n",
+                        row.id,
+                        row.account_id,
+                        row.shop_id,
+                        row.title,
+                        row.text,
+                        weighted_length(&row.text)
+                    );
+                }
+            }
+        }
+        CurateCommand::Approve { id, text, by } => {
+            let by = by.unwrap_or_else(system_user);
+            review::approve(pool, id, text.as_deref(), &by, Utc::now()).await?;
+            println!("Post #{id} approved by {by}; it goes out at the account's next slots.");
+        }
+        CurateCommand::Reject { id, reason, by } => {
+            let by = by.unwrap_or_else(system_user);
+            review::reject(pool, id, reason.as_deref(), &by, Utc::now()).await?;
+            println!("Post #{id} rejected by {by}.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

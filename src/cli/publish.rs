@@ -1,0 +1,245 @@
+//! `dealcast publish` (what the accounts would post now, or one slot posted now), `dealcast publications` (what
+//! went out, where and when) and `dealcast accounts` (their state: paused, rate limited; pause and resume).
+//!
+//! A thin shell over `publish::publisher` and `publish::outbox`: flags in, words out.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::{Args, Subcommand};
+
+use crate::config::Config;
+use crate::publish::account_state;
+use crate::publish::accounts::AccountConfig;
+use crate::publish::outbox::{self, ListFilter};
+use crate::publish::publisher::{Publisher, TickReport};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["dry_run", "now"]))]
+pub struct PublishArgs {
+    /// Only this account (default: every account of the configuration).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Print the posts a slot would make now, with their score explanation and weighted length; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Serve one slot now, whatever the schedule: choose, write and send (pacing, caps and budget still apply).
+    #[arg(long)]
+    pub now: bool,
+    /// One JSON object per post instead of text (with --dry-run).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublicationsArgs {
+    /// Only this account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only this status (published, queued, claimed, pending_review, rejected, failed, cancelled; repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Each configured account: platform, mode, paused or rate limited, last slot served.
+    List,
+    /// Stop an account from posting until resumed.
+    Pause {
+        account: String,
+        #[arg(long, default_value = "paused by an operator")]
+        reason: String,
+    },
+    /// Let a paused account post again (after fixing what stopped it).
+    Resume { account: String },
+}
+
+/// The configured accounts, or only `only`.
+fn chosen_accounts<'a>(config: &'a Config, only: Option<&str>) -> anyhow::Result<Vec<&'a AccountConfig>> {
+    if config.accounts.is_empty() {
+        bail!("no account is configured: add an [[accounts]] table to dealcast.toml (see README, \"Publishing\")");
+    }
+    match only {
+        None => Ok(config.accounts.iter().collect()),
+        Some(name) => match config.accounts.iter().find(|account| account.name == name) {
+            Some(account) => Ok(vec![account]),
+            None => {
+                let known: Vec<&str> = config.accounts.iter().map(|a| a.name.as_str()).collect();
+                bail!("no account named `{name}` in the configuration (accounts: {})", known.join(", "))
+            }
+        },
+    }
+}
+
+/// The name this process works under.
+pub fn worker_name() -> String {
+    let host = nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("{host}:{}", std::process::id())
+}
+
+pub async fn publish(args: PublishArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let accounts = chosen_accounts(config, args.account.as_deref())?;
+    let store = Store::open(&config.store_settings()).await?;
+    let outcome = publish_with(&args, &accounts, &store).await;
+    let closed = store.close().await;
+    let code = outcome?;
+    closed?;
+    Ok(code)
+}
+
+async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &Store) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let worker = worker_name();
+    let mut failed = false;
+    for account in accounts {
+        let account = (*account).clone();
+        let name = account.name.clone();
+        if args.dry_run {
+            let publisher = Publisher::for_preview(store.pool().clone(), account, &worker)?;
+            let planned = publisher.preview(Utc::now()).await?;
+            if args.json {
+                for post in &planned {
+                    writeln!(out, "{}", serde_json::to_string(post)?)?;
+                }
+                continue;
+            }
+            writeln!(out, "== {name}: {} post(s) would go out now", planned.len())?;
+            for post in planned {
+                let score = post.score.map(|s| s.round_dp(1).to_string()).unwrap_or_else(|| "-".into());
+                writeln!(out, "\n-- offer {} ({}), score {score}", post.offer_id, post.shop_id)?;
+                writeln!(out, "{}", post.text)?;
+                writeln!(out, "({} / 280 weighted characters)", post.weighted_length)?;
+                for line in post.score_explanation {
+                    writeln!(out, "  · {line}")?;
+                }
+            }
+            writeln!(out)?;
+        } else {
+            let publisher = match Publisher::new(store.pool().clone(), account, &worker, |v| std::env::var(v).ok()) {
+                Ok(publisher) => publisher,
+                Err(error) => {
+                    writeln!(out, "== {name}: cannot publish: {error}")?;
+                    failed = true;
+                    continue;
+                }
+            };
+            let report = publisher.slot_now(Utc::now()).await.with_context(|| format!("account {name}"))?;
+            failed |= report.stopped.is_some();
+            write_report(&mut out, &name, &report)?;
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn write_report(out: &mut impl Write, name: &str, report: &TickReport) -> std::io::Result<()> {
+    if report.busy {
+        return writeln!(out, "== {name}: another publisher is working on this account right now; nothing done");
+    }
+    writeln!(out, "== {name}: {} post(s) written, {} sent", report.queued, report.sent.len())?;
+    for sent in &report.sent {
+        let link = sent.remote_url.as_deref().unwrap_or(&sent.remote_id);
+        writeln!(out, "sent  {link}\n{}\n", sent.text)?;
+    }
+    if report.reconciled > 0 {
+        writeln!(out, "settled {} interrupted send(s)", report.reconciled)?;
+    }
+    for skipped in &report.skipped {
+        writeln!(out, "skipped: {skipped}")?;
+    }
+    if let Some(held) = &report.held {
+        writeln!(out, "waiting: {held}")?;
+    }
+    if let Some(stopped) = &report.stopped {
+        writeln!(out, "STOPPED: {stopped}")?;
+    }
+    Ok(())
+}
+
+pub async fn publications(args: PublicationsArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.store_settings()).await?;
+    let filter = ListFilter { account: args.account.clone(), statuses: args.status.clone(), limit: args.limit };
+    let rows = outbox::list(store.pool(), &filter).await;
+    store.close().await?;
+    let rows = rows.context("could not read the publications")?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        for row in &rows {
+            writeln!(out, "{}", serde_json::to_string(row)?)?;
+        }
+    } else if rows.is_empty() {
+        writeln!(out, "Nothing published or queued yet.")?;
+    } else {
+        for row in &rows {
+            let when = row.published_at.or(row.scheduled_for).unwrap_or(row.created_at);
+            let place = row.remote_url.as_deref().or(row.remote_id.as_deref()).unwrap_or("-");
+            writeln!(
+                out,
+                "{}  {:<14} {:<10} #{:<6} {:<14} {}\n    {}{}",
+                when.format("%Y-%m-%d %H:%M UTC"),
+                row.account_id,
+                row.status,
+                row.id,
+                row.shop_id,
+                place,
+                row.title,
+                row.last_error.as_deref().map(|e| format!("\n    ({e})")).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn accounts(action: AccountsCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.store_settings()).await?;
+    let outcome = accounts_with(action, config, &store).await;
+    store.close().await?;
+    outcome
+}
+
+async fn accounts_with(action: AccountsCommand, config: &Config, store: &Store) -> anyhow::Result<ExitCode> {
+    let pool = store.pool();
+    match action {
+        AccountsCommand::List => {
+            for account in &config.accounts {
+                account_state::sync(pool, account).await?;
+            }
+            let states = account_state::all(pool).await?;
+            for account in &config.accounts {
+                let Some(state) = states.iter().find(|s| s.id == account.name) else { continue };
+                let status = if state.paused {
+                    format!("PAUSED: {}", state.paused_reason.as_deref().unwrap_or("-"))
+                } else if let Some(until) = state.rate_limited_until.filter(|u| *u > Utc::now()) {
+                    format!("rate limited until {until}")
+                } else {
+                    "active".to_string()
+                };
+                let last = state.last_slot_at.map(|s| s.to_rfc3339()).unwrap_or_else(|| "never".into());
+                println!(
+                    "{:<16} {:?}/{:?}  schedule \"{}\"  last slot {last}  {status}",
+                    account.name, account.platform, account.mode, account.schedule.text
+                );
+            }
+        }
+        AccountsCommand::Pause { account, reason } => {
+            chosen_accounts(config, Some(&account))?;
+            account_state::pause(pool, &account, &reason).await?;
+            println!("Account {account} paused: it posts nothing until `dealcast accounts resume {account}`.");
+        }
+        AccountsCommand::Resume { account } => {
+            let configured = chosen_accounts(config, Some(&account))?;
+            account_state::sync(pool, configured[0]).await?;
+            account_state::resume(pool, &account).await?;
+            println!("Account {account} resumed.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,114 @@
+//! Where an account's posts go: X through its API, or nowhere (`dry_run`, which records what would have been
+//! posted). The publisher talks to this one type, so the outbox, pacing and reconciliation are the same whatever
+//! the platform; Mastodon and Bluesky would be two more variants.
+//!
+//! Secrets are read here from the environment variables the account names, and only their names ever appear in an
+//! error.
+
+use std::time::Duration;
+
+use super::accounts::{AccountConfig, Platform};
+use super::x::client::{RemoteTweet, XClient, XError};
+use super::x::oauth::Credentials;
+
+/// How long one request to the platform may take before it counts as inconclusive.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A post the platform accepted (or, for `dry_run`, recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub remote_id: String,
+    /// Where people can see it (none for `dry_run`).
+    pub remote_url: Option<String>,
+}
+
+/// The platform end of one account.
+#[derive(Debug, Clone)]
+pub enum Sender {
+    X(XClient),
+    DryRun { account: String },
+}
+
+/// An account's secret is missing from the environment.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    #[error("account {account}: the environment variable {variable} (its {secret}) is not set")]
+    MissingSecret { account: String, variable: String, secret: &'static str },
+    #[error("account {account}: {source}")]
+    Client {
+        account: String,
+        #[source]
+        source: XError,
+    },
+}
+
+impl Sender {
+    /// The sender of `account`, its secrets read through `env` (the process environment in production).
+    pub fn for_account(account: &AccountConfig, env: impl Fn(&str) -> Option<String>) -> Result<Sender, SenderError> {
+        match account.platform {
+            Platform::DryRun => Ok(Sender::DryRun { account: account.name.clone() }),
+            Platform::X => {
+                let secret = |name: &'static str, label: &'static str| {
+                    let variable = account.credentials.variable(&account.name, name);
+                    env(&variable).filter(|value| !value.is_empty()).ok_or(SenderError::MissingSecret {
+                        account: account.name.clone(),
+                        variable,
+                        secret: label,
+                    })
+                };
+                let credentials = Credentials {
+                    consumer_key: secret("CONSUMER_KEY", "consumer key")?,
+                    consumer_secret: secret("CONSUMER_SECRET", "consumer secret")?,
+                    token: secret("ACCESS_TOKEN", "access token")?,
+                    token_secret: secret("ACCESS_TOKEN_SECRET", "access token secret")?,
+                };
+                XClient::new(account.api_base_url.0.as_str(), credentials, REQUEST_TIMEOUT)
+                    .map(Sender::X)
+                    .map_err(|source| SenderError::Client { account: account.name.clone(), source })
+            }
+        }
+    }
+
+    /// Whether posts really leave dealcast.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Sender::X(_))
+    }
+
+    /// Posts `text`; `publication_id` names a `dry_run` record.
+    pub async fn post(&self, text: &str, publication_id: i64) -> Result<Accepted, XError> {
+        match self {
+            Sender::X(client) => {
+                let posted = client.post_tweet(text).await?;
+                let remote_url = Some(format!("https://x.com/i/status/{}", posted.id));
+                Ok(Accepted { remote_id: posted.id, remote_url })
+            }
+            Sender::DryRun { account } => {
+                Ok(Accepted { remote_id: format!("dry-run:{account}:{publication_id}"), remote_url: None })
+            }
+        }
+    }
+
+    /// The account's id on the platform.
+    pub async fn user_id(&self) -> Result<String, XError> {
+        match self {
+            Sender::X(client) => client.me().await,
+            Sender::DryRun { account } => Ok(format!("dry-run:{account}")),
+        }
+    }
+
+    /// The account's recent posts, newest first (none for `dry_run`, which sends nothing).
+    pub async fn recent_posts(&self, user_id: &str) -> Result<Vec<RemoteTweet>, XError> {
+        match self {
+            Sender::X(client) => client.recent_tweets(user_id, 100).await,
+            Sender::DryRun { .. } => Ok(Vec::new()),
+        }
+    }
+
+    /// The URL of a post whose id was found by reconciliation.
+    pub fn url_of(&self, remote_id: &str) -> Option<String> {
+        match self {
+            Sender::X(_) => Some(format!("https://x.com/i/status/{remote_id}")),
+            Sender::DryRun { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The review queue of curated accounts: the deals their publisher chose wait as `pending_review` until a person
+//! approves them (possibly with an edited text, checked again against the 280-character rule) or rejects them.
+//! Approved posts go out at the account's next slots; every decision is kept in `review_decisions`, who and when.
+//!
+//! The terminal (`dealcast curate`) and the web admin use these same functions.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::outbox::{ListFilter, PublicationListed, list};
+use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
+
+/// Why a decision could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("there is no post {id}")]
+    NotFound { id: i64 },
+    #[error("post {id} is {status}, not waiting for review")]
+    NotPending { id: i64, status: String },
+    #[error("the edited text is empty")]
+    EmptyText,
+    #[error("the edited text is {length} weighted characters long; X allows {MAX_WEIGHTED_LENGTH}")]
+    TooLong { length: usize },
+    #[error("another post already has exactly this text; change a few words")]
+    TextTaken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The posts waiting for review, oldest first (all curated accounts, or one).
+pub async fn pending(pool: &PgPool, account: Option<&str>) -> Result<Vec<PublicationListed>, sqlx::Error> {
+    let mut rows = list(
+        pool,
+        &ListFilter { account: account.map(str::to_string), statuses: vec!["pending_review".to_string()], limit: 500 },
+    )
+    .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// Checks an edited text the way the platform will.
+pub fn check_text(text: &str) -> Result<(), ReviewError> {
+    if text.trim().is_empty() {
+        return Err(ReviewError::EmptyText);
+    }
+    let length = weighted_length(text);
+    if length > MAX_WEIGHTED_LENGTH {
+        return Err(ReviewError::TooLong { length });
+    }
+    Ok(())
+}
+
+/// Approves post `id`, with `edited_text` instead of the proposed one if given; it goes out at the account's
+/// next slots.
+pub async fn approve(
+    pool: &PgPool,
+    id: i64,
+    edited_text: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReviewError> {
+    if let Some(text) = edited_text {
+        check_text(text)?;
+    }
+    let mut tx = pool.begin().await?;
+    lock_pending(&mut tx, id).await?;
+    let updated = sqlx::query(
+        "UPDATE publications SET status = 'queued', text = COALESCE($2, text), approved_at = $3, scheduled_for = NULL,
+             updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(edited_text)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("publications_distinct_text") => {
+            return Err(ReviewError::TextTaken);
+        }
+        other => other?,
+    };
+    sqlx::query(
+        "INSERT INTO review_decisions (publication_id, decision, edited_text, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(if edited_text.is_some() { "edited" } else { "approved" })
+    .bind(edited_text)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Rejects post `id`; it will not be proposed again unless its price falls further.
+pub async fn reject(
+    pool: &PgPool,
+    id: i64,
+    reason: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReviewError> {
+    let mut tx = pool.begin().await?;
+    lock_pending(&mut tx, id).await?;
+    sqlx::query("UPDATE publications SET status = 'rejected', last_error = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO review_decisions (publication_id, decision, reason, decided_by, decided_at)
+         VALUES ($1, 'rejected', $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn lock_pending(tx: &mut sqlx::PgConnection, id: i64) -> Result<(), ReviewError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM publications WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match status {
+        None => Err(ReviewError::NotFound { id }),
+        Some(status) if status != "pending_review" => Err(ReviewError::NotPending { id, status }),
+        Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_text_is_checked_like_a_post() {
+        assert!(check_text("Jean à 19,99 € https://www.kiabi.com/p").is_ok());
+        assert!(matches!(check_text("  "), Err(ReviewError::EmptyText)));
+        assert!(matches!(check_text(&"é".repeat(281)), Err(ReviewError::TooLong { length: 281 })));
+    }
+}
