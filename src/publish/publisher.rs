@@ -10,7 +10,7 @@
 //!
 //! Time comes in as an argument, which is how a whole day of slots is tested in a few seconds.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -170,7 +170,8 @@ impl Publisher {
         self.run(now, SlotChoice::Scheduled).await
     }
 
-    /// A slot at `now`, whatever the schedule (`publish --now`); pacing still applies.
+    /// A slot at the minute of `now`, whatever the schedule (`publish --now`); pacing still applies. A minute
+    /// already served is not served again.
     pub async fn slot_now(&self, now: DateTime<Utc>) -> Result<TickReport, PublishError> {
         self.run(now, SlotChoice::Now).await
     }
@@ -234,13 +235,18 @@ impl Publisher {
             return Ok(report);
         }
         let slot = match choice {
-            SlotChoice::Now => Some(now),
+            // The current minute: two `publish --now` in the same minute (two terminals, a double click in a
+            // script) serve one slot.
+            SlotChoice::Now => now.with_second(0).and_then(|minute| minute.with_nanosecond(0)),
             SlotChoice::Scheduled => latest_slot(&self.account.schedule.schedule, self.rules.tz, now)
                 .filter(|slot| state.last_slot_at.is_none_or(|last| *slot > last) && now - *slot <= SLOT_GRACE),
         };
         if let Some(slot) = slot {
             let fresh = account_state::mark_slot(&self.pool, &self.account.name, slot).await.map_err(|e| self.db(e))?;
-            if fresh || choice == SlotChoice::Now {
+            if !fresh && choice == SlotChoice::Now {
+                report.held = Some("this minute's slot was already served; try again in a minute".to_string());
+            }
+            if fresh {
                 report.slot = Some(slot);
                 if self.rules.is_quiet(slot) {
                     report.held = Some("the slot falls in the account's quiet hours".to_string());
