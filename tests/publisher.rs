@@ -458,3 +458,45 @@ async fn a_deal_is_posted_again_only_after_a_real_further_drop_and_a_week() {
     assert_eq!(posted(publisher.slot_now(start + TimeDelta::days(8) + TimeDelta::minutes(1)).await.unwrap()), [offer]);
     assert_eq!(x.post_count(), 3);
 }
+
+#[tokio::test]
+async fn the_product_image_goes_with_the_post_and_a_too_big_one_is_left_out() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    let run = add_shop(pool, "kiabi", "Kiabi", true).await;
+    let with_image = add_deal(pool, "kiabi", run, "Sac cabas", "19.99", "39.99", "honest", "90", None).await;
+    let sephora = add_shop(pool, "sephora", "Sephora", true).await;
+    let with_huge = add_deal(pool, "sephora", sephora, "Coffret parfum", "29.99", "59.99", "honest", "80", None).await;
+    // A 1x1 PNG, and an image over X's 5 MB.
+    let png: Vec<u8> = vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
+        8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ];
+    let shop = support::loopback_shop::start(std::collections::HashMap::from([
+        ("/img/sac.png".to_string(), support::loopback_shop::Behaviour::Page { content_type: "image/png", body: png }),
+        (
+            "/img/coffret.png".to_string(),
+            support::loopback_shop::Behaviour::Page { content_type: "image/png", body: vec![0; 6 * 1024 * 1024] },
+        ),
+    ]))
+    .await;
+    for (offer, path) in [(with_image, "/img/sac.png"), (with_huge, "/img/coffret.png")] {
+        sqlx::query("UPDATE offers SET image_url = $2 WHERE id = $1")
+            .bind(offer)
+            .bind(shop.url(path).to_string())
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let x = MockX::start(vec![mock_account("pics", "9001")]).await;
+    let mut config = simple_account("pics", &x.base_url());
+    config.attach_image = true;
+    let publisher = Publisher::new(pool.clone(), config, "test", env_for("pics", credentials("pics"))).unwrap();
+    let now = Utc::now();
+    assert_eq!(publisher.slot_now(now).await.unwrap().sent.len(), 1);
+    assert_eq!(publisher.slot_now(now + TimeDelta::minutes(1)).await.unwrap().sent.len(), 1);
+    let posts = x.posts_of("9001");
+    assert_eq!(posts.len(), 2);
+    assert!(posts[0].sent_text.contains("Sac cabas") && posts[0].media_ids.len() == 1, "{:?}", posts[0]);
+    assert!(posts[1].sent_text.contains("Coffret parfum") && posts[1].media_ids.is_empty(), "{:?}", posts[1]);
+}

@@ -191,6 +191,10 @@ pub struct AccountConfig {
     pub language: String,
     #[serde(default)]
     pub links: Vec<LinkRewrite>,
+    /// Attach the product's image to each post (`POST /2/media/upload`); a missing, broken or too big image only
+    /// means a post without it.
+    #[serde(default)]
+    pub attach_image: bool,
 }
 
 fn default_api_base() -> HttpUrl {

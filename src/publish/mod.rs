@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod compose;
 pub mod drafting;
 pub mod french;
+pub mod images;
 pub mod outbox;
 pub mod pacing;
 pub mod pause_points;

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::accounts::{AccountConfig, Platform};
+use super::images::Image;
 use super::x::client::{RemoteTweet, XClient, XError};
 use super::x::oauth::Credentials;
 
@@ -74,11 +75,19 @@ impl Sender {
         matches!(self, Sender::X(_))
     }
 
-    /// Posts `text`; `publication_id` names a `dry_run` record.
-    pub async fn post(&self, text: &str, publication_id: i64) -> Result<Accepted, XError> {
+    /// Posts `text`, with `image` when given (an image that cannot be uploaded is left out, with a warning);
+    /// `publication_id` names a `dry_run` record.
+    pub async fn post(&self, text: &str, image: Option<Image>, publication_id: i64) -> Result<Accepted, XError> {
         match self {
             Sender::X(client) => {
-                let posted = client.post_tweet(text).await?;
+                let mut media_ids = Vec::new();
+                if let Some(image) = image {
+                    match client.upload_image(image.bytes, &image.media_type).await {
+                        Ok(id) => media_ids.push(id),
+                        Err(error) => tracing::warn!(%error, "the image was not uploaded; posting the text alone"),
+                    }
+                }
+                let posted = client.post_tweet_with_media(text, &media_ids).await?;
                 let remote_url = Some(format!("https://x.com/i/status/{}", posted.id));
                 Ok(Accepted { remote_id: posted.id, remote_url })
             }

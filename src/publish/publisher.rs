@@ -18,6 +18,7 @@ use super::account_state;
 use super::accounts::{AccountConfig, Mode};
 use super::compose::ComposeError;
 use super::drafting::{Draft, drafts};
+use super::images::{Image, fetch_image, image_client};
 use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
@@ -34,6 +35,9 @@ const SLOT_GRACE: TimeDelta = TimeDelta::hours(1);
 
 /// A queued post that could not go out for this long is dropped: the deal it describes may be over.
 const STALE_AFTER: TimeDelta = TimeDelta::hours(24);
+
+/// How long downloading a product image may take.
+const IMAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// After this many failed sends, a post is given up.
 const MAX_ATTEMPTS: i32 = 5;
@@ -57,6 +61,11 @@ pub enum PublishError {
         account: String,
         #[source]
         source: ComposeError,
+    },
+    #[error("the HTTP client for product images could not be built")]
+    ImageClient {
+        #[source]
+        source: reqwest::Error,
     },
     #[error("account {account}: {source}")]
     Platform {
@@ -134,6 +143,8 @@ pub struct Publisher {
     sender: Sender,
     rules: PacingRules,
     worker: String,
+    /// The client downloading product images, when the account attaches them.
+    images: Option<reqwest::Client>,
 }
 
 impl Publisher {
@@ -148,7 +159,12 @@ impl Publisher {
         super::drafting::template_of(&account)
             .map_err(|source| PublishError::Template { account: account.name.clone(), source })?;
         let rules = PacingRules::of(&account);
-        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string() })
+        let images = if account.attach_image && sender.is_remote() {
+            Some(image_client(IMAGE_TIMEOUT).map_err(|source| PublishError::ImageClient { source })?)
+        } else {
+            None
+        };
+        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images })
     }
 
     /// A publisher that can only [`Publisher::preview`] (or record `dry_run` posts): it needs no secrets.
@@ -157,7 +173,7 @@ impl Publisher {
             .map_err(|source| PublishError::Template { account: account.name.clone(), source })?;
         let sender = Sender::DryRun { account: account.name.clone() };
         let rules = PacingRules::of(&account);
-        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string() })
+        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images: None })
     }
 
     /// The account's name.
@@ -392,12 +408,13 @@ impl Publisher {
                 report.held = Some(hold.to_string());
                 return Ok(());
             }
+            let image = self.image_for(&row).await?;
             pause_points::reach(BEFORE_CLAIM).await;
             if !outbox::claim(&self.pool, row.id, &self.worker, now).await.map_err(|e| self.db(e))? {
                 continue;
             }
             pause_points::reach(AFTER_CLAIM).await;
-            match self.sender.post(&row.text, row.id).await {
+            match self.sender.post(&row.text, image, row.id).await {
                 Ok(accepted) => {
                     pause_points::reach(AFTER_POST).await;
                     self.record(&row, &accepted, now, report).await?;
@@ -411,6 +428,25 @@ impl Publisher {
             }
         }
         Ok(())
+    }
+
+    /// The product image of `row`'s offer, when the account attaches images and it can be had.
+    async fn image_for(&self, row: &Publication) -> Result<Option<Image>, PublishError> {
+        let Some(http) = &self.images else { return Ok(None) };
+        let url: Option<String> = sqlx::query_scalar("SELECT image_url FROM offers WHERE id = $1")
+            .bind(row.offer_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?
+            .flatten();
+        let Some(url) = url else { return Ok(None) };
+        match fetch_image(http, &url).await {
+            Ok(image) => Ok(Some(image)),
+            Err(error) => {
+                tracing::warn!(account = %self.account.name, publication = row.id, %error, "posting without the image");
+                Ok(None)
+            }
+        }
     }
 
     async fn record(
@@ -567,7 +603,7 @@ impl Publisher {
             for row in &rows {
                 let accepted = self
                     .sender
-                    .post(&row.text, row.id)
+                    .post(&row.text, None, row.id)
                     .await
                     .map_err(|source| PublishError::Platform { account: self.account.name.clone(), source })?;
                 self.record(row, &accepted, row.claimed_at.unwrap_or(now), report).await?;

@@ -52,6 +52,8 @@ pub struct StoredPost {
     pub text: String,
     /// `(start, end, t.co url, expanded url)`, offsets in characters of `text`.
     pub urls: Vec<(usize, usize, String, String)>,
+    /// The uploaded media attached to the post.
+    pub media_ids: Vec<String>,
 }
 
 #[derive(Default)]
@@ -60,6 +62,8 @@ struct State {
     posts: Vec<StoredPost>,
     faults: VecDeque<Fault>,
     seen_nonces: HashSet<String>,
+    /// Uploaded media: id → (media type, size in bytes).
+    media: std::collections::HashMap<String, (String, usize)>,
     requests: usize,
     next_id: u64,
 }
@@ -287,6 +291,7 @@ fn handle(request: &Request, state: &Mutex<State>) -> Response {
     let segments: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
     match (request.method.as_str(), segments.as_slice()) {
         ("POST", ["2", "tweets"]) => post(&request.body, &account, &mut state),
+        ("POST", ["2", "media", "upload"]) => upload(&request.body, &mut state),
         ("GET", ["2", "users", "me"]) => Response::json(
             200,
             serde_json::json!({ "data": { "id": account.user_id, "name": account.username, "username": account.username } }),
@@ -296,13 +301,37 @@ fn handle(request: &Request, state: &Mutex<State>) -> Response {
     }
 }
 
+/// `POST /2/media/upload` (multipart): the `media` part is stored, its id returned.
+fn upload(body: &[u8], state: &mut State) -> Response {
+    let text = String::from_utf8_lossy(body);
+    let has_media = text.contains("name=\"media\"");
+    let category = text.contains("name=\"media_category\"") && text.contains("tweet_image");
+    let media_type = ["image/png", "image/jpeg", "image/webp", "image/gif"].into_iter().find(|t| text.contains(t));
+    let (true, true, Some(media_type)) = (has_media, category, media_type) else {
+        return Response::problem(400, "Invalid Request", "media, media_category and a known media type are required");
+    };
+    state.next_id += 1;
+    let id = state.next_id.to_string();
+    state.media.insert(id.clone(), (media_type.to_string(), body.len()));
+    Response::json(
+        200,
+        serde_json::json!({ "data": { "id": id, "media_key": format!("3_{id}"), "size": body.len(),
+            "expires_after_secs": 86400, "image": { "image_type": media_type } } }),
+    )
+}
+
 fn post(body: &[u8], account: &MockAccount, state: &mut State) -> Response {
-    let Some(sent_text) = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|json| json["text"].as_str().map(str::to_string))
-    else {
+    let json = serde_json::from_slice::<serde_json::Value>(body).unwrap_or_default();
+    let Some(sent_text) = json["text"].as_str().map(str::to_string) else {
         return Response::problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
     };
+    let media_ids: Vec<String> = json["media"]["media_ids"]
+        .as_array()
+        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if media_ids.iter().any(|id| !state.media.contains_key(id)) {
+        return Response::problem(400, "Invalid Request", "Your media IDs are invalid.");
+    }
     if state.posts.iter().any(|p| p.author_id == account.user_id && p.sent_text == sent_text) {
         return Response::problem(403, "Forbidden", DUPLICATE_DETAIL);
     }
@@ -325,6 +354,7 @@ fn post(body: &[u8], account: &MockAccount, state: &mut State) -> Response {
         sent_text,
         text: text.clone(),
         urls,
+        media_ids,
     });
     Response::json(201, serde_json::json!({ "data": { "id": id, "text": text, "edit_history_tweet_ids": [id] } }))
 }

@@ -127,6 +127,18 @@ struct DataEnvelope<T> {
     data: T,
 }
 
+/// A request's body.
+enum Body {
+    None,
+    Json(serde_json::Value),
+    Multipart(reqwest::multipart::Form),
+}
+
+#[derive(Deserialize)]
+struct UploadedMedia {
+    id: String,
+}
+
 #[derive(Deserialize)]
 struct UserData {
     id: String,
@@ -194,9 +206,17 @@ impl XClient {
 
     /// Posts `text` (`POST /2/tweets`).
     pub async fn post_tweet(&self, text: &str) -> Result<PostedTweet, XError> {
+        self.post_tweet_with_media(text, &[]).await
+    }
+
+    /// Posts `text` with the media already uploaded as `media_ids` (none: a text-only post).
+    pub async fn post_tweet_with_media(&self, text: &str, media_ids: &[String]) -> Result<PostedTweet, XError> {
         let url = self.endpoint("2/tweets")?;
-        let body = serde_json::json!({ "text": text });
-        let (status, bytes) = self.send(Method::POST, &url, Some(body)).await?;
+        let mut body = serde_json::json!({ "text": text });
+        if !media_ids.is_empty() {
+            body["media"] = serde_json::json!({ "media_ids": media_ids });
+        }
+        let (status, bytes) = self.send(Method::POST, &url, Body::Json(body)).await?;
         if status != StatusCode::CREATED && status != StatusCode::OK {
             return Err(Self::unexpected(&url, status, &bytes));
         }
@@ -205,10 +225,31 @@ impl XClient {
         Ok(envelope.data)
     }
 
+    /// Uploads an image for a post (`POST /2/media/upload`, multipart, `media_category=tweet_image`) and returns
+    /// its media id.
+    pub async fn upload_image(&self, image: Vec<u8>, media_type: &str) -> Result<String, XError> {
+        let url = self.endpoint("2/media/upload")?;
+        let part = reqwest::multipart::Part::bytes(image)
+            .file_name("image")
+            .mime_str(media_type)
+            .map_err(|source| XError::Transient { url: url.to_string(), source: source.into() })?;
+        let form = reqwest::multipart::Form::new()
+            .text("media_category", "tweet_image")
+            .text("media_type", media_type.to_string())
+            .part("media", part);
+        let (status, bytes) = self.send(Method::POST, &url, Body::Multipart(form)).await?;
+        if status != StatusCode::OK && status != StatusCode::CREATED {
+            return Err(Self::unexpected(&url, status, &bytes));
+        }
+        let envelope: DataEnvelope<UploadedMedia> =
+            serde_json::from_slice(&bytes).map_err(|source| XError::Decode { url: url.to_string(), source })?;
+        Ok(envelope.data.id)
+    }
+
     /// The id of the account the credentials belong to (`GET /2/users/me`).
     pub async fn me(&self) -> Result<String, XError> {
         let url = self.endpoint("2/users/me")?;
-        let (status, bytes) = self.send(Method::GET, &url, None).await?;
+        let (status, bytes) = self.send(Method::GET, &url, Body::None).await?;
         if status != StatusCode::OK {
             return Err(Self::unexpected(&url, status, &bytes));
         }
@@ -232,7 +273,7 @@ impl XClient {
         url.query_pairs_mut()
             .append_pair("tweet.fields", "entities")
             .append_pair("max_results", &max.clamp(5, 100).to_string());
-        let (status, bytes) = self.send(Method::GET, &url, None).await?;
+        let (status, bytes) = self.send(Method::GET, &url, Body::None).await?;
         if status != StatusCode::OK {
             return Err(Self::unexpected(&url, status, &bytes));
         }
@@ -257,17 +298,15 @@ impl XClient {
     }
 
     /// Signs and sends one request; answers with the status and the whole body, or a transient error.
-    async fn send(
-        &self,
-        method: Method,
-        url: &Url,
-        json: Option<serde_json::Value>,
-    ) -> Result<(StatusCode, Vec<u8>), XError> {
+    async fn send(&self, method: Method, url: &Url, body: Body) -> Result<(StatusCode, Vec<u8>), XError> {
         let nonce = new_nonce().map_err(|source| XError::Nonce { source })?;
         let header = authorization_header(method.as_str(), url, &[], &self.credentials, &nonce, Utc::now().timestamp());
         let mut request = self.http.request(method.clone(), url.clone()).header(reqwest::header::AUTHORIZATION, header);
-        if let Some(json) = json {
-            request = request.json(&json);
+        // The OAuth signature covers no body parameter: JSON and multipart bodies are not form-encoded.
+        match body {
+            Body::None => {}
+            Body::Json(json) => request = request.json(&json),
+            Body::Multipart(form) => request = request.multipart(form),
         }
         let transient = |source: reqwest::Error| XError::Transient { url: url.to_string(), source: source.into() };
         let response = request.send().await.map_err(transient)?;
