@@ -277,6 +277,12 @@ pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
                 ));
             }
         }
+        if account.language != "fr" && account.template.is_none() {
+            problems.push(format!(
+                "{at}: language: only French wording is built in; give a `template` written in `{}`",
+                account.language
+            ));
+        }
         if let Some(template) = &account.template
             && let Err(error) = crate::publish::compose::Template::new(template.clone())
         {
