@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod config;
 pub mod deals;
+pub mod demo;
 pub mod harvest;
 pub mod harvest_jobs;
 pub mod jobs;
