@@ -16,6 +16,7 @@ mod deals;
 mod deals_format;
 mod extract;
 mod scrape;
+mod serve;
 mod shop;
 mod worker;
 
@@ -72,6 +73,8 @@ pub enum Command {
     Worker(worker::WorkerArgs),
     /// Run dealcast: the shops' scheduled scrapes, with a worker (publishers and the web UI are not there yet).
     Run(worker::WorkerArgs),
+    /// Serve the web UI, the JSON API and the Atom feeds over the database.
+    Serve(serve::ServeArgs),
     /// Browse the deals database: list, search, and show one offer with its history and verdict.
     Deals {
         #[command(subcommand)]
@@ -102,5 +105,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Scrape(args) => scrape::run(args, &config).await,
         Command::Worker(args) | Command::Run(args) => worker::run(args, &config).await,
         Command::Deals { action } => deals::run(action, &config).await,
+        Command::Serve(args) => serve::run(args, &config).await,
     }
 }
