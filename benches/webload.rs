@@ -72,8 +72,9 @@ async fn step(pool: &PgPool, what: &str, sql: &'static str, binds: &[i64]) -> an
 const SHOPS: &str = "INSERT INTO shops (id, name, homepage)
     SELECT 'bench_' || g, 'Boutique ' || g, 'https://shop' || g || '.example/' FROM generate_series(1, $1) g";
 
-/// Offers $1..=$2 over $3 shops. Everything derives from the number g, through a few primes, so that a re-run
-/// makes the same catalogue.
+/// Offers $1..=$2 over $3 shops. Every attribute derives from the number g through its own hash (PostgreSQL's
+/// `hashint8extended(g, seed)`, one seed per attribute), so that a re-run makes the same catalogue and attributes are independent of each other (with
+/// `g * prime % n` instead, "Chaussures" were never reduced and every filtered search found nothing).
 const OFFERS: &str = "
 INSERT INTO offers (shop_id, canonical_url, url, title, brand, category, image_url, currency, price, previous_price,
     availability, first_seen_at, last_seen_at, verdict, reference_price, real_discount_pct, claimed_discount_pct,
@@ -87,25 +88,26 @@ FROM (
         'https://shop' || (1 + g % $3) || '.example/p/' || g AS u,
         (ARRAY['Chaussures', 'Baskets', 'Robe', 'Jean', 'Veste', 'Manteau', 'Aspirateur', 'Casque audio', 'Cafetière',
                'Montre', 'Sac à dos', 'Lampe', 'Perceuse', 'Tondeuse', 'Canapé', 'Matelas', 'Parfum', 'Crème hydratante',
-               'Téléviseur', 'Smartphone', 'Ordinateur portable', 'Trottinette', 'Vélo', 'Poussette'])[1 + (g * 7) % 24]
+               'Téléviseur', 'Smartphone', 'Ordinateur portable', 'Trottinette', 'Vélo', 'Poussette'])[1 + (hashint8extended(g, 1) & 1073741823) % 24]
           || ' ' || (ARRAY['running', 'en cuir', 'sans fil', 'connecté', 'compact', 'pliable', 'imperméable', 'bio',
-               'en coton', 'à induction', 'ergonomique', 'de voyage'])[1 + (g * 13) % 12]
-          || ' ' || (ARRAY['noir', 'blanc', 'rouge', 'bleu marine', 'vert', 'beige', 'gris', 'rose'])[1 + (g * 17) % 8]
-          || ' ' || (g % 997) AS t,
+               'en coton', 'à induction', 'ergonomique', 'de voyage'])[1 + (hashint8extended(g, 2) & 1073741823) % 12]
+          || ' ' || (ARRAY['noir', 'blanc', 'rouge', 'bleu marine', 'vert', 'beige', 'gris', 'rose'])[1 + (hashint8extended(g, 3) & 1073741823) % 8]
+          || ' ' || (hashint8extended(g, 4) & 1073741823) % 997 AS t,
         (ARRAY['Kiabi', 'Dyson', 'Nike', 'Adidas', 'Philips', 'Bosch', 'Samsung', 'L''Oréal', 'Decathlon', 'Seb',
-               'Moulinex', 'Levi''s'])[1 + (g * 11) % 12] AS b,
-        (ARRAY['Mode', 'Maison', 'High-tech', 'Beauté', 'Sport', 'Jardin', 'Bricolage', 'Enfant'])[1 + (g * 5) % 8] AS c,
+               'Moulinex', 'Levi''s'])[1 + (hashint8extended(g, 5) & 1073741823) % 12] AS b,
+        (ARRAY['Mode', 'Maison', 'High-tech', 'Beauté', 'Sport', 'Jardin', 'Bricolage', 'Enfant'])[1 + (hashint8extended(g, 6) & 1073741823) % 8] AS c,
         p, prev, ref, v,
-        round((greatest(0, coalesce((ref - p) * 100 / ref, 0)) + (g % 7) * 2
+        round((greatest(0, coalesce((ref - p) * 100 / ref, 0)) + (hashint8extended(g, 7) & 1073741823) % 7 * 2
                + CASE v WHEN 'honest' THEN 10 WHEN 'inflated' THEN -50 ELSE 0 END)::numeric, 2) AS sc
     FROM generate_series($1, $2) g
-    CROSS JOIN LATERAL (SELECT round((5 + (g * 37 % 50000) / 100.0)::numeric, 2) AS base) b0
-    CROSS JOIN LATERAL (SELECT round(base * (100 - (g * 3 % 70)) / 100, 2) AS p) p0
+    CROSS JOIN LATERAL (SELECT round((5 + (hashint8extended(g, 8) & 1073741823) % 50000 / 100.0)::numeric, 2) AS base) b0
+    CROSS JOIN LATERAL (SELECT round(base * (100 - (hashint8extended(g, 9) & 1073741823) % 70) / 100, 2) AS p) p0
     CROSS JOIN LATERAL (SELECT
-        CASE WHEN g % 4 = 0 THEN NULL ELSE base END AS prev,
-        CASE WHEN g % 5 = 0 THEN NULL WHEN g % 3 = 0 THEN p ELSE base END AS ref,
-        CASE WHEN g % 4 = 0 THEN NULL WHEN g % 5 = 0 THEN 'unverified' WHEN g % 3 = 0 THEN 'inflated'
-             ELSE 'honest' END AS v) r0
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL ELSE base END AS prev,
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 5 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 3 = 0 THEN p
+             ELSE base END AS ref,
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 5 = 0 THEN 'unverified' WHEN (hashint8extended(g, 11) & 1073741823) % 3 = 0
+             THEN 'inflated' ELSE 'honest' END AS v) r0
 ) rows";
 
 /// $2 observations a day apart for each bench offer with id in [$1, $1 + BATCH): the price, 10 % higher on every

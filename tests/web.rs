@@ -220,6 +220,8 @@ async fn a_search_with_a_typo_finds_the_shoes() {
     let html = site.page("/?q=chausure").await;
     assert_eq!(linked_deals(&html), vec![site.shoes]);
     assert!(html.contains("value=\"chausure\""), "the search stays in the box");
+    let (_, answer) = site.json("/api/deals?q=chausure+runing").await;
+    assert_eq!(api_ids(&answer), vec![site.shoes], "a typo in every word");
     let (_, answer) = site.json("/api/deals?q=chaussure").await;
     assert_eq!(api_ids(&answer), vec![site.shoes], "French stemming: the singular finds the plural");
     let (_, answer) = site.json("/api/deals?q=REDUCTION").await;

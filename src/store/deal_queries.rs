@@ -251,6 +251,9 @@ struct DetailRow {
     score_parts: Option<serde_json::Value>,
 }
 
+/// The most words of a search matched one by one (a longer query still matches as a whole).
+const MAX_SEARCH_WORDS: usize = 8;
+
 /// The text a search looks in, exactly as the search indexes of migration 0010 compute it (the planner matches
 /// index expressions textually).
 const SEARCH_TEXT: &str = "dealcast_search_text(o.title, o.brand)";
@@ -296,12 +299,19 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
         query.push(" AND o.verdict = ANY(").push_bind(filter.verdicts.clone()).push(")");
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        // The French words of the whole query (websearch syntax: phrases, `-word`, `or`)...
         query.push(format_args!(" AND (to_tsvector('french'::regconfig, {SEARCH_TEXT})"));
         query.push(" @@ websearch_to_tsquery('french'::regconfig, dealcast_fold(").push_bind(text.to_owned());
+        // ...or the whole text literally, or every word of it literally or nearly (typos in any word).
         query.push(format_args!(")) OR {SEARCH_TEXT} LIKE dealcast_fold("));
-        query.push_bind(contains_pattern(text));
-        query.push(format_args!(") OR {SEARCH_TEXT} %> dealcast_fold("));
-        query.push_bind(text.to_owned()).push("))");
+        query.push_bind(contains_pattern(text)).push(") OR (true");
+        for word in text.split_whitespace().take(MAX_SEARCH_WORDS) {
+            query.push(format_args!(" AND ({SEARCH_TEXT} LIKE dealcast_fold("));
+            query.push_bind(contains_pattern(word));
+            query.push(format_args!(") OR {SEARCH_TEXT} %> dealcast_fold("));
+            query.push_bind(word.to_owned()).push("))");
+        }
+        query.push("))");
     }
     if let Some(DealCursor { score, id }) = filter.after {
         // The first condition alone is what an index scan can start from.
