@@ -12,7 +12,8 @@
 //!   client (OAuth 1.0a);
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
 //! - [`store`]: PostgreSQL, the only store and the only coordinator (private cluster, pool, migrations);
-//! - [`toml_problems`]: reading TOML files with every problem reported at once.
+//! - [`toml_problems`]: reading TOML files with every problem reported at once;
+//! - [`web`]: the web UI, JSON API, Atom feeds and metrics over the store (`dealcast serve`).
 
 pub mod cli;
 pub mod config;
@@ -25,3 +26,4 @@ pub mod publish;
 pub mod scrape;
 pub mod store;
 pub mod toml_problems;
+pub mod web;

@@ -15,13 +15,14 @@ use super::deals_format;
 use crate::config::Config;
 use crate::deals::honesty::Verdict;
 use crate::store::Store;
-use crate::store::deal_queries::{self, DEFAULT_LIMIT, DealFilter};
+use crate::store::deal_queries::{self, Activity, DEFAULT_LIMIT, DealFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum DealsCommand {
     /// List the best deals, best score first.
     List(FilterArgs),
-    /// List the deals whose title or brand contains TEXT (any case).
+    /// List the deals whose title or brand matches TEXT: its French words (accents and plurals ignored), the text
+    /// itself anywhere, or a near spelling.
     Search {
         /// The text to look for.
         text: String,
@@ -85,9 +86,10 @@ impl FilterArgs {
             shop: self.shop.clone(),
             min_real_discount: self.min_discount,
             verdicts: self.verdict.iter().map(|v| Verdict::from(*v).as_str().to_string()).collect(),
-            include_ended: self.all,
+            activity: if self.all { Activity::Any } else { Activity::Active },
             search,
             limit: self.limit,
+            ..DealFilter::default()
         }
     }
 }

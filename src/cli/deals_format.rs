@@ -545,6 +545,8 @@ mod tests {
             kind: "product".to_string(),
             title: title.to_string(),
             brand: None,
+            category: None,
+            image_url: None,
             url: "https://a.example/".to_string(),
             currency: Some("EUR".to_string()),
             price: Some(dec("49.99")),
@@ -556,6 +558,7 @@ mod tests {
             score: Some(dec("41.5")),
             availability: Some("in_stock".to_string()),
             active: true,
+            judged_at: None,
         }
     }
 

@@ -18,6 +18,7 @@ mod deals_format;
 mod extract;
 mod publish;
 mod scrape;
+mod serve;
 mod shop;
 mod worker;
 
@@ -74,6 +75,8 @@ pub enum Command {
     Worker(worker::WorkerArgs),
     /// Run dealcast: the shops' scheduled scrapes (a worker) and the accounts' publishers on their schedules.
     Run(worker::WorkerArgs),
+    /// Serve the web UI, the JSON API and the Atom feeds over the database.
+    Serve(serve::ServeArgs),
     /// Browse the deals database: list, search, and show one offer with its history and verdict.
     Deals {
         #[command(subcommand)]
@@ -123,5 +126,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Publications(args) => publish::publications(args, &config).await,
         Command::Curate { action } => curate::run(action, &config).await,
         Command::Accounts { action } => publish::accounts(action, &config).await,
+        Command::Serve(args) => serve::run(args, &config).await,
     }
 }

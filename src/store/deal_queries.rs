@@ -10,29 +10,103 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::deals::score::ScoreParts;
 
 /// How many deals a list returns when the caller does not say.
 pub const DEFAULT_LIMIT: i64 = 50;
 
+/// Which offers a list holds, by whether they still run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Offers still on the shop (the default).
+    #[default]
+    Active,
+    /// Offers that ended (gone from the shop, or past their end date).
+    Ended,
+    /// Both.
+    Any,
+}
+
+impl Activity {
+    /// The word used in URLs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activity::Active => "active",
+            Activity::Ended => "ended",
+            Activity::Any => "all",
+        }
+    }
+
+    /// The activity a URL or a command line names (`active`, `ended`, `all`).
+    pub fn parse(text: &str) -> Option<Activity> {
+        match text {
+            "active" => Some(Activity::Active),
+            "ended" => Some(Activity::Ended),
+            "all" | "any" => Some(Activity::Any),
+            _ => None,
+        }
+    }
+}
+
+/// Where a page of a deal list starts: just after the deal with this score and id, in the list's order (score
+/// descending, then id ascending). Keyset pagination: a page costs the same at any depth, and a deal scored while
+/// someone pages is neither skipped twice nor shown twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DealCursor {
+    pub score: Decimal,
+    pub id: i64,
+}
+
+impl DealCursor {
+    /// The cursor after `row` (`None` for an unscored row, which no list holds).
+    pub fn after(row: &DealRow) -> Option<DealCursor> {
+        row.score.map(|score| DealCursor { score, id: row.id })
+    }
+}
+
+/// `score_id`, e.g. `87.5_1234`: only characters that URLs leave as they are.
+impl std::fmt::Display for DealCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.score.normalize(), self.id)
+    }
+}
+
+impl std::str::FromStr for DealCursor {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (score, id) = text.split_once('_').ok_or(())?;
+        Ok(DealCursor { score: score.parse().map_err(|_| ())?, id: id.parse().map_err(|_| ())? })
+    }
+}
+
 /// Which deals to list. Every field narrows the list; the default lists the best active deals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DealFilter {
     /// Only this shop (its id, or its name in any case).
     pub shop: Option<String>,
+    /// Only this category, as the shop names it (exactly).
+    pub category: Option<String>,
     /// Only deals whose real discount (from the 30-day reference price) is at least this many percent. Deals whose
     /// reference price is unknown have no real discount and are left out.
     pub min_real_discount: Option<Decimal>,
+    /// Only deals priced at least this much (in their own currency).
+    pub min_price: Option<Decimal>,
+    /// Only deals priced at most this much (in their own currency).
+    pub max_price: Option<Decimal>,
     /// Only these verdicts (`honest`, `inflated`, `unverified`); empty means any, including offers not reduced.
     pub verdicts: Vec<String>,
-    /// Also ended (inactive) offers.
-    pub include_ended: bool,
-    /// Only offers whose title or brand contains this text, in any case (taken literally: `%` and `_` are not
-    /// wildcards).
+    /// Active deals (the default), ended ones, or both.
+    pub activity: Activity,
+    /// Only offers whose title or brand matches this text: its French words (stemmed, accents ignored), a literal
+    /// substring (`%` and `_` are not wildcards), or a near spelling (trigram word similarity, for typos).
     pub search: Option<String>,
+    /// Only deals after this one (the next page).
+    pub after: Option<DealCursor>,
     /// At most this many deals (values below 1 are taken as 1).
     pub limit: i64,
 }
@@ -41,10 +115,14 @@ impl Default for DealFilter {
     fn default() -> Self {
         DealFilter {
             shop: None,
+            category: None,
             min_real_discount: None,
+            min_price: None,
+            max_price: None,
             verdicts: Vec::new(),
-            include_ended: false,
+            activity: Activity::Active,
             search: None,
+            after: None,
             limit: DEFAULT_LIMIT,
         }
     }
@@ -59,6 +137,8 @@ pub struct DealRow {
     pub kind: String,
     pub title: String,
     pub brand: Option<String>,
+    pub category: Option<String>,
+    pub image_url: Option<String>,
     pub url: String,
     pub currency: Option<String>,
     pub price: Option<Decimal>,
@@ -75,6 +155,8 @@ pub struct DealRow {
     pub score: Option<Decimal>,
     pub availability: Option<String>,
     pub active: bool,
+    /// When the verdict and score were last computed.
+    pub judged_at: Option<DateTime<Utc>>,
 }
 
 /// A quality problem found in an offer's data at its latest visit, and why.
@@ -153,9 +235,10 @@ pub struct DealDetail {
 /// The columns of a [`DealRow`], over `offers o JOIN shops s` (a macro so that whole statements stay literals).
 macro_rules! deal_columns {
     () => {
-        "o.id, o.shop_id, s.name AS shop_name, o.kind, o.title, o.brand, o.url, o.currency::text AS currency, \
+        "o.id, o.shop_id, s.name AS shop_name, o.kind, o.title, o.brand, o.category, o.image_url, o.url, \
+         o.currency::text AS currency, \
          o.price, o.previous_price, o.reference_price, o.real_discount_pct, o.claimed_discount_pct, o.verdict, \
-         o.score, o.availability, o.active"
+         o.score, o.availability, o.active, o.judged_at"
     };
 }
 
@@ -168,47 +251,75 @@ struct DetailRow {
     score_parts: Option<serde_json::Value>,
 }
 
-/// The conditions of a deal list after its first one ($1 shop, $2 minimum real discount, $3 verdicts, $4 search
-/// pattern), its order and its limit ($5).
-macro_rules! deal_list_tail {
-    () => {
-        " AND ($1::text IS NULL OR o.shop_id = $1 OR lower(s.name) = lower($1))
-          AND ($2::numeric IS NULL OR o.real_discount_pct >= $2)
-          AND (cardinality($3::text[]) = 0 OR o.verdict = ANY($3))
-          AND ($4::text IS NULL OR o.title ILIKE $4 OR o.brand ILIKE $4)
-        ORDER BY o.score DESC, o.id
-        LIMIT $5"
-    };
-}
+/// The most words of a search matched one by one (a longer query still matches as a whole).
+const MAX_SEARCH_WORDS: usize = 8;
 
-/// The best deals first (score, then id: the `offers_best` index). Only scored offers are deals: an offer is
-/// scored when it has a price and was judged, so promotions without a price are not listed (`deal_detail` shows
-/// them).
+/// The text a search looks in, exactly as the search indexes of migration 0010 compute it (the planner matches
+/// index expressions textually).
+const SEARCH_TEXT: &str = "dealcast_search_text(o.title, o.brand)";
+
+/// The best deals first (score, then id: the `offers_best` index and its per-shop and per-category siblings). Only
+/// scored offers are deals: an offer is scored when it has a price and was judged, so promotions without a price are
+/// not listed (`deal_detail` shows them).
+///
+/// The statement holds only the conditions the filter uses, each value bound as a parameter: a condition written
+/// `($n IS NULL OR ...)` would make PostgreSQL's reused generic plans ignore the indexes that make each filter fast.
 pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
-    // Two statements rather than `(o.active OR $n)`: a reused (generic) plan can then still match the partial
-    // index `offers_best`, whose predicate is `active AND score IS NOT NULL`.
-    const ACTIVE: &str = concat!(
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(concat!(
         "SELECT ",
         deal_columns!(),
-        " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.active AND o.score IS NOT NULL",
-        deal_list_tail!()
-    );
-    const WITH_ENDED: &str = concat!(
-        "SELECT ",
-        deal_columns!(),
-        " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL",
-        deal_list_tail!()
-    );
-    let sql = if filter.include_ended { WITH_ENDED } else { ACTIVE };
-    let pattern = filter.search.as_deref().map(contains_pattern);
-    let rows: Vec<DealRow> = sqlx::query_as(sql)
-        .bind(filter.shop.as_deref())
-        .bind(filter.min_real_discount)
-        .bind(&filter.verdicts)
-        .bind(pattern)
-        .bind(filter.limit.max(1))
-        .fetch_all(pool)
-        .await?;
+        " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
+    ));
+    match filter.activity {
+        Activity::Active => query.push(" AND o.active"),
+        Activity::Ended => query.push(" AND NOT o.active"),
+        Activity::Any => &mut query,
+    };
+    if let Some(shop) = &filter.shop {
+        // An array sub-select is computed once, so the shop's own index still serves the list.
+        query.push(" AND o.shop_id = ANY(ARRAY(SELECT id FROM shops WHERE id = ");
+        query.push_bind(shop.clone());
+        query.push(" OR lower(name) = lower(");
+        query.push_bind(shop.clone());
+        query.push(")))");
+    }
+    if let Some(category) = &filter.category {
+        query.push(" AND o.category = ").push_bind(category.clone());
+    }
+    if let Some(min) = filter.min_real_discount {
+        query.push(" AND o.real_discount_pct >= ").push_bind(min);
+    }
+    if let Some(min) = filter.min_price {
+        query.push(" AND o.price >= ").push_bind(min);
+    }
+    if let Some(max) = filter.max_price {
+        query.push(" AND o.price <= ").push_bind(max);
+    }
+    if !filter.verdicts.is_empty() {
+        query.push(" AND o.verdict = ANY(").push_bind(filter.verdicts.clone()).push(")");
+    }
+    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        // The French words of the whole query (websearch syntax: phrases, `-word`, `or`)...
+        query.push(format_args!(" AND (to_tsvector('french'::regconfig, {SEARCH_TEXT})"));
+        query.push(" @@ websearch_to_tsquery('french'::regconfig, dealcast_fold(").push_bind(text.to_owned());
+        // ...or the whole text literally, or every word of it literally or nearly (typos in any word).
+        query.push(format_args!(")) OR {SEARCH_TEXT} LIKE dealcast_fold("));
+        query.push_bind(contains_pattern(text)).push(") OR (true");
+        for word in text.split_whitespace().take(MAX_SEARCH_WORDS) {
+            query.push(format_args!(" AND ({SEARCH_TEXT} LIKE dealcast_fold("));
+            query.push_bind(contains_pattern(word));
+            query.push(format_args!(") OR {SEARCH_TEXT} %> dealcast_fold("));
+            query.push_bind(word.to_owned()).push("))");
+        }
+        query.push("))");
+    }
+    if let Some(DealCursor { score, id }) = filter.after {
+        // The first condition alone is what an index scan can start from.
+        query.push(" AND o.score <= ").push_bind(score);
+        query.push(" AND (o.score < ").push_bind(score).push(" OR o.id > ").push_bind(id).push(")");
+    }
+    query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(filter.limit.max(1));
+    let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(DealRow::normalized).collect())
 }
 

@@ -8,9 +8,12 @@ pub mod ingest;
 pub mod judgements;
 pub mod local_cluster;
 pub mod migrations;
+pub mod operational_counts;
 pub mod pg_binaries;
+pub mod publication_queries;
 pub mod run_as;
 pub mod scrape_runs;
+pub mod shop_overview;
 
 pub use database::{Store, StoreError, StoreSettings};
 pub use local_cluster::{ClusterError, ClusterLease, Durability, LocalCluster};

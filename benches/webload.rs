@@ -1,0 +1,171 @@
+//! The web load generator: fills the database `dealcast serve` uses with a large synthetic catalogue (by default
+//! 1,000,000 scored offers over 20 shops and 10,000,000 price observations), so that the home page with filters and
+//! search can be measured with `wrk` at the size the project aims for (see the README, "Load-testing the web UI").
+//!
+//! ```sh
+//! cargo bench --bench webload -- --offers 1000000 --observations 10
+//! cargo run --release -- serve &
+//! wrk -t2 -c50 -d30s --latency 'http://127.0.0.1:8080/?q=chausure&min_discount=20'
+//! ```
+//!
+//! The rows are made by PostgreSQL itself (`generate_series`), in batches, which is far faster than any client-side
+//! insert: titles combine French product words, colours and adjectives so that full-text and trigram search have
+//! realistic matches; prices, verdicts and scores are spread deterministically. Offers go into shops named
+//! `bench_1`..`bench_N`; existing `bench_*` shops are deleted first (with their offers and history), so the generator
+//! can be re-run and leaves other data alone. The database is the one `dealcast` is configured with
+//! (`DATABASE_URL`, or the private cluster in `./.dealcast`, or `DEALCAST_DATA_DIR`). It is not a test
+//! (`harness = false`): it prints how long each step took.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use dealcast::config::{Config, Overrides};
+use dealcast::store::Store;
+use sqlx::PgPool;
+
+/// Offers inserted per statement: large enough to amortise the round trip, small enough to show progress.
+const BATCH: i64 = 100_000;
+
+struct Options {
+    offers: i64,
+    observations: i64,
+    shops: i64,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut options = Options { offers: 1_000_000, observations: 10, shops: 20 };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> anyhow::Result<i64> {
+            let value = args.next().with_context(|| format!("{name} needs a number"))?;
+            value.replace('_', "").parse().with_context(|| format!("{name}: {value:?} is not a number"))
+        };
+        match arg.as_str() {
+            "--offers" => options.offers = number("--offers")?,
+            "--observations" => options.observations = number("--observations")?,
+            "--shops" => options.shops = number("--shops")?,
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            other => bail!("unknown argument {other:?} (use --offers N, --observations PER_OFFER, --shops N)"),
+        }
+    }
+    if options.offers < 1 || options.shops < 1 || options.observations < 1 {
+        bail!("--offers, --observations and --shops must be at least 1");
+    }
+    Ok(options)
+}
+
+/// Runs one statement and says how long it took.
+async fn step(pool: &PgPool, what: &str, sql: &'static str, binds: &[i64]) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut query = sqlx::query(sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let done = query.execute(pool).await.with_context(|| format!("{what} failed"))?;
+    eprintln!("{what}: {} rows in {:.1} s", done.rows_affected(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+const SHOPS: &str = "INSERT INTO shops (id, name, homepage)
+    SELECT 'bench_' || g, 'Boutique ' || g, 'https://shop' || g || '.example/' FROM generate_series(1, $1) g";
+
+/// Offers $1..=$2 over $3 shops. Every attribute derives from the number g through its own hash (PostgreSQL's
+/// `hashint8extended(g, seed)`, one seed per attribute), so that a re-run makes the same catalogue and attributes are independent of each other (with
+/// `g * prime % n` instead, "Chaussures" were never reduced and every filtered search found nothing).
+const OFFERS: &str = "
+INSERT INTO offers (shop_id, canonical_url, url, title, brand, category, image_url, currency, price, previous_price,
+    availability, first_seen_at, last_seen_at, verdict, reference_price, real_discount_pct, claimed_discount_pct,
+    reduction_started_at, score, judged_at, active)
+SELECT 'bench_' || (1 + g % $3), u, u, t, b, c, NULL, 'EUR', p, prev, 'in_stock', now() - interval '60 days', now(),
+    v, ref, CASE WHEN ref IS NULL THEN NULL ELSE round((ref - p) * 100 / ref, 2) END,
+    CASE WHEN prev IS NULL THEN NULL ELSE round((prev - p) * 100 / prev, 2) END,
+    now() - ((g % 240) * interval '1 hour'), sc, now(), g % 50 <> 0
+FROM (
+    SELECT g,
+        'https://shop' || (1 + g % $3) || '.example/p/' || g AS u,
+        (ARRAY['Chaussures', 'Baskets', 'Robe', 'Jean', 'Veste', 'Manteau', 'Aspirateur', 'Casque audio', 'Cafetière',
+               'Montre', 'Sac à dos', 'Lampe', 'Perceuse', 'Tondeuse', 'Canapé', 'Matelas', 'Parfum', 'Crème hydratante',
+               'Téléviseur', 'Smartphone', 'Ordinateur portable', 'Trottinette', 'Vélo', 'Poussette'])[1 + (hashint8extended(g, 1) & 1073741823) % 24]
+          || ' ' || (ARRAY['running', 'en cuir', 'sans fil', 'connecté', 'compact', 'pliable', 'imperméable', 'bio',
+               'en coton', 'à induction', 'ergonomique', 'de voyage'])[1 + (hashint8extended(g, 2) & 1073741823) % 12]
+          || ' ' || (ARRAY['noir', 'blanc', 'rouge', 'bleu marine', 'vert', 'beige', 'gris', 'rose'])[1 + (hashint8extended(g, 3) & 1073741823) % 8]
+          || ' ' || (hashint8extended(g, 4) & 1073741823) % 997 AS t,
+        (ARRAY['Kiabi', 'Dyson', 'Nike', 'Adidas', 'Philips', 'Bosch', 'Samsung', 'L''Oréal', 'Decathlon', 'Seb',
+               'Moulinex', 'Levi''s'])[1 + (hashint8extended(g, 5) & 1073741823) % 12] AS b,
+        (ARRAY['Mode', 'Maison', 'High-tech', 'Beauté', 'Sport', 'Jardin', 'Bricolage', 'Enfant'])[1 + (hashint8extended(g, 6) & 1073741823) % 8] AS c,
+        p, prev, ref, v,
+        round((greatest(0, coalesce((ref - p) * 100 / ref, 0)) + (hashint8extended(g, 7) & 1073741823) % 7 * 2
+               + CASE v WHEN 'honest' THEN 10 WHEN 'inflated' THEN -50 ELSE 0 END)::numeric, 2) AS sc
+    FROM generate_series($1, $2) g
+    CROSS JOIN LATERAL (SELECT round((5 + (hashint8extended(g, 8) & 1073741823) % 50000 / 100.0)::numeric, 2) AS base) b0
+    CROSS JOIN LATERAL (SELECT round(base * (100 - (hashint8extended(g, 9) & 1073741823) % 70) / 100, 2) AS p) p0
+    CROSS JOIN LATERAL (SELECT
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL ELSE base END AS prev,
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 5 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 3 = 0 THEN p
+             ELSE base END AS ref,
+        CASE WHEN (hashint8extended(g, 10) & 1073741823) % 4 = 0 THEN NULL WHEN (hashint8extended(g, 11) & 1073741823) % 5 = 0 THEN 'unverified' WHEN (hashint8extended(g, 11) & 1073741823) % 3 = 0
+             THEN 'inflated' ELSE 'honest' END AS v) r0
+) rows";
+
+/// $2 observations a day apart for each bench offer with id in [$1, $1 + BATCH): the price, 10 % higher on every
+/// third day.
+const OBSERVATIONS: &str = "
+INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability)
+SELECT o.id, now() - (k * interval '1 day'), 'EUR', round(o.price * CASE WHEN k % 3 = 0 THEN 1.1 ELSE 1 END, 2),
+    o.previous_price, 'in_stock'
+FROM offers o CROSS JOIN generate_series(1, $2) k
+WHERE o.id >= $1 AND o.id < $1 + $3 AND o.shop_id LIKE 'bench\\_%'";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let options = options()?;
+    let overrides = Overrides {
+        database_url: std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()),
+        data_dir: std::env::var_os("DEALCAST_DATA_DIR").map(PathBuf::from),
+        ..Overrides::default()
+    };
+    let (config, _) = Config::load(None, &overrides).context("could not load the configuration")?;
+    let store = Store::open(&config.store_settings()).await?;
+    let pool = store.pool();
+    let started = Instant::now();
+
+    step(pool, "delete earlier bench shops", "DELETE FROM shops WHERE id LIKE 'bench\\_%'", &[]).await?;
+    step(pool, "shops", SHOPS, &[options.shops]).await?;
+    let mut first = 1;
+    while first <= options.offers {
+        let last = (first + BATCH - 1).min(options.offers);
+        step(pool, &format!("offers {first}..{last}"), OFFERS, &[first, last, options.shops]).await?;
+        first = last + 1;
+    }
+    let (low, high): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT min(id), max(id) FROM offers WHERE shop_id LIKE 'bench\\_%'").fetch_one(pool).await?;
+    if let (Some(low), Some(high)) = (low, high) {
+        let mut from = low;
+        while from <= high {
+            step(pool, &format!("observations of offers {from}.."), OBSERVATIONS, &[from, options.observations, BATCH])
+                .await?;
+            from += BATCH;
+        }
+    }
+    step(pool, "analyze", "ANALYZE offers, price_observations, shops", &[]).await?;
+    eprintln!("filled in {:.1} s", started.elapsed().as_secs_f64());
+    println!("Now serve it and load it, e.g.:");
+    println!("  cargo run --release -- serve");
+    println!("  wrk -t2 -c50 -d30s --latency 'http://127.0.0.1:8080/?min_discount=20&shop=bench_3'");
+    println!("  wrk -t2 -c50 -d30s --latency 'http://127.0.0.1:8080/?q=chausure+noir&max_price=200'");
+    store.close().await?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Reading the publications outbox for people: what went out (or waits, or failed), per account, latest first, and
+//! the posts about one offer. The publisher writes this table; these queries only read it, for the web pages, the
+//! API and the deal page's "where it was published".
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+/// The statuses a publication can have, in the order of its life (as the schema's check constraint lists them).
+pub const STATUSES: [&str; 7] = ["pending_review", "rejected", "queued", "claimed", "published", "failed", "cancelled"];
+
+/// One post of one account about one offer, with the offer's title and shop for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PublicationRecord {
+    pub id: i64,
+    pub account_id: String,
+    pub platform: String,
+    pub offer_id: i64,
+    pub offer_title: String,
+    pub shop_name: String,
+    /// One of [`STATUSES`].
+    pub status: String,
+    pub text: String,
+    pub link: Option<String>,
+    pub currency: Option<String>,
+    pub price: Option<Decimal>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub remote_id: Option<String>,
+    /// Where the post can be seen, when the platform gave an address.
+    pub remote_url: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which publications to list; the default lists the latest of every account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationFilter {
+    /// Only this account.
+    pub account: Option<String>,
+    /// Only this status (one of [`STATUSES`]).
+    pub status: Option<String>,
+    /// Only publications older than this one (the next page: ids grow with creation).
+    pub before: Option<i64>,
+    /// At most this many (values below 1 are taken as 1).
+    pub limit: i64,
+}
+
+impl Default for PublicationFilter {
+    fn default() -> Self {
+        PublicationFilter { account: None, status: None, before: None, limit: 50 }
+    }
+}
+
+/// How many publications one account has in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StatusCount {
+    pub account_id: String,
+    pub status: String,
+    pub count: i64,
+}
+
+const COLUMNS: &str = "SELECT p.id, p.account_id, a.platform, p.offer_id, o.title AS offer_title, s.name AS shop_name,
+        p.status, p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
+        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at
+    FROM publications p
+    JOIN accounts a ON a.id = p.account_id
+    JOIN offers o ON o.id = p.offer_id
+    JOIN shops s ON s.id = o.shop_id
+    WHERE true";
+
+/// The latest publications first.
+pub async fn list_publications(
+    pool: &PgPool,
+    filter: &PublicationFilter,
+) -> Result<Vec<PublicationRecord>, sqlx::Error> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(COLUMNS);
+    if let Some(account) = &filter.account {
+        query.push(" AND p.account_id = ").push_bind(account.clone());
+    }
+    if let Some(status) = &filter.status {
+        query.push(" AND p.status = ").push_bind(status.clone());
+    }
+    if let Some(before) = filter.before {
+        query.push(" AND p.id < ").push_bind(before);
+    }
+    query.push(" ORDER BY p.id DESC LIMIT ").push_bind(filter.limit.max(1));
+    let rows: Vec<PublicationRecord> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(PublicationRecord::normalized).collect())
+}
+
+/// Every publication about offer `offer_id`, latest first.
+pub async fn publications_of_offer(pool: &PgPool, offer_id: i64) -> Result<Vec<PublicationRecord>, sqlx::Error> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(COLUMNS);
+    query.push(" AND p.offer_id = ").push_bind(offer_id).push(" ORDER BY p.id DESC");
+    let rows: Vec<PublicationRecord> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(PublicationRecord::normalized).collect())
+}
+
+/// How many publications each account has in each status (accounts without any are absent).
+pub async fn counts_by_account_and_status(pool: &PgPool) -> Result<Vec<StatusCount>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT account_id, status, count(*) AS count FROM publications GROUP BY account_id, status
+         ORDER BY account_id, status",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+impl PublicationRecord {
+    fn normalized(self) -> Self {
+        PublicationRecord { price: self.price.map(|price| price.normalize()), ..self }
+    }
+}

@@ -1,0 +1,120 @@
+//! The Atom feeds: the best current deals (`/feed.atom`) and the best deals of one shop (`/shops/{id}/feed.atom`),
+//! for feed readers and for people who build on dealcast without its API.
+//!
+//! Written with `atom_syndication`, which escapes every text it writes: scraped titles reach the XML as text, never
+//! as markup. Entry ids are the deal pages' addresses, which never change for an offer, so a reader shows a deal once
+//! however often its price moves; `updated` is when the deal was last judged.
+
+use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+
+use super::WebState;
+use super::error::{PageError, WebError};
+use super::security::web_link;
+use super::text::{Lang, fill};
+use super::views::verdict_words;
+use crate::store::deal_queries::{self, DealFilter, DealRow};
+use crate::store::shop_overview;
+
+/// How many deals a feed holds.
+pub const FEED_SIZE: i64 = 50;
+/// Feeds are in French, like the posts dealcast publishes.
+const FEED_LANG: Lang = Lang::Fr;
+
+/// The routes of the feeds.
+pub fn routes() -> Router<WebState> {
+    Router::new().route("/feed.atom", get(best_deals)).route("/shops/{id}/feed.atom", get(shop_deals))
+}
+
+async fn best_deals(State(state): State<WebState>) -> Result<Response, PageError> {
+    let fail = |error: WebError| PageError::new(error, FEED_LANG);
+    let rows = deal_queries::list_deals(state.pool(), &DealFilter { limit: FEED_SIZE, ..DealFilter::default() })
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let t = FEED_LANG.texts();
+    Ok(atom_response(&feed(&state, t.feed_title.to_owned(), "feed.atom", &rows)))
+}
+
+async fn shop_deals(State(state): State<WebState>, Path(shop_id): Path<String>) -> Result<Response, PageError> {
+    let fail = |error: WebError| PageError::new(error, FEED_LANG);
+    let shop = shop_overview::shop_names(state.pool())
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .find(|(id, _)| *id == shop_id)
+        .ok_or_else(|| fail(WebError::NotFound(format!("there is no shop {shop_id:?}"))))?;
+    let filter = DealFilter { shop: Some(shop.0.clone()), limit: FEED_SIZE, ..DealFilter::default() };
+    let rows = deal_queries::list_deals(state.pool(), &filter).await.map_err(|e| fail(e.into()))?;
+    let title = fill(FEED_LANG.texts().feed_shop_title, &[("shop", &shop.1)]);
+    Ok(atom_response(&feed(&state, title, &format!("shops/{}/feed.atom", shop.0), &rows)))
+}
+
+fn atom_response(feed: &Feed) -> Response {
+    ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], feed.to_string()).into_response()
+}
+
+/// The feed at `path` (relative to the site's base URL) of `rows`.
+fn feed(state: &WebState, title: String, path: &str, rows: &[DealRow]) -> Feed {
+    let base = state.base_url();
+    let absolute = |relative: &str| base.join(relative).map_or_else(|_| relative.to_owned(), |url| url.to_string());
+    let now: FixedDateTime = Utc::now().fixed_offset();
+    let entries: Vec<Entry> = rows.iter().map(|row| entry(row, &absolute(&format!("deals/{}", row.id)), now)).collect();
+    Feed {
+        title: Text::plain(title),
+        id: absolute(path),
+        updated: now,
+        links: vec![
+            Link {
+                href: absolute(path),
+                rel: "self".to_owned(),
+                mime_type: Some("application/atom+xml".to_owned()),
+                ..Link::default()
+            },
+            Link {
+                href: absolute(""),
+                rel: "alternate".to_owned(),
+                mime_type: Some("text/html".to_owned()),
+                ..Link::default()
+            },
+        ],
+        authors: vec![Person { name: "dealcast".to_owned(), ..Person::default() }],
+        entries,
+        ..Feed::default()
+    }
+}
+
+/// One deal as an entry: "title — price (-30 %)", its verdict in words, a link to its page and one to the shop.
+fn entry(row: &DealRow, page: &str, now: FixedDateTime) -> Entry {
+    let lang = FEED_LANG;
+    let t = lang.texts();
+    let currency = row.currency.as_deref();
+    let price = row.price.map(|price| lang.money(price, currency)).unwrap_or_default();
+    let discount = row
+        .real_discount_pct
+        .filter(|pct| !pct.is_zero() && pct.is_sign_positive())
+        .map(|pct| format!(" ({})", lang.percent(-pct)))
+        .unwrap_or_default();
+    let (_, verdict) = verdict_words(row.verdict.as_deref(), t);
+    let mut summary = format!("{} · {price}{discount} · {verdict}", row.shop_name);
+    if let Some(reference) = row.reference_price {
+        summary.push_str(&format!(" · {} : {}", t.reference_price, lang.money(reference, currency)));
+    }
+    let mut links = vec![Link { href: page.to_owned(), rel: "alternate".to_owned(), ..Link::default() }];
+    if let Some(shop_url) = web_link(&row.url) {
+        links.push(Link { href: shop_url, rel: "related".to_owned(), ..Link::default() });
+    }
+    Entry {
+        title: Text::plain(format!("{} — {price}{discount}", row.title)),
+        id: page.to_owned(),
+        updated: row.judged_at.map_or(now, |at| at.fixed_offset()),
+        authors: vec![Person { name: row.shop_name.clone(), ..Person::default() }],
+        links,
+        summary: Some(Text::plain(summary)),
+        ..Entry::default()
+    }
+}

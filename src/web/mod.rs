@@ -1,0 +1,98 @@
+//! The web face of the deals database: server-rendered pages for people (the deals with filters and search, one
+//! deal with its history and verdict, the shops' health, the publications), a JSON API, Atom feeds, `/healthz` and
+//! `/metrics`. Pages work without JavaScript; French by default, English with `?lang=en` or a browser asking for it.
+//!
+//! Everything here reads the same store as the terminal commands (`store::deal_queries` and its siblings); no
+//! second query layer. Public routes only read. [`router`] builds the whole application so that `dealcast serve`
+//! and `dealcast run` serve the same thing, and so that other route sets (the admin pages) can be merged in.
+//!
+//! Map: [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`params`] (query
+//! strings), [`views`] and [`chart`] (what pages show, pure), [`text`] (every UI word, per language), [`security`]
+//! (headers, link rules), [`error`] (failures as pages or JSON).
+
+pub mod api;
+pub mod chart;
+pub mod error;
+pub mod feed;
+pub mod ops;
+pub mod pages;
+pub mod params;
+pub mod security;
+pub mod text;
+pub mod views;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::http::header;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use sqlx::PgPool;
+use url::Url;
+
+use self::error::{PageError, WebError};
+use self::text::Lang;
+
+/// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
+const STYLESHEET: &str = include_str!("../../static/style.css");
+
+/// What every handler shares: the database and the public address of the site (for absolute links in feeds).
+#[derive(Debug, Clone)]
+pub struct WebState {
+    pool: PgPool,
+    base_url: Url,
+}
+
+impl WebState {
+    /// The state of a site served from `base_url` (e.g. `http://127.0.0.1:8080/`; a trailing slash is added when
+    /// missing, so that relative links resolve under it).
+    pub fn new(pool: PgPool, mut base_url: Url) -> WebState {
+        if !base_url.path().ends_with('/') {
+            let path = format!("{}/", base_url.path());
+            base_url.set_path(&path);
+        }
+        WebState { pool, base_url }
+    }
+
+    /// The database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The site's public address, ending with `/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+}
+
+/// The whole web application over `state`: pages, API, feeds, health and metrics, the stylesheet, and the security
+/// headers on every response (including errors and 404s).
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api", api::routes())
+        .merge(feed::routes())
+        .merge(ops::routes())
+        .route("/static/style.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(middleware::map_response(security::add_headers))
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
+}
+
+async fn not_found() -> PageError {
+    PageError::new(WebError::NotFound("no such page".to_owned()), Lang::Fr)
+}

@@ -1,0 +1,130 @@
+//! The endpoints for machines that watch dealcast: `/healthz` (is the database answering?) and `/metrics`
+//! (Prometheus: scrape runs by status, active offers, shop health, errors by kind, publications by status).
+//!
+//! The figures are counted from the database at each scrape (see `store::operational_counts` for why) and written
+//! with `prometheus-client`, which escapes label values and writes the OpenMetrics text format Prometheus reads.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use super::WebState;
+use super::error::{ApiError, WebError};
+use crate::store::operational_counts::{OperationalCounts, operational_counts};
+
+/// The content type of the OpenMetrics text format.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The routes of the machine endpoints.
+pub fn routes() -> Router<WebState> {
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+}
+
+/// 200 `ok` when the database answers, 503 otherwise (load balancers and `dealcast run`'s supervisor ask this).
+async fn healthz(State(state): State<WebState>) -> Response {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.pool()).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
+    let counts = operational_counts(state.pool()).await?;
+    let text = exposition(&counts).map_err(WebError::from)?;
+    Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response())
+}
+
+type Labels1 = [(&'static str, String); 1];
+type Labels2 = [(&'static str, String); 2];
+
+/// `counts` in the OpenMetrics text format.
+pub fn exposition(counts: &OperationalCounts) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::with_prefix("dealcast");
+
+    let runs = Family::<Labels2, Counter>::default();
+    registry.register("scrape_runs", "Scrape runs by shop and status", runs.clone());
+    for (shop, status, count) in &counts.runs_by_status {
+        runs.get_or_create(&[("shop", shop.clone()), ("status", status.clone())]).inc_by(non_negative(*count));
+    }
+
+    let offers = Family::<Labels1, Gauge>::default();
+    registry.register("offers_active", "Offers still on the shop", offers.clone());
+    let deals = Family::<Labels1, Gauge>::default();
+    registry.register("deals_active", "Active offers with a score", deals.clone());
+    for (shop, active, scored) in &counts.offers {
+        offers.get_or_create(&[("shop", shop.clone())]).set(*active);
+        deals.get_or_create(&[("shop", shop.clone())]).set(*scored);
+    }
+
+    let healthy = Family::<Labels1, Gauge>::default();
+    registry.register("shop_healthy", "1 when the shop's latest judged run was healthy, else 0", healthy.clone());
+    for (shop, is_healthy) in &counts.shop_health {
+        healthy.get_or_create(&[("shop", shop.clone())]).set(i64::from(*is_healthy));
+    }
+
+    let errors = Family::<Labels2, Counter>::default();
+    registry.register("scrape_errors", "Errors of finished scrape runs, by shop and kind", errors.clone());
+    for (shop, kind, count) in &counts.errors_by_kind {
+        errors.get_or_create(&[("shop", shop.clone()), ("kind", kind.clone())]).inc_by(non_negative(*count));
+    }
+
+    let publications = Family::<Labels2, Gauge>::default();
+    registry.register("publications", "Publications by account and status", publications.clone());
+    for count in &counts.publications {
+        publications
+            .get_or_create(&[("account", count.account_id.clone()), ("status", count.status.clone())])
+            .set(count.count);
+    }
+
+    let mut text = String::new();
+    encode(&mut text, &registry)?;
+    Ok(text)
+}
+
+fn non_negative(count: i64) -> u64 {
+    u64::try_from(count).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::publication_queries::StatusCount;
+
+    #[test]
+    fn every_figure_is_exposed_with_its_labels() {
+        let counts = OperationalCounts {
+            runs_by_status: vec![("shop_a".into(), "succeeded".into(), 3)],
+            offers: vec![("shop_a".into(), 10, 4)],
+            shop_health: vec![("shop_a".into(), false)],
+            errors_by_kind: vec![("shop_a".into(), "http_404".into(), 2)],
+            publications: vec![StatusCount { account_id: "deals_fr".into(), status: "published".into(), count: 5 }],
+        };
+        let text = exposition(&counts).unwrap();
+        assert!(text.contains("dealcast_scrape_runs_total{shop=\"shop_a\",status=\"succeeded\"} 3"), "{text}");
+        assert!(text.contains("dealcast_offers_active{shop=\"shop_a\"} 10"), "{text}");
+        assert!(text.contains("dealcast_deals_active{shop=\"shop_a\"} 4"), "{text}");
+        assert!(text.contains("dealcast_shop_healthy{shop=\"shop_a\"} 0"), "{text}");
+        assert!(text.contains("dealcast_scrape_errors_total{shop=\"shop_a\",kind=\"http_404\"} 2"), "{text}");
+        assert!(text.contains("dealcast_publications{account=\"deals_fr\",status=\"published\"} 5"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn a_label_value_with_quotes_is_escaped() {
+        let counts = OperationalCounts {
+            errors_by_kind: vec![("shop_a".into(), "a\"b\\c".into(), 1)],
+            ..OperationalCounts::default()
+        };
+        assert!(exposition(&counts).unwrap().contains(r#"kind="a\"b\\c""#));
+    }
+}

@@ -1,0 +1,491 @@
+//! Every word the web UI shows, in French (the default) and English, and how a request picks its language.
+//!
+//! It exists so that a translation is one table: each language is one [`Texts`] value, and templates and handlers
+//! only ever read fields of it. Sentences with values take `{name}` placeholders, filled by [`fill`], so that each
+//! language orders its own words.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::publish::french;
+
+/// A language of the UI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    /// The language's code (`fr`, `en`), as in `?lang=` and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language `?lang=` names (`fr`, `en`, any case).
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The preferred of French and English in an `Accept-Language` header (French when it names neither).
+    ///
+    /// Hand-written: two languages and a weighted list do not warrant a negotiation crate.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(Decimal, usize, Lang)> = None;
+        for (position, item) in header.split(',').enumerate() {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let primary = tag.split('-').next().unwrap_or("");
+            let Some(lang) = Lang::parse(primary) else { continue };
+            let weight = parts
+                .filter_map(|param| param.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<Decimal>().ok())
+                .unwrap_or(Decimal::ONE);
+            if weight <= Decimal::ZERO {
+                continue;
+            }
+            // Higher weight wins; among equal weights, the one listed first.
+            let better = match best {
+                None => true,
+                Some((best_weight, best_position, _)) => {
+                    weight > best_weight || (weight == best_weight && position < best_position)
+                }
+            };
+            if better {
+                best = Some((weight, position, lang));
+            }
+        }
+        best.map_or(Lang::Fr, |(_, _, lang)| lang)
+    }
+
+    /// The words of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Fr => &FRENCH,
+            Lang::En => &ENGLISH,
+        }
+    }
+
+    /// An amount as this language writes it: `1 299,00 €` in French (the publishing format), `1299.00 €` in
+    /// English (cents rounded half away from zero, the currency's sign after the amount).
+    pub fn money(self, amount: Decimal, currency: Option<&str>) -> String {
+        match self {
+            Lang::Fr => french::format_money(amount, currency.unwrap_or("")).trim_end().to_owned(),
+            Lang::En => {
+                let mut shown = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                shown.rescale(2);
+                match currency {
+                    Some(code) => format!("{shown} {}", french::currency_sign(code)),
+                    None => shown.to_string(),
+                }
+            }
+        }
+    }
+
+    /// A percentage rounded to a whole number: `30 %` (French, with a no-break space) or `30%`.
+    pub fn percent(self, pct: Decimal) -> String {
+        match self {
+            Lang::Fr => french::format_percent(pct),
+            Lang::En => format!("{}%", pct.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)),
+        }
+    }
+
+    /// A date: `20/11/2026` or `2026-11-20`.
+    pub fn date(self, at: DateTime<Utc>) -> String {
+        match self {
+            Lang::Fr => at.format("%d/%m/%Y").to_string(),
+            Lang::En => at.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// A date and time in UTC.
+    pub fn date_time(self, at: DateTime<Utc>) -> String {
+        match self {
+            Lang::Fr => at.format("%d/%m/%Y %H:%M UTC").to_string(),
+            Lang::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Every text of the UI in one language.
+#[derive(Debug)]
+pub struct Texts {
+    pub site_name: &'static str,
+    pub tagline: &'static str,
+    pub nav_deals: &'static str,
+    pub nav_shops: &'static str,
+    pub nav_publications: &'static str,
+    pub nav_feed: &'static str,
+    pub other_language: &'static str,
+    pub other_language_code: &'static str,
+    pub search_label: &'static str,
+    pub search_placeholder: &'static str,
+    pub shop_label: &'static str,
+    pub any_shop: &'static str,
+    pub category_label: &'static str,
+    pub min_discount_label: &'static str,
+    pub min_price_label: &'static str,
+    pub max_price_label: &'static str,
+    pub verdict_label: &'static str,
+    pub any_verdict: &'static str,
+    pub state_label: &'static str,
+    pub state_active: &'static str,
+    pub state_ended: &'static str,
+    pub state_all: &'static str,
+    pub apply: &'static str,
+    pub reset: &'static str,
+    pub no_deals: &'static str,
+    pub next_page: &'static str,
+    pub first_page: &'static str,
+    pub price: &'static str,
+    pub reference_price: &'static str,
+    pub claimed_price: &'static str,
+    pub real_discount: &'static str,
+    pub claimed_discount: &'static str,
+    pub score: &'static str,
+    pub ended: &'static str,
+    pub verdict_honest: &'static str,
+    pub verdict_inflated: &'static str,
+    pub verdict_unverified: &'static str,
+    pub verdict_none: &'static str,
+    /// Placeholders: {began}, {reference}, {real}.
+    pub explain_honest: &'static str,
+    /// Placeholders: {began}, {reference}, {claim}.
+    pub explain_inflated: &'static str,
+    /// Placeholders: {began}, {claim}.
+    pub explain_unverified: &'static str,
+    pub explain_none: &'static str,
+    pub explain_no_price: &'static str,
+    pub unknown: &'static str,
+    pub see_in_shop: &'static str,
+    pub brand: &'static str,
+    pub category: &'static str,
+    pub availability: &'static str,
+    pub in_stock: &'static str,
+    pub out_of_stock: &'static str,
+    pub preorder: &'static str,
+    pub limited: &'static str,
+    pub promo_code: &'static str,
+    pub ends_at: &'static str,
+    pub first_seen: &'static str,
+    pub last_seen: &'static str,
+    pub why_this_score: &'static str,
+    pub price_history: &'static str,
+    pub chart_label: &'static str,
+    pub date: &'static str,
+    pub elsewhere: &'static str,
+    pub nowhere_else: &'static str,
+    pub published: &'static str,
+    pub not_published: &'static str,
+    pub see_post: &'static str,
+    pub quality_flags: &'static str,
+    pub shop_unhealthy: &'static str,
+    pub shops_title: &'static str,
+    pub healthy: &'static str,
+    pub unhealthy: &'static str,
+    pub acknowledged: &'static str,
+    pub active_offers: &'static str,
+    pub active_deals: &'static str,
+    pub recent_runs: &'static str,
+    pub no_runs: &'static str,
+    pub run_started: &'static str,
+    pub run_status: &'static str,
+    pub pages: &'static str,
+    pub offers_seen: &'static str,
+    pub offers_new: &'static str,
+    pub offers_changed: &'static str,
+    pub errors: &'static str,
+    pub errors_by_kind: &'static str,
+    pub no_errors: &'static str,
+    pub no_shops: &'static str,
+    pub shop_feed: &'static str,
+    pub publications_title: &'static str,
+    pub account: &'static str,
+    pub any_account: &'static str,
+    pub status: &'static str,
+    pub any_status: &'static str,
+    pub deal: &'static str,
+    pub text: &'static str,
+    pub no_publications: &'static str,
+    pub older: &'static str,
+    pub bad_request: &'static str,
+    pub not_found: &'static str,
+    pub not_found_text: &'static str,
+    pub server_error: &'static str,
+    pub server_error_text: &'static str,
+    pub back_home: &'static str,
+    pub feed_title: &'static str,
+    pub feed_shop_title: &'static str,
+}
+
+/// The French UI (the default).
+pub static FRENCH: Texts = Texts {
+    site_name: "dealcast",
+    tagline: "Les vraies promos, vérifiées sur 30 jours d'historique de prix.",
+    nav_deals: "Promos",
+    nav_shops: "Boutiques",
+    nav_publications: "Publications",
+    nav_feed: "Flux Atom",
+    other_language: "English",
+    other_language_code: "en",
+    search_label: "Recherche",
+    search_placeholder: "chaussures, aspirateur…",
+    shop_label: "Boutique",
+    any_shop: "Toutes",
+    category_label: "Catégorie",
+    min_discount_label: "Réduction réelle min. (%)",
+    min_price_label: "Prix min.",
+    max_price_label: "Prix max.",
+    verdict_label: "Verdict",
+    any_verdict: "Tous",
+    state_label: "État",
+    state_active: "En cours",
+    state_ended: "Terminées",
+    state_all: "Toutes",
+    apply: "Filtrer",
+    reset: "Tout effacer",
+    no_deals: "Aucune promo ne correspond à ces critères.",
+    next_page: "Page suivante",
+    first_page: "Première page",
+    price: "Prix",
+    reference_price: "Prix de référence (plus bas sur 30 jours)",
+    claimed_price: "Prix barré annoncé",
+    real_discount: "Réduction réelle",
+    claimed_discount: "Réduction annoncée",
+    score: "Score",
+    ended: "terminée",
+    verdict_honest: "Vraie promo",
+    verdict_inflated: "Fausse réduction",
+    verdict_unverified: "Non vérifiée",
+    verdict_none: "Pas de réduction",
+    explain_honest: "Vraie promo : le prix le plus bas des 30 jours précédant la baisse du {began} était de {reference} ; \
+                     la réduction réelle est de {real}.",
+    explain_inflated: "Fausse réduction : la boutique annonce un prix barré de {claim}, mais vendait ce produit \
+                       {reference} dans les 30 jours précédant la baisse du {began}.",
+    explain_unverified: "Non vérifiée : dealcast n'a pas 30 jours d'historique avant la baisse du {began} ; le prix \
+                         barré de {claim} est celui qu'annonce la boutique, sans vérification possible.",
+    explain_none: "Pas de réduction : le prix n'a pas baissé et la boutique n'annonce pas de prix barré plus élevé.",
+    explain_no_price: "Pas encore jugée : cette offre n'a pas de prix à juger.",
+    unknown: "inconnu",
+    see_in_shop: "Voir en boutique",
+    brand: "Marque",
+    category: "Catégorie",
+    availability: "Disponibilité",
+    in_stock: "en stock",
+    out_of_stock: "en rupture",
+    preorder: "en précommande",
+    limited: "stock limité",
+    promo_code: "Code promo",
+    ends_at: "Fin de l'offre",
+    first_seen: "Vue pour la première fois",
+    last_seen: "Vue pour la dernière fois",
+    why_this_score: "Pourquoi ce score",
+    price_history: "Historique des prix",
+    chart_label: "Évolution du prix",
+    date: "Date",
+    elsewhere: "Le même produit ailleurs",
+    nowhere_else: "Aucune autre boutique ne vend ce produit (même code EAN).",
+    published: "Publications",
+    not_published: "Cette promo n'a pas été publiée.",
+    see_post: "Voir la publication",
+    quality_flags: "Problèmes de données",
+    shop_unhealthy: "Boutique en mauvaise santé",
+    shops_title: "Santé des boutiques",
+    healthy: "En bonne santé",
+    unhealthy: "En mauvaise santé",
+    acknowledged: "Acquitté par",
+    active_offers: "Offres actives",
+    active_deals: "Promos actives",
+    recent_runs: "Dernières collectes",
+    no_runs: "Aucune collecte pour l'instant.",
+    run_started: "Début",
+    run_status: "Statut",
+    pages: "Pages",
+    offers_seen: "Offres vues",
+    offers_new: "Nouvelles",
+    offers_changed: "Modifiées",
+    errors: "Erreurs",
+    errors_by_kind: "Erreurs par type (dernières collectes)",
+    no_errors: "aucune",
+    no_shops: "Aucune boutique n'a encore été collectée.",
+    shop_feed: "Flux Atom de la boutique",
+    publications_title: "Publications",
+    account: "Compte",
+    any_account: "Tous",
+    status: "Statut",
+    any_status: "Tous",
+    deal: "Promo",
+    text: "Texte",
+    no_publications: "Aucune publication pour l'instant.",
+    older: "Plus anciennes",
+    bad_request: "Requête invalide",
+    not_found: "Page introuvable",
+    not_found_text: "Il n'y a rien à cette adresse.",
+    server_error: "Erreur du serveur",
+    server_error_text: "Quelque chose s'est mal passé de notre côté. Réessayez dans un instant.",
+    back_home: "Retour aux promos",
+    feed_title: "dealcast : les meilleures promos",
+    feed_shop_title: "dealcast : les meilleures promos de {shop}",
+};
+
+/// The English UI (`?lang=en`, or a browser that prefers English).
+pub static ENGLISH: Texts = Texts {
+    site_name: "dealcast",
+    tagline: "Real deals, checked against 30 days of price history.",
+    nav_deals: "Deals",
+    nav_shops: "Shops",
+    nav_publications: "Publications",
+    nav_feed: "Atom feed",
+    other_language: "Français",
+    other_language_code: "fr",
+    search_label: "Search",
+    search_placeholder: "shoes, vacuum…",
+    shop_label: "Shop",
+    any_shop: "All",
+    category_label: "Category",
+    min_discount_label: "Min. real discount (%)",
+    min_price_label: "Min. price",
+    max_price_label: "Max. price",
+    verdict_label: "Verdict",
+    any_verdict: "All",
+    state_label: "State",
+    state_active: "Running",
+    state_ended: "Ended",
+    state_all: "All",
+    apply: "Filter",
+    reset: "Clear all",
+    no_deals: "No deal matches these filters.",
+    next_page: "Next page",
+    first_page: "First page",
+    price: "Price",
+    reference_price: "Reference price (30-day low)",
+    claimed_price: "Claimed previous price",
+    real_discount: "Real discount",
+    claimed_discount: "Claimed discount",
+    score: "Score",
+    ended: "ended",
+    verdict_honest: "Real deal",
+    verdict_inflated: "Inflated discount",
+    verdict_unverified: "Unverified",
+    verdict_none: "Not reduced",
+    explain_honest: "Real deal: the lowest price in the 30 days before the price fell on {began} was {reference}; the \
+                     real discount is {real}.",
+    explain_inflated: "Inflated discount: the shop claims a previous price of {claim}, but sold it at {reference} \
+                       within the 30 days before the sale began on {began}.",
+    explain_unverified: "Unverified: dealcast has less than 30 days of history before the sale began on {began}; the \
+                         previous price of {claim} is the shop's claim, which could not be checked.",
+    explain_none: "Not reduced: the price has not fallen and the shop claims no higher previous price.",
+    explain_no_price: "Not judged yet: this offer has no price to judge.",
+    unknown: "unknown",
+    see_in_shop: "See it in the shop",
+    brand: "Brand",
+    category: "Category",
+    availability: "Availability",
+    in_stock: "in stock",
+    out_of_stock: "out of stock",
+    preorder: "pre-order",
+    limited: "limited stock",
+    promo_code: "Promo code",
+    ends_at: "Ends",
+    first_seen: "First seen",
+    last_seen: "Last seen",
+    why_this_score: "Why this score",
+    price_history: "Price history",
+    chart_label: "Price over time",
+    date: "Date",
+    elsewhere: "The same product elsewhere",
+    nowhere_else: "No other shop sells this product (same EAN).",
+    published: "Publications",
+    not_published: "This deal has not been published.",
+    see_post: "See the post",
+    quality_flags: "Data problems",
+    shop_unhealthy: "Shop unhealthy",
+    shops_title: "Shop health",
+    healthy: "Healthy",
+    unhealthy: "Unhealthy",
+    acknowledged: "Acknowledged by",
+    active_offers: "Active offers",
+    active_deals: "Active deals",
+    recent_runs: "Latest runs",
+    no_runs: "No runs yet.",
+    run_started: "Started",
+    run_status: "Status",
+    pages: "Pages",
+    offers_seen: "Offers seen",
+    offers_new: "New",
+    offers_changed: "Changed",
+    errors: "Errors",
+    errors_by_kind: "Errors by kind (latest runs)",
+    no_errors: "none",
+    no_shops: "No shop has been scraped yet.",
+    shop_feed: "Shop's Atom feed",
+    publications_title: "Publications",
+    account: "Account",
+    any_account: "All",
+    status: "Status",
+    any_status: "All",
+    deal: "Deal",
+    text: "Text",
+    no_publications: "Nothing published yet.",
+    older: "Older",
+    bad_request: "Invalid request",
+    not_found: "Page not found",
+    not_found_text: "There is nothing at this address.",
+    server_error: "Server error",
+    server_error_text: "Something went wrong on our side. Please try again in a moment.",
+    back_home: "Back to the deals",
+    feed_title: "dealcast: the best deals",
+    feed_shop_title: "dealcast: the best deals of {shop}",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_preferring_english_gets_english() {
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Lang::En);
+    }
+
+    #[test]
+    fn weights_decide_over_order() {
+        assert_eq!(Lang::from_accept_language("en;q=0.5, fr-FR;q=0.9"), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("de, en;q=0.7, fr;q=0.3"), Lang::En);
+    }
+
+    #[test]
+    fn a_browser_naming_neither_language_gets_french() {
+        assert_eq!(Lang::from_accept_language("de-DE,de;q=0.9"), Lang::Fr);
+        assert_eq!(Lang::from_accept_language(""), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("en;q=0"), Lang::Fr);
+    }
+
+    #[test]
+    fn french_money_uses_the_publishing_format() {
+        let amount: Decimal = "1299.5".parse().unwrap();
+        assert_eq!(Lang::Fr.money(amount, Some("EUR")), "1\u{202F}299,50\u{A0}€");
+        assert_eq!(Lang::En.money(amount, Some("EUR")), "1299.50 €");
+    }
+
+    #[test]
+    fn placeholders_are_filled_by_name() {
+        assert_eq!(fill("{a} then {b}, {a}", &[("a", "x"), ("b", "y")]), "x then y, x");
+    }
+}
