@@ -15,6 +15,7 @@ mod curate;
 mod db;
 mod deals;
 mod deals_format;
+mod demo;
 mod extract;
 mod publish;
 mod scrape;
@@ -73,8 +74,10 @@ pub enum Command {
     Scrape(scrape::ScrapeArgs),
     /// Run due jobs (scheduled scrapes) from the shared queue until stopped; start any number of them.
     Worker(worker::WorkerArgs),
-    /// Run dealcast: the shops' scheduled scrapes (a worker) and the accounts' publishers on their schedules.
-    Run(worker::WorkerArgs),
+    /// Run dealcast: the shops' scheduled scrapes (a worker), the accounts' publishers and the web UI (--listen).
+    Run(worker::RunArgs),
+    /// See everything work in a minute: a fake shop on loopback, scraped, judged, published in dry run, in the UI.
+    Demo(demo::DemoArgs),
     /// Serve the web UI, the JSON API and the Atom feeds over the database.
     Serve(serve::ServeArgs),
     /// Browse the deals database: list, search, and show one offer with its history and verdict.
@@ -119,13 +122,14 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Extract(args) => extract::run(args, &config),
         Command::Shop { action } => shop::run(action, &config).await,
         Command::Scrape(args) => scrape::run(args, &config).await,
-        Command::Worker(args) => worker::run(args, &config, false).await,
-        Command::Run(args) => worker::run(args, &config, true).await,
+        Command::Worker(args) => worker::run(args, &config, None).await,
+        Command::Run(args) => worker::run_all(args, &config).await,
         Command::Deals { action } => deals::run(action, &config).await,
         Command::Publish(args) => publish::publish(args, &config).await,
         Command::Publications(args) => publish::publications(args, &config).await,
         Command::Curate { action } => curate::run(action, &config).await,
         Command::Accounts { action } => publish::accounts(action, &config).await,
         Command::Serve(args) => serve::run(args, &config).await,
+        Command::Demo(args) => demo::run(args, &config).await,
     }
 }

@@ -22,16 +22,23 @@ pub struct ServeArgs {
     pub public_url: Option<Url>,
 }
 
-pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&config.store_settings()).await?;
+/// Binds the listening socket of `args` and works out the public URL.
+pub async fn bind(args: &ServeArgs) -> anyhow::Result<(tokio::net::TcpListener, Url)> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     let address = listener.local_addr().context("could not read the listening address")?;
-    let base_url = match args.public_url {
-        Some(url) => url,
+    let base_url = match &args.public_url {
+        Some(url) => url.clone(),
         None => Url::parse(&format!("http://{address}/")).context("the listening address is not a URL")?,
     };
+    Ok((listener, base_url))
+}
+
+pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.store_settings()).await?;
+    let (listener, base_url) = bind(&args).await?;
+    let address = listener.local_addr().context("could not read the listening address")?;
     println!("dealcast is serving on http://{address}/ (Ctrl-C to stop)");
     tracing::info!(%address, public_url = %base_url, "web server started");
     let served = web::serve(listener, WebState::new(store.pool().clone(), base_url), super::worker::shutdown_signal())

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::harvest::system_clock;
 use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
 use crate::jobs::{WorkerOptions, run_worker};
+use crate::publish::accounts::AccountConfig;
 use crate::publish::runner::run_publishers;
 use crate::scrape::registry::Registry;
 use crate::store::Store;
@@ -38,8 +39,37 @@ pub struct WorkerArgs {
     pub publish_tick_secs: u64,
 }
 
-/// Runs the worker until Ctrl-C or SIGTERM, and with `with_publishers` the accounts' publishers beside it.
-pub async fn run(args: WorkerArgs, config: &Config, with_publishers: bool) -> anyhow::Result<ExitCode> {
+/// `dealcast run`: the worker, plus the publishers and the web server.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+    #[command(flatten)]
+    pub web: super::serve::ServeArgs,
+    /// Do not serve the web UI.
+    #[arg(long)]
+    pub no_web: bool,
+}
+
+/// The account `run` publishes with when the configuration names none: it records posts and sends nothing.
+fn preview_account() -> AccountConfig {
+    toml::from_str("name = \"apercu\"\nplatform = \"dry_run\"\n").expect("a valid built-in account")
+}
+
+/// `dealcast run`: everything in one process until Ctrl-C or SIGTERM.
+pub async fn run_all(args: RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let web = if args.no_web { None } else { Some(super::serve::bind(&args.web).await?) };
+    run(args.worker, config, Some(web)).await
+}
+
+/// Runs the worker until Ctrl-C or SIGTERM; with `run_extras` (from `dealcast run`), the accounts' publishers and
+/// the web server (when bound) beside it.
+pub async fn run(
+    args: WorkerArgs,
+    config: &Config,
+    run_extras: Option<Option<(tokio::net::TcpListener, url::Url)>>,
+) -> anyhow::Result<ExitCode> {
+    let with_publishers = run_extras.is_some();
     let registry = Arc::new(Registry::load(&config.scrapers_dir)?);
     let store = Store::open(&config.store_settings()).await?;
     let mut options = WorkerOptions {
@@ -68,11 +98,29 @@ pub async fn run(args: WorkerArgs, config: &Config, with_publishers: bool) -> an
         let _ = stop.send(true);
     });
     let publishers = with_publishers.then(|| {
-        let (pool, accounts, name) = (store.pool().clone(), config.accounts.clone(), options.name.clone());
+        let mut accounts = config.accounts.clone();
+        if accounts.is_empty() {
+            tracing::info!("no [[accounts]] configured: posts are only recorded, by the dry_run account `apercu`");
+            accounts.push(preview_account());
+        }
+        let (pool, name) = (store.pool().clone(), options.name.clone());
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let stopped = stopped.clone();
         tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
     });
+    let web = match run_extras.flatten() {
+        Some((listener, base_url)) => {
+            let address = listener.local_addr()?;
+            println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
+            let state = crate::web::WebState::new(store.pool().clone(), base_url);
+            let mut web_stopped = stopped.clone();
+            let shutdown = async move {
+                let _ = web_stopped.wait_for(|stop| *stop).await;
+            };
+            Some(tokio::spawn(crate::web::serve(listener, state, shutdown)))
+        }
+        None => None,
+    };
     let mut worker_stopped = stopped.clone();
     let worker_shutdown = async move {
         let _ = worker_stopped.wait_for(|stop| *stop).await;
@@ -82,6 +130,13 @@ pub async fn run(args: WorkerArgs, config: &Config, with_publishers: bool) -> an
         && let Err(error) = publishers.await
     {
         tracing::error!(%error, "the publishers ended abnormally");
+    }
+    if let Some(web) = web {
+        match web.await {
+            Ok(Err(error)) => tracing::error!(%error, "the web server stopped on an error"),
+            Err(error) => tracing::error!(%error, "the web server ended abnormally"),
+            Ok(Ok(())) => {}
+        }
     }
     worked?;
     store.close().await?;

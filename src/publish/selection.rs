@@ -6,7 +6,8 @@
 //! before, unless its price fell at least 5 % below the last posted price and 7 days have passed; and the account
 //! has not posted the same product (GTIN) from another shop. The spread across shops is then [`pick`], pure: at
 //! most `per_shop_daily_cap` posts of a shop per local day, never two in a row from the same shop, one offer per
-//! GTIN in a batch.
+//! GTIN in a batch. When every deal left is from the shop of the previous post (an account that follows one
+//! shop), that shop posts again: the rule spreads posts across shops, it must not silence a one-shop account.
 
 use std::collections::{HashMap, HashSet};
 
@@ -137,7 +138,7 @@ pub async fn shop_history(pool: &PgPool, account: &str, day_start: DateTime<Utc>
 }
 
 /// Up to `wanted` of `candidates` (best first), spread across shops: a shop at its daily cap is skipped, the same
-/// shop never twice in a row (counting the account's last post), one offer per GTIN.
+/// shop never twice in a row (counting the account's last post) while another shop has a deal, one offer per GTIN.
 pub fn pick(candidates: &[Candidate], wanted: usize, per_shop_daily_cap: u32, history: &ShopHistory) -> Vec<Candidate> {
     let mut today = history.today.clone();
     let mut last_shop = history.last_shop.clone();
@@ -145,10 +146,15 @@ pub fn pick(candidates: &[Candidate], wanted: usize, per_shop_daily_cap: u32, hi
     let mut chosen: Vec<Candidate> = Vec::new();
     let mut remaining: Vec<&Candidate> = candidates.iter().collect();
     while chosen.len() < wanted {
-        let next = remaining.iter().position(|candidate| {
+        let allowed = |candidate: &&Candidate| {
             today.get(&candidate.shop_id).copied().unwrap_or(0) < per_shop_daily_cap
-                && last_shop.as_deref() != Some(candidate.shop_id.as_str())
                 && candidate.gtin.as_deref().is_none_or(|gtin| !gtins.contains(gtin))
+        };
+        let other_shop = |candidate: &&Candidate| last_shop.as_deref() != Some(candidate.shop_id.as_str());
+        // Another shop's deal when there is one; an account that follows a single shop still posts.
+        let next = remaining.iter().position(|candidate| allowed(candidate) && other_shop(candidate)).or_else(|| {
+            let only_one_shop = remaining.iter().filter(|c| allowed(c)).all(|c| !other_shop(c));
+            only_one_shop.then(|| remaining.iter().position(allowed)).flatten()
         });
         let Some(index) = next else { break };
         let candidate = remaining.remove(index);
@@ -201,6 +207,13 @@ mod tests {
         // The account's last post counts too.
         let history = ShopHistory { last_shop: Some("kiabi".to_string()), ..ShopHistory::default() };
         assert_eq!(ids(&pick(&candidates, 1, 5, &history)), [3]);
+    }
+
+    #[test]
+    fn an_account_following_one_shop_keeps_posting() {
+        let candidates = [candidate(1, "kiabi", None), candidate(2, "kiabi", None)];
+        let history = ShopHistory { last_shop: Some("kiabi".to_string()), ..ShopHistory::default() };
+        assert_eq!(ids(&pick(&candidates, 2, 5, &history)), [1, 2]);
     }
 
     #[test]
