@@ -47,18 +47,14 @@ async fn demo(args: &DemoArgs, store: &Store) -> anyhow::Result<ExitCode> {
         demo.shop.base_url(),
         start.offers
     );
-    let inflated: Vec<(String, Option<rust_decimal::Decimal>, Option<rust_decimal::Decimal>, Option<String>)> =
-        sqlx::query_as(
-            "SELECT title, claimed_discount_pct, reference_price, currency::text FROM offers WHERE verdict = 'inflated'",
-        )
-        .fetch_all(store.pool())
-        .await?;
-    for (title, claimed, reference, currency) in inflated {
-        let currency = currency.unwrap_or_else(|| "EUR".to_string());
+    for fake in crate::demo::fake_discounts(store.pool()).await? {
         println!(
-            "Fake discount caught: \"{title}\" claims {}, but its lowest price of the previous 30 days was {}.",
-            claimed.map(|pct| format_percent(-pct)).unwrap_or_else(|| "a reduction".to_string()),
-            reference.map(|price| format_money(price, &currency)).unwrap_or_else(|| "the same".to_string()),
+            "Fake discount caught: \"{}\" claims {}, but its lowest price of the previous 30 days was {}.",
+            fake.title,
+            fake.claimed_discount_pct.map(|pct| format_percent(-pct)).unwrap_or_else(|| "a reduction".to_string()),
+            fake.reference_price
+                .map(|price| format_money(price, &fake.currency))
+                .unwrap_or_else(|| "the same".to_string()),
         );
     }
     println!("\nThe posts a dry-run account would make now (nothing is sent):");

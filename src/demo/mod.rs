@@ -147,3 +147,22 @@ impl Demo {
         Ok((offers, report.sent))
     }
 }
+
+/// An offer whose announced reduction the 30-day rule exposed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FakeDiscount {
+    pub title: String,
+    pub claimed_discount_pct: Option<rust_decimal::Decimal>,
+    pub reference_price: Option<rust_decimal::Decimal>,
+    pub currency: String,
+}
+
+/// The offers judged `inflated`.
+pub async fn fake_discounts(pool: &PgPool) -> Result<Vec<FakeDiscount>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT title, claimed_discount_pct, reference_price, COALESCE(currency::text, 'EUR') AS currency
+         FROM offers WHERE verdict = 'inflated' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+}
