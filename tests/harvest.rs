@@ -335,3 +335,60 @@ async fn a_promotion_without_a_price_is_kept_until_its_end_date_and_then_ends() 
         sqlx::query_scalar("SELECT count(*) FROM price_observations").fetch_one(&db.pool).await.unwrap();
     assert_eq!(observations, 0, "a promotion without a price has no price history");
 }
+
+/// A product offer as the crawler reports it, normalised as a harvest does.
+fn gtin_offer(url: &str, gtin: &str) -> dealcast::scrape::normalize::NormalizedOffer {
+    let raw = dealcast::scrape::offer::RawOffer {
+        name: "Casque".to_string(),
+        url: Some(url.to_string()),
+        price: Some(Decimal::new(29900, 2)),
+        currency: Some("EUR".to_string()),
+        gtin: Some(gtin.to_string()),
+        engine: "test".to_string(),
+        ..Default::default()
+    };
+    dealcast::scrape::normalize::normalize(&raw, None, "EUR").expect("a valid offer")
+}
+
+#[tokio::test]
+async fn a_product_is_made_when_a_second_offer_has_the_gtin_and_the_first_joins_it() {
+    use dealcast::store::ingest::store_offers;
+    let db = support::fresh_database().await;
+    sqlx::query(
+        "INSERT INTO shops (id, name, homepage) VALUES ('fnac', 'Fnac', 'http://f/'), ('darty', 'Darty', 'http://d/')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let products = || async {
+        let rows: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT shop_id || ' ' || canonical_url, product_id FROM offers ORDER BY 1")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+        rows
+    };
+    store_offers(&db.pool, "fnac", 1, &[gtin_offer("https://f.example/casque", "4548736132580")], start())
+        .await
+        .unwrap();
+    let alone = products().await;
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].1, None, "one offer of a GTIN needs no product: {alone:?}");
+
+    let later = start() + Duration::hours(1);
+    store_offers(&db.pool, "darty", 2, &[gtin_offer("https://d.example/sony", "4548736132580")], later).await.unwrap();
+    let linked = products().await;
+    assert!(linked[0].1.is_some(), "{linked:?}");
+    assert_eq!(linked[0].1, linked[1].1, "both offers join the product: {linked:?}");
+
+    // Two pages of one shop with the same GTIN, first seen in the same batch, are one product too.
+    let pair =
+        [gtin_offer("https://f.example/a", "05012345678900"), gtin_offer("https://f.example/b", "05012345678900")];
+    store_offers(&db.pool, "fnac", 3, &pair, later).await.unwrap();
+    let ids: Vec<Option<i64>> = sqlx::query_scalar("SELECT product_id FROM offers WHERE gtin = '05012345678900'")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0].is_some() && ids[0] == ids[1], "{ids:?}");
+}
