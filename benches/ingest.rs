@@ -124,10 +124,7 @@ async fn bench(first: PathBuf, changed: PathBuf, reps: usize, batch_size: usize)
         data_dir: data_dir.path().to_path_buf(),
         pg_bin_dir: std::env::var_os("DEALCAST_PG_BIN_DIR").map(PathBuf::from),
         // As many connections as the store path keeps batches in flight (the service's pool is larger still).
-        max_connections: std::env::var("BENCH_CONNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(PARALLEL_BATCHES as u32),
+        max_connections: PARALLEL_BATCHES as u32,
         connect_timeout: Duration::from_secs(60),
     };
     let store = Store::open(&settings).await?;
