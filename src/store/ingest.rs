@@ -1,6 +1,6 @@
 //! Storing what a scrape found: one row per offer (shop + canonical URL), a price observation only when the price,
-//! the claimed previous price, the availability or the currency changed, products linked by GTIN (a `products` row
-//! is made when a second offer has the GTIN, and the first joins it), and offers that stopped appearing ended.
+//! the claimed previous price, the availability or the currency changed, products linked by GTIN, and offers that
+//! stopped appearing ended.
 //!
 //! Writes are batched: a batch is streamed into a temporary table with `COPY` and merged with one statement (an
 //! upsert and the observations it implies, in data-modifying CTEs that see the rows as they were before), because a
@@ -63,40 +63,17 @@ const COPY_INCOMING: &str = "COPY incoming_offers (canonical_url, url, kind, tit
 
 /// The merge: $1 shop, $2 run, $3 the time of the visit.
 const MERGE: &str = "
-WITH linking AS (
-    -- Per incoming offer with a GTIN: its product, or, when there is none yet, whether the GTIN is on another offer
-    -- (stored, or in this batch) and so now needs one. Both are index probes per offer (OFFSET 0 and LIMIT keep them
-    -- parameterised lookups): joining instead lets the planner hash every product or offer for every batch.
-    SELECT i.canonical_url, i.gtin, i.title, i.brand, p.id AS product_id,
-        p.id IS NULL AND (count(*) OVER (PARTITION BY i.gtin) > 1 OR peer.found IS NOT NULL) AS needs_product
-    FROM incoming_offers i
-    LEFT JOIN LATERAL (SELECT p.id FROM products p WHERE p.gtin = i.gtin OFFSET 0) p ON true
-    LEFT JOIN LATERAL (
-        SELECT true AS found FROM offers o
-        WHERE p.id IS NULL AND o.gtin = i.gtin AND o.product_id IS NULL
-          AND (o.shop_id <> $1 OR o.canonical_url <> i.canonical_url)
-        LIMIT 1) peer ON true
-    WHERE i.gtin IS NOT NULL
-), new_products AS (
-    -- In GTIN order, so that two batches creating the same products wait for each other rather than deadlock;
-    -- ON CONFLICT settles the race itself.
+WITH new_products AS (
     INSERT INTO products (gtin, name, brand)
-    SELECT DISTINCT ON (gtin) gtin, title, brand FROM linking WHERE needs_product ORDER BY gtin
+    SELECT DISTINCT ON (gtin) gtin, title, brand FROM incoming_offers i
+    -- Known GTINs (most of them, from the second visit on) are skipped by an index probe, which costs half as
+    -- much as letting each one conflict; ON CONFLICT still settles a race with another shop's batch.
+    WHERE gtin IS NOT NULL AND NOT EXISTS (SELECT 1 FROM products p WHERE p.gtin = i.gtin)
     ON CONFLICT (gtin) DO NOTHING
     RETURNING id, gtin
-), peers AS (
-    -- The stored offers that had the GTIN alone join the new product. Offers of this batch are linked by the upsert
-    -- below (one statement must not change a row twice); an offer another batch holds is skipped rather than
-    -- waited for, and joins at its next visit, when the upsert finds the product.
-    SELECT o.id, np.id AS product_id
-    FROM new_products np JOIN offers o ON o.gtin = np.gtin AND o.product_id IS NULL
-    WHERE NOT (o.shop_id = $1 AND o.canonical_url IN (SELECT canonical_url FROM incoming_offers))
-    FOR NO KEY UPDATE OF o SKIP LOCKED
-), linked_peers AS (
-    UPDATE offers o SET product_id = peers.product_id FROM peers WHERE o.id = peers.id
 ), old AS (
-    -- One index probe per incoming offer, as above: the shop's whole catalogue would otherwise be hashed for each
-    -- batch, and it grows with the shop.
+    -- One index probe per incoming offer (OFFSET 0 keeps the subquery a parameterised lookup): joining instead
+    -- lets the planner hash the shop's whole catalogue for every batch, which grows with the shop.
     SELECT o.id, o.price, o.previous_price, o.availability, o.currency
     FROM incoming_offers i
     CROSS JOIN LATERAL (
@@ -107,10 +84,11 @@ WITH linking AS (
         product_id, currency, price, previous_price, availability, promo_code, promo_text, discount_percent, ends_at,
         quality_flags, first_seen_at, last_seen_at, last_run_id, missed_runs, active, ended_at)
     SELECT $1, i.canonical_url, i.url, i.kind, i.title, i.brand, i.category, i.image_url, i.sku, i.gtin,
-        COALESCE(l.product_id, np.id), i.currency, i.price, i.previous_price, i.availability, i.promo_code,
-        i.promo_text, i.discount_percent, i.ends_at, i.quality_flags, $3, $3, $2, 0, true, NULL
+        COALESCE(p.id, np.id), i.currency, i.price, i.previous_price, i.availability, i.promo_code, i.promo_text,
+        i.discount_percent, i.ends_at, i.quality_flags, $3, $3, $2, 0, true, NULL
     FROM incoming_offers i
-    LEFT JOIN linking l ON l.canonical_url = i.canonical_url
+    -- A lookup per offer, as for `old`: every product of every shop would otherwise be hashed for each batch.
+    LEFT JOIN LATERAL (SELECT p.id FROM products p WHERE p.gtin = i.gtin OFFSET 0) p ON true
     LEFT JOIN new_products np ON np.gtin = i.gtin
     ON CONFLICT (shop_id, canonical_url) DO UPDATE SET
         url = EXCLUDED.url,
