@@ -327,6 +327,7 @@ async fn a_hostile_title_shows_as_text_in_the_review_queue() {
     let page = response.text().await.unwrap();
     assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{page}");
     assert!(!page.contains(SCRIPT_TITLE), "the title never appears as markup");
+    assert!(!page.contains("<img src=x"), "nor does a shop's unhealthy reason");
     assert_eq!(page.matches("<script").count(), 1, "only the admin script: {page}");
 }
 
@@ -343,6 +344,46 @@ async fn with_no_password_configured_the_admin_is_off_and_the_login_page_says_ho
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     let (status, _) = get(&client, &site, "/admin").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_public_address_is_https() {
+    let site = admin_site::start_at(true, Some("https://deals.example/")).await;
+    // A plain client: a cookie store would not send a Secure cookie back over http.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = client.get(format!("{}/admin/login", site.base)).send().await.unwrap();
+    let login_cookie = form.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(login_cookie.contains("Secure") && login_cookie.contains("HttpOnly"), "{login_cookie}");
+    let csrf = csrf_of(&form.text().await.unwrap());
+    let cookie_pair = login_cookie.split(';').next().unwrap().to_owned();
+    let answer = client
+        .post(format!("{}/admin/login", site.base))
+        .header("cookie", cookie_pair)
+        .form(&[("csrf", csrf.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let session = answer
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("dealcast_admin="))
+        .expect("a session cookie");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session.contains(part), "{session}");
+    }
+}
+
+#[tokio::test]
+async fn the_admin_speaks_english_when_asked() {
+    let site = admin_site::start(true).await;
+    let (client, _) = logged_in(&site).await;
+    let (status, page) = get(&client, &site, "/admin?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Review queue") && page.contains("Unhealthy shops") && page.contains("Log out"), "{page}");
+    assert!(page.contains("/approve?lang=en"), "the forms keep the language: {page}");
 }
 
 #[tokio::test]

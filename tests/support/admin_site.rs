@@ -123,6 +123,11 @@ async fn add_offer(
 
 /// The seeded site, served with the admin enabled (with [`PASSWORD`]) or disabled.
 pub async fn start(admin_enabled: bool) -> AdminSite {
+    start_at(admin_enabled, None).await
+}
+
+/// The seeded site, announcing `public_url` (e.g. an `https://` address behind a proxy) instead of its loopback one.
+pub async fn start_at(admin_enabled: bool, public_url: Option<&str>) -> AdminSite {
     let db = super::fresh_database().await;
     let pool = &db.pool;
     let now = Utc::now();
@@ -132,7 +137,7 @@ pub async fn start(admin_enabled: bool) -> AdminSite {
         pool,
         SICK_SHOP,
         "Fnac",
-        Some("the run saw 3 offers, under 50 % of the median of the last 5 healthy runs (120)"),
+        Some("the run saw 3 offers, under 50 % of the median of the last 5 healthy runs (120) <img src=x onerror=alert(1)>"),
     )
     .await;
     let mut offers = Vec::new();
@@ -165,7 +170,8 @@ pub async fn start(admin_enabled: bool) -> AdminSite {
     let base = format!("http://{address}");
     let hash = admin_enabled
         .then(|| AdminPasswordHash::try_from(hash_password(PASSWORD).expect("a hash")).expect("a valid hash"));
-    let state = WebState::new(db.pool.clone(), url::Url::parse(&base).expect("a URL")).with_admin_password(hash);
+    let public = url::Url::parse(public_url.unwrap_or(&base)).expect("a URL");
+    let state = WebState::new(db.pool.clone(), public).with_admin_password(hash);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(web::serve(listener, state, async move {
         let _ = stopped.await;
