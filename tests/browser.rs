@@ -21,7 +21,7 @@ use thirtyfour::prelude::*;
 type Outcome<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// How long one step may take to show its result (page loads and scripts on a loaded CI machine).
-const STEP_DEADLINE: Duration = Duration::from_secs(15);
+const STEP_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A program on PATH, or at one of `fallbacks`.
 fn program(name: &str, fallbacks: &[&str]) -> Option<PathBuf> {
@@ -68,8 +68,9 @@ async fn start_chromedriver(binary: &Path) -> Outcome<Driver> {
 async fn page_where(driver: &WebDriver, what: &str, ready: impl Fn(&str, &str) -> bool) -> Outcome<String> {
     let started = Instant::now();
     loop {
-        let source = driver.source().await?;
+        // The address can change before the document does: readiness is judged on what the page itself shows.
         let url = driver.current_url().await?.to_string();
+        let source = driver.source().await?;
         if source.contains("<footer class=\"site\">") && ready(&url, &source) {
             return Ok(source);
         }
@@ -146,7 +147,8 @@ async fn visit(driver: &WebDriver, site: &AdminSite) -> Outcome {
     let search = driver.find(By::Css("form.filters input[name=q]")).await?;
     search.send_keys("chausures").await?;
     search.send_keys(Key::Enter).await?;
-    let found = page_where(driver, "the search results", |url, _| url.contains("q=chausures")).await?;
+    let found =
+        page_where(driver, "the search results", |_, page| page.contains("name=\"q\" value=\"chausures\"")).await?;
     shows(&found, "Chaussures de running Kiprun", true, "a typo still finds the shoes")?;
     shows(&found, "Palette Nude 12 teintes", false, "the search does not list unrelated deals")?;
     lap("search", timings);
@@ -154,7 +156,10 @@ async fn visit(driver: &WebDriver, site: &AdminSite) -> Outcome {
     // Open the deal: its chart and its verdict in words.
     driver.find(By::LinkText("Chaussures de running Kiprun")).await?.click().await?;
     let shoes = site.offer("Chaussures de running Kiprun");
-    let deal = page_where(driver, "the deal page", |url, _| url.ends_with(&format!("/deals/{shoes}"))).await?;
+    let deal = page_where(driver, "the deal page", |url, page| {
+        url.ends_with(&format!("/deals/{shoes}")) && page.contains("<svg class=\"chart\"")
+    })
+    .await?;
     let chart = driver.find(By::Css("svg.chart")).await?;
     check(chart.is_displayed().await?, "the price chart is shown")?;
     check(!driver.find_all(By::Css("svg.chart .price-line")).await?.is_empty(), "the chart draws the price")?;
@@ -164,7 +169,10 @@ async fn visit(driver: &WebDriver, site: &AdminSite) -> Outcome {
 
     // Log in to the admin.
     driver.goto(format!("{base}/admin")).await?;
-    page_where(driver, "the admin sends to its login", |url, _| url.ends_with("/admin/login")).await?;
+    page_where(driver, "the admin sends to its login", |url, page| {
+        url.ends_with("/admin/login") && page.contains("name=\"password\"")
+    })
+    .await?;
     driver.find(By::Css("input[name=password]")).await?.send_keys(PASSWORD).await?;
     driver.find(By::Css("form.login button[type=submit]")).await?.click().await?;
     page_where(driver, "the admin after login", |url, page| {
@@ -196,7 +204,10 @@ async fn visit(driver: &WebDriver, site: &AdminSite) -> Outcome {
 
     // The publications page shows it queued.
     driver.goto(format!("{base}/publications?status=queued")).await?;
-    let publications = page_where(driver, "the publications page", |_, page| page.contains("Vu !")).await?;
+    let publications = page_where(driver, "the publications page", |_, page| {
+        page.contains("<h1>Publications</h1>") && page.contains("Vu !")
+    })
+    .await?;
     shows(&publications, "status queued", true, "the post is shown as queued")?;
     lap("publications", timings);
 
