@@ -5,6 +5,7 @@
 //! column, so a user fixes them in one pass instead of one run per mistake (see `toml_problems`). Secrets are never printed: `config show`
 //! redacts them.
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
 use crate::toml_problems::{Problem, describe_problems, parse_all};
+use crate::web::admin::password::{self, AdminPasswordHash};
 
 /// The file read when no `--config` / `DEALCAST_CONFIG` is given (and only if it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "dealcast.toml";
@@ -36,6 +38,7 @@ pub struct Config {
     pub scoring: ScoreWeights,
     /// `[[accounts]]`: the accounts that publish deals (none: nothing is published).
     pub accounts: Vec<AccountConfig>,
+    pub web: WebConfig,
     pub log: LogConfig,
 }
 
@@ -48,6 +51,7 @@ impl Default for Config {
             scrape: ScrapeConfig::default(),
             scoring: ScoreWeights::default(),
             accounts: Vec::new(),
+            web: WebConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -112,6 +116,53 @@ impl Default for DatabaseConfig {
     }
 }
 
+/// `[web]`: the web UI (`dealcast serve`). The `--listen` and `--public-url` flags (and their environment
+/// variables) win over the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The address and port to listen on (default 127.0.0.1:8080).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// The site's public address: absolute links in the feeds, and `Secure` admin cookies when it is `https://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<PublicUrl>,
+    /// The admin password's argon2 hash (`dealcast admin hash-password`; also `DEALCAST_ADMIN_PASSWORD_HASH`).
+    /// None: the admin is disabled. A secret: never printed.
+    #[serde(serialize_with = "password::serialize_redacted", skip_serializing_if = "Option::is_none")]
+    pub admin_password_hash: Option<AdminPasswordHash>,
+}
+
+/// An absolute `http://` or `https://` URL, checked when read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicUrl(url::Url);
+
+impl PublicUrl {
+    /// The URL.
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        let parsed = url::Url::parse(&raw).map_err(|e| format!("not a URL ({e})"))?;
+        match parsed.scheme() {
+            "http" | "https" => Ok(PublicUrl(parsed)),
+            other => Err(format!("the scheme is `{other}`; the public URL starts with http:// or https://")),
+        }
+    }
+}
+
+impl From<PublicUrl> for String {
+    fn from(url: PublicUrl) -> String {
+        url.0.to_string()
+    }
+}
+
 /// `[log]`: what dealcast writes to standard error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -170,6 +221,8 @@ pub struct Overrides {
     pub scrapers_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub pg_bin_dir: Option<PathBuf>,
+    /// `DEALCAST_ADMIN_PASSWORD_HASH` (an environment variable only: a flag would show it in `ps`).
+    pub admin_password_hash: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +274,11 @@ impl Config {
             let url = DatabaseUrl::try_from(url.clone())
                 .map_err(|message| ConfigError::Override { name: "DATABASE_URL", message })?;
             config.database.url = Some(url);
+        }
+        if let Some(hash) = &overrides.admin_password_hash {
+            let hash = AdminPasswordHash::try_from(hash.clone())
+                .map_err(|message| ConfigError::Override { name: "DEALCAST_ADMIN_PASSWORD_HASH", message })?;
+            config.web.admin_password_hash = Some(hash);
         }
         Ok((config, origin))
     }
@@ -333,6 +391,32 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgresql://deals:REDACTED@db/deals"), "{shown}");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_web_section_is_read_and_the_admin_hash_never_shows() {
+        let phc = password::hash_password("hunter2").unwrap();
+        let text = format!(
+            "[web]\nlisten = \"0.0.0.0:8081\"\npublic_url = \"https://deals.example/\"\nadmin_password_hash = \"{phc}\"\n"
+        );
+        let config = Config::parse(&text).unwrap();
+        assert_eq!(config.web.listen, Some("0.0.0.0:8081".parse().unwrap()));
+        assert_eq!(config.web.public_url.as_ref().map(|url| url.url().scheme()), Some("https"));
+        assert!(config.web.admin_password_hash.as_ref().is_some_and(|hash| hash.verify("hunter2")));
+        let shown = config.to_redacted_toml();
+        assert!(shown.contains("admin_password_hash = \"REDACTED\""), "{shown}");
+        assert!(!shown.contains(&phc) && !format!("{config:?}").contains(&phc), "{shown}");
+        let problems =
+            Config::parse("[web]\nadmin_password_hash = \"hunter2\"\npublic_url = \"ftp://x\"\n").unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems[0].message.contains("dealcast admin hash-password"), "{problems:#?}");
+    }
+
+    #[test]
+    fn the_admin_hash_from_the_environment_is_checked() {
+        let overrides = Overrides { admin_password_hash: Some("plain".into()), ..Overrides::default() };
+        let error = Config::load(None, &overrides).unwrap_err().to_string();
+        assert!(error.contains("DEALCAST_ADMIN_PASSWORD_HASH") && !error.contains("plain"), "{error}");
     }
 
     #[test]

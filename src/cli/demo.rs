@@ -33,13 +33,13 @@ pub async fn run(args: DemoArgs, config: &Config) -> anyhow::Result<ExitCode> {
     settings.data_dir = config.data_dir.join("demo");
     println!("Starting the demo database in {} ...", settings.data_dir.join("pg").display());
     let store = Store::open(&settings).await?;
-    let outcome = demo(&args, &store).await;
+    let outcome = demo(&args, config, &store).await;
     store.close().await?;
     outcome
 }
 
-async fn demo(args: &DemoArgs, store: &Store) -> anyhow::Result<ExitCode> {
-    let (listener, base_url) = super::serve::bind(&args.web).await?;
+async fn demo(args: &DemoArgs, config: &Config, store: &Store) -> anyhow::Result<ExitCode> {
+    let (listener, base_url) = super::serve::bind(&args.web, config).await?;
     let address = listener.local_addr()?;
     let (demo, start) = Demo::start(store.pool().clone()).await.context("the demo could not start")?;
     println!(

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Origin, Overrides};
 
+mod admin;
 mod config_cmd;
 mod curate;
 mod db;
@@ -99,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         action: publish::AccountsCommand,
     },
+    /// The web admin: make the hash of its password.
+    Admin {
+        #[command(subcommand)]
+        action: admin::AdminCommand,
+    },
 }
 
 impl Cli {
@@ -109,6 +115,7 @@ impl Cli {
             scrapers_dir: self.scrapers.clone(),
             database_url: self.database_url.clone().filter(|url| !url.is_empty()),
             pg_bin_dir: self.pg_bin_dir.clone(),
+            admin_password_hash: std::env::var("DEALCAST_ADMIN_PASSWORD_HASH").ok().filter(|hash| !hash.is_empty()),
         };
         Config::load(self.config.as_deref(), &overrides)
     }
@@ -131,5 +138,6 @@ pub async fn run(cli: Cli, config: Config, origin: Origin) -> anyhow::Result<Exi
         Command::Accounts { action } => publish::accounts(action, &config).await,
         Command::Serve(args) => serve::run(args, &config).await,
         Command::Demo(args) => demo::run(args, &config).await,
+        Command::Admin { action } => admin::run(action),
     }
 }

@@ -1,5 +1,5 @@
-//! `dealcast serve`: the web UI, the JSON API and the feeds over the configured database, until Ctrl-C or SIGTERM.
-//! `dealcast run` embeds the same server (`web::serve`) next to its workers.
+//! `dealcast serve`: the web UI, the JSON API, the feeds and the admin over the configured database, until Ctrl-C
+//! or SIGTERM. `dealcast run` embeds the same server (`web::serve`) next to its workers.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -12,36 +12,58 @@ use crate::config::Config;
 use crate::store::Store;
 use crate::web::{self, WebState};
 
+/// Where the server listens when neither `--listen` nor `[web] listen` says: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The address and port to listen on (loopback by default: put a reverse proxy in front to publish it).
-    #[arg(long, default_value = "127.0.0.1:8080", env = "DEALCAST_LISTEN")]
-    pub listen: SocketAddr,
-    /// The site's public address, for absolute links in the Atom feeds (default: http://<listen address>/).
+    /// The address and port to listen on (default: `[web] listen`, else 127.0.0.1:8080; put a reverse proxy in
+    /// front to publish it).
+    #[arg(long, env = "DEALCAST_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The site's public address, for absolute links in the Atom feeds and `Secure` admin cookies over https
+    /// (default: `[web] public_url`, else http://<listen address>/).
     #[arg(long, env = "DEALCAST_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<Url>,
 }
 
-/// Binds the listening socket of `args` and works out the public URL.
-pub async fn bind(args: &ServeArgs) -> anyhow::Result<(tokio::net::TcpListener, Url)> {
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("could not listen on {}", args.listen))?;
+/// Binds the listening socket (flag, then `[web] listen`, then 127.0.0.1:8080) and works out the public URL (flag,
+/// then `[web] public_url`, then the listening address).
+pub async fn bind(args: &ServeArgs, config: &Config) -> anyhow::Result<(tokio::net::TcpListener, Url)> {
+    let listen = match args.listen.or(config.web.listen) {
+        Some(listen) => listen,
+        None => DEFAULT_LISTEN.parse().context("the default listening address is not an address")?,
+    };
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("could not listen on {listen}"))?;
     let address = listener.local_addr().context("could not read the listening address")?;
-    let base_url = match &args.public_url {
-        Some(url) => url.clone(),
+    let base_url = match args.public_url.clone().or_else(|| config.web.public_url.as_ref().map(|url| url.url().clone()))
+    {
+        Some(url) => url,
         None => Url::parse(&format!("http://{address}/")).context("the listening address is not a URL")?,
     };
     Ok((listener, base_url))
 }
 
+/// The web server's state over `pool`, with the admin enabled when a password hash is configured.
+pub fn web_state(pool: sqlx::PgPool, base_url: Url, config: &Config) -> WebState {
+    let admin = config.web.admin_password_hash.clone();
+    if admin.is_none() {
+        println!(
+            "The admin (/admin) is disabled: no password hash is configured (see `dealcast admin hash-password`)."
+        );
+    }
+    WebState::new(pool, base_url).with_admin_password(admin)
+}
+
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let (listener, base_url) = bind(&args, config).await?;
     let store = Store::open(&config.store_settings()).await?;
-    let (listener, base_url) = bind(&args).await?;
     let address = listener.local_addr().context("could not read the listening address")?;
     println!("dealcast is serving on http://{address}/ (Ctrl-C to stop)");
     tracing::info!(%address, public_url = %base_url, "web server started");
-    let served = web::serve(listener, WebState::new(store.pool().clone(), base_url), super::worker::shutdown_signal())
+    let state = web_state(store.pool().clone(), base_url, config);
+    let served = web::serve(listener, state, super::worker::shutdown_signal())
         .await
         .context("the web server stopped on an error");
     store.close().await?;

@@ -58,7 +58,7 @@ fn preview_account() -> AccountConfig {
 
 /// `dealcast run`: everything in one process until Ctrl-C or SIGTERM.
 pub async fn run_all(args: RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let web = if args.no_web { None } else { Some(super::serve::bind(&args.web).await?) };
+    let web = if args.no_web { None } else { Some(super::serve::bind(&args.web, config).await?) };
     run(args.worker, config, Some(web)).await
 }
 
@@ -112,7 +112,7 @@ pub async fn run(
         Some((listener, base_url)) => {
             let address = listener.local_addr()?;
             println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
-            let state = crate::web::WebState::new(store.pool().clone(), base_url);
+            let state = super::serve::web_state(store.pool().clone(), base_url, config);
             let mut web_stopped = stopped.clone();
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;

@@ -29,6 +29,18 @@ pub enum WebError {
     /// The metrics could not be written (500).
     #[error("could not write the metrics")]
     Metrics(#[from] std::fmt::Error),
+    /// An admin route without a live session, other than a page (401; pages redirect to the login instead).
+    #[error("login required")]
+    Unauthorized,
+    /// A form without this session's CSRF token, or a login form without its cookie (403).
+    #[error("the form's CSRF token is missing or wrong")]
+    Forbidden,
+    /// An admin session could not be read or written (500).
+    #[error("could not handle the admin session")]
+    Session(#[from] super::admin::sessions::SessionError),
+    /// The password check did not finish (500).
+    #[error("could not check the password")]
+    PasswordCheck(#[source] tokio::task::JoinError),
 }
 
 impl WebError {
@@ -37,7 +49,13 @@ impl WebError {
         match self {
             WebError::BadParameter(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Database(_) | WebError::Render(_) | WebError::Metrics(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Database(_)
+            | WebError::Render(_)
+            | WebError::Metrics(_)
+            | WebError::Session(_)
+            | WebError::PasswordCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -58,7 +76,9 @@ impl WebError {
     /// What the visitor may be told: the problem for client errors, nothing internal for server errors.
     fn public_message(&self) -> String {
         match self {
-            WebError::BadParameter(_) | WebError::NotFound(_) => self.to_string(),
+            WebError::BadParameter(_) | WebError::NotFound(_) | WebError::Unauthorized | WebError::Forbidden => {
+                self.to_string()
+            }
             _ => "internal error".to_owned(),
         }
     }
@@ -142,6 +162,8 @@ impl IntoResponse for PageError {
         let (heading, message) = match &error {
             WebError::BadParameter(_) => (t.bad_request, error.public_message()),
             WebError::NotFound(_) => (t.not_found, t.not_found_text.to_owned()),
+            WebError::Unauthorized => (t.login_required, t.login_required_text.to_owned()),
+            WebError::Forbidden => (t.forbidden, t.form_expired.to_owned()),
             _ => (t.server_error, t.server_error_text.to_owned()),
         };
         let home = match lang {

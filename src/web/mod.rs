@@ -6,10 +6,11 @@
 //! second query layer. Public routes only read. [`router`] builds the whole application so that `dealcast serve`
 //! and `dealcast run` serve the same thing, and so that other route sets (the admin pages) can be merged in.
 //!
-//! Map: [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`params`] (query
+//! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`params`] (query
 //! strings), [`views`] and [`chart`] (what pages show, pure), [`text`] (every UI word, per language), [`security`]
 //! (headers, link rules), [`error`] (failures as pages or JSON).
 
+pub mod admin;
 pub mod api;
 pub mod chart;
 pub mod error;
@@ -22,6 +23,8 @@ pub mod text;
 pub mod views;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::header;
@@ -31,17 +34,22 @@ use axum::routing::get;
 use sqlx::PgPool;
 use url::Url;
 
+use self::admin::AdminSettings;
+use self::admin::login_limit::LoginLimits;
+use self::admin::password::AdminPasswordHash;
 use self::error::{PageError, WebError};
 use self::text::Lang;
 
 /// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
 const STYLESHEET: &str = include_str!("../../static/style.css");
 
-/// What every handler shares: the database and the public address of the site (for absolute links in feeds).
+/// What every handler shares: the database, the public address of the site (for absolute links in feeds, and
+/// `Secure` cookies when it is HTTPS), and the admin's settings (none: the admin is disabled).
 #[derive(Debug, Clone)]
 pub struct WebState {
     pool: PgPool,
     base_url: Url,
+    admin: Option<Arc<AdminSettings>>,
 }
 
 impl WebState {
@@ -52,7 +60,18 @@ impl WebState {
             let path = format!("{}/", base_url.path());
             base_url.set_path(&path);
         }
-        WebState { pool, base_url }
+        WebState { pool, base_url, admin: None }
+    }
+
+    /// This state with the admin enabled by `password` (its argon2 hash), or disabled when `None`.
+    pub fn with_admin_password(mut self, password: Option<AdminPasswordHash>) -> WebState {
+        self.admin = password.map(|password| Arc::new(AdminSettings { password, limits: LoginLimits::default() }));
+        self
+    }
+
+    /// The admin's settings, when the admin is enabled.
+    pub fn admin(&self) -> Option<&AdminSettings> {
+        self.admin.as_deref()
     }
 
     /// The database.
@@ -71,6 +90,7 @@ impl WebState {
 pub fn router(state: WebState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(admin::routes(&state))
         .nest("/api", api::routes())
         .merge(feed::routes())
         .merge(ops::routes())
@@ -80,13 +100,16 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then lets requests in flight finish. Handlers
+/// learn each client's address (the admin's login budget counts per address).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: WebState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn stylesheet() -> impl IntoResponse {

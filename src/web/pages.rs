@@ -70,12 +70,13 @@ pub struct Layout {
     pub home_href: String,
     pub shops_href: String,
     pub publications_href: String,
+    pub admin_href: String,
     pub other_lang_href: String,
 }
 
 impl Layout {
     /// The frame of the page at `path` whose own query (without `lang`) is `query`.
-    fn new(visitor: Visitor, title: impl Into<String>, path: &str, query: &str) -> Layout {
+    pub fn new(visitor: Visitor, title: impl Into<String>, path: &str, query: &str) -> Layout {
         let other = match visitor.lang {
             Lang::Fr => Lang::En,
             Lang::En => Lang::Fr,
@@ -87,6 +88,7 @@ impl Layout {
             home_href: href("/", "", visitor.chosen),
             shops_href: href("/shops", "", visitor.chosen),
             publications_href: href("/publications", "", visitor.chosen),
+            admin_href: href("/admin", "", visitor.chosen),
             other_lang_href: href(path, query, Some(other)),
         }
     }

@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod admin_site;
 pub mod loopback_shop;
 pub mod mock_x;
 
@@ -26,8 +27,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 9] = [
+pub const SCHEMA_TABLES: [&str; 11] = [
     "accounts",
+    "admin_login_attempts",
+    "admin_sessions",
     "jobs",
     "offers",
     "price_observations",
