@@ -53,7 +53,7 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, config: &Config) -> WebState
             "The admin (/admin) is disabled: no password hash is configured (see `dealcast admin hash-password`)."
         );
     }
-    WebState::new(pool, base_url).with_admin_password(admin)
+    WebState::new(pool, base_url).with_admin_password(admin).with_accounts(config.accounts.clone())
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {

@@ -50,6 +50,8 @@ pub struct WebState {
     pool: PgPool,
     base_url: Url,
     admin: Option<Arc<AdminSettings>>,
+    /// The publishing accounts, for the budget figures of `/metrics`.
+    accounts: Arc<Vec<crate::publish::accounts::AccountConfig>>,
 }
 
 impl WebState {
@@ -60,13 +62,24 @@ impl WebState {
             let path = format!("{}/", base_url.path());
             base_url.set_path(&path);
         }
-        WebState { pool, base_url, admin: None }
+        WebState { pool, base_url, admin: None, accounts: Arc::new(Vec::new()) }
     }
 
     /// This state with the admin enabled by `password` (its argon2 hash), or disabled when `None`.
     pub fn with_admin_password(mut self, password: Option<AdminPasswordHash>) -> WebState {
         self.admin = password.map(|password| Arc::new(AdminSettings { password, limits: LoginLimits::default() }));
         self
+    }
+
+    /// This state with the publishing accounts (their budgets are shown in `/metrics`).
+    pub fn with_accounts(mut self, accounts: Vec<crate::publish::accounts::AccountConfig>) -> WebState {
+        self.accounts = Arc::new(accounts);
+        self
+    }
+
+    /// The publishing accounts.
+    pub fn accounts(&self) -> &[crate::publish::accounts::AccountConfig] {
+        &self.accounts
     }
 
     /// The admin's settings, when the admin is enabled.

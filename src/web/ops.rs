@@ -1,5 +1,6 @@
 //! The endpoints for machines that watch dealcast: `/healthz` (is the database answering?) and `/metrics`
-//! (Prometheus: scrape runs by status, active offers, shop health, errors by kind, publications by status).
+//! (Prometheus: scrape runs by status, active offers, shop health, errors by kind, publications by status, and each
+//! account's posts this month and budget left).
 //!
 //! The figures are counted from the database at each scrape (see `store::operational_counts` for why) and written
 //! with `prometheus-client`, which escapes label values and writes the OpenMetrics text format Prometheus reads.
@@ -15,8 +16,15 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use std::sync::atomic::AtomicU64;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
 use super::WebState;
 use super::error::{ApiError, WebError};
+use crate::publish::outbox::sent_so_far;
+use crate::publish::pacing::{PacingRules, SentSoFar, budget_left};
 use crate::store::operational_counts::{OperationalCounts, operational_counts};
 
 /// The content type of the OpenMetrics text format.
@@ -40,15 +48,31 @@ async fn healthz(State(state): State<WebState>) -> Response {
 
 async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
     let counts = operational_counts(state.pool()).await?;
-    let text = exposition(&counts).map_err(WebError::from)?;
+    let mut budgets = Vec::new();
+    let now = chrono::Utc::now();
+    for account in state.accounts() {
+        let rules = PacingRules::of(account);
+        let sent = sent_so_far(state.pool(), &account.name, rules.day_start(now), rules.month_start(now)).await?;
+        budgets.push(AccountBudget { account: account.name.clone(), budget_left: budget_left(&rules, &sent), sent });
+    }
+    let text = exposition(&counts, &budgets).map_err(WebError::from)?;
     Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response())
 }
 
 type Labels1 = [(&'static str, String); 1];
 type Labels2 = [(&'static str, String); 2];
 
-/// `counts` in the OpenMetrics text format.
-pub fn exposition(counts: &OperationalCounts) -> Result<String, std::fmt::Error> {
+/// One account's spending this month, for `/metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountBudget {
+    pub account: String,
+    pub sent: SentSoFar,
+    /// What is left of the monthly budget, when the account has one.
+    pub budget_left: Option<Decimal>,
+}
+
+/// `counts` and `budgets` in the OpenMetrics text format.
+pub fn exposition(counts: &OperationalCounts, budgets: &[AccountBudget]) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("dealcast");
 
     let runs = Family::<Labels2, Counter>::default();
@@ -86,6 +110,22 @@ pub fn exposition(counts: &OperationalCounts) -> Result<String, std::fmt::Error>
             .set(count.count);
     }
 
+    let posts = Family::<Labels1, Gauge>::default();
+    registry.register("publisher_posts_this_month", "Posts sent (or being sent) this month, by account", posts.clone());
+    let left = Family::<Labels1, Gauge<f64, AtomicU64>>::default();
+    registry.register(
+        "publisher_budget_left",
+        "What is left of the account's monthly budget, in its budget currency",
+        left.clone(),
+    );
+    for budget in budgets {
+        posts.get_or_create(&[("account", budget.account.clone())]).set(i64::from(budget.sent.this_month));
+        // A float only for the exposition format: the amounts themselves stay exact decimals.
+        if let Some(amount) = budget.budget_left.and_then(|amount| amount.to_f64()) {
+            left.get_or_create(&[("account", budget.account.clone())]).set(amount);
+        }
+    }
+
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
@@ -109,7 +149,7 @@ mod tests {
             errors_by_kind: vec![("shop_a".into(), "http_404".into(), 2)],
             publications: vec![StatusCount { account_id: "deals_fr".into(), status: "published".into(), count: 5 }],
         };
-        let text = exposition(&counts).unwrap();
+        let text = exposition(&counts, &[]).unwrap();
         assert!(text.contains("dealcast_scrape_runs_total{shop=\"shop_a\",status=\"succeeded\"} 3"), "{text}");
         assert!(text.contains("dealcast_offers_active{shop=\"shop_a\"} 10"), "{text}");
         assert!(text.contains("dealcast_deals_active{shop=\"shop_a\"} 4"), "{text}");
@@ -125,6 +165,18 @@ mod tests {
             errors_by_kind: vec![("shop_a".into(), "a\"b\\c".into(), 1)],
             ..OperationalCounts::default()
         };
-        assert!(exposition(&counts).unwrap().contains(r#"kind="a\"b\\c""#));
+        assert!(exposition(&counts, &[]).unwrap().contains(r#"kind="a\"b\\c""#));
+    }
+
+    #[test]
+    fn each_accounts_posts_and_budget_left_are_exposed() {
+        let budgets = [AccountBudget {
+            account: "twittzat".to_string(),
+            sent: SentSoFar { this_month: 12, ..SentSoFar::default() },
+            budget_left: Some(Decimal::new(750, 2)),
+        }];
+        let text = exposition(&OperationalCounts::default(), &budgets).unwrap();
+        assert!(text.contains(r#"dealcast_publisher_posts_this_month{account="twittzat"} 12"#), "{text}");
+        assert!(text.contains(r#"dealcast_publisher_budget_left{account="twittzat"} 7.5"#), "{text}");
     }
 }
