@@ -35,6 +35,9 @@ pub const DATABASE: &str = "dealcast";
 /// The port number only names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
 pub const SOCKET_PORT: u16 = 5432;
 /// A Unix socket path holds at most 107 bytes (108 with its terminating NUL).
+/// How long a command waits for a server another process is starting.
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 const MAX_SOCKET_PATH: usize = 107;
 
 const CONTROL_LOCK: &str = "cluster.lock";
@@ -217,6 +220,11 @@ impl LocalCluster {
         let binaries = self.ensure_initialized()?;
         let users = self.open_lock_file(USERS_LOCK)?;
         users.lock_shared().map_err(io_error("lock", &self.data_dir.join(USERS_LOCK)))?;
+        // A server found running may still be starting (its starter killed while waiting for it): wait until it
+        // accepts connections, or until it is gone and must be started again.
+        if self.running_pid()?.is_some() && !self.wait_until_ready()? {
+            tracing::info!("the server found starting went away; starting it again");
+        }
         if self.running_pid()?.is_none() {
             // The marker goes first: a process killed while the server starts must still leave it behind, or the
             // server it started would run on with nobody to stop it.
@@ -490,6 +498,24 @@ impl LocalCluster {
         match std::fs::remove_file(&pid_file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error("remove", &pid_file)(e)),
             _ => Ok(None),
+        }
+    }
+
+    /// Waits (up to [`READY_WAIT`]) until the running server says it is ready in its `postmaster.pid` (the
+    /// status line PostgreSQL keeps there: starting, ready, stopping). False when the server went away meanwhile.
+    fn wait_until_ready(&self) -> Result<bool, ClusterError> {
+        let pid_file = self.pgdata().join("postmaster.pid");
+        let deadline = std::time::Instant::now() + READY_WAIT;
+        loop {
+            let Ok(contents) = std::fs::read_to_string(&pid_file) else { return Ok(false) };
+            let status = contents.lines().nth(7).map(str::trim).unwrap_or("");
+            if status == "ready" || std::time::Instant::now() >= deadline {
+                return Ok(true);
+            }
+            if self.running_pid()?.is_none() {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
 
