@@ -255,7 +255,8 @@ struct DetailRow {
 const MAX_SEARCH_WORDS: usize = 8;
 
 /// The text a search looks in, exactly as the search indexes of migration 0010 compute it (the planner matches
-/// index expressions textually).
+/// index expressions textually). Storing it (and its tsvector) in columns makes searches 2-3x faster but costs the
+/// re-seen ingest path about a fifth: see the note on branch wip-search (migration 0012 there).
 const SEARCH_TEXT: &str = "dealcast_search_text(o.title, o.brand)";
 
 /// The best deals first (score, then id: the `offers_best` index and its per-shop and per-category siblings). Only
@@ -265,6 +266,13 @@ const SEARCH_TEXT: &str = "dealcast_search_text(o.title, o.brand)";
 /// The statement holds only the conditions the filter uses, each value bound as a parameter: a condition written
 /// `($n IS NULL OR ...)` would make PostgreSQL's reused generic plans ignore the indexes that make each filter fast.
 pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
+    let shop_ids = match &filter.shop {
+        None => None,
+        Some(shop) => match shop_ids(pool, shop).await? {
+            ids if ids.is_empty() => return Ok(Vec::new()),
+            ids => Some(ids),
+        },
+    };
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(concat!(
         "SELECT ",
         deal_columns!(),
@@ -275,13 +283,16 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
         Activity::Ended => query.push(" AND NOT o.active"),
         Activity::Any => &mut query,
     };
-    if let Some(shop) = &filter.shop {
-        // An array sub-select is computed once, so the shop's own index still serves the list.
-        query.push(" AND o.shop_id = ANY(ARRAY(SELECT id FROM shops WHERE id = ");
-        query.push_bind(shop.clone());
-        query.push(" OR lower(name) = lower(");
-        query.push_bind(shop.clone());
-        query.push(")))");
+    match shop_ids.as_deref() {
+        None => {}
+        // An equality on a known value lets the shop's own index (`offers_best_by_shop`) give the rows in score
+        // order; with `= ANY(...)` PostgreSQL cannot know it is one shop, and walks every shop's best deals.
+        Some([only]) => {
+            query.push(" AND o.shop_id = ").push_bind(only.clone());
+        }
+        Some(several) => {
+            query.push(" AND o.shop_id = ANY(").push_bind(several.to_vec()).push(")");
+        }
     }
     if let Some(category) = &filter.category {
         query.push(" AND o.category = ").push_bind(category.clone());
@@ -321,6 +332,14 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
     query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(filter.limit.max(1));
     let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(DealRow::normalized).collect())
+}
+
+/// The shops a filter's `shop` names: the shop with that id, and any shop with that name in any case.
+async fn shop_ids(pool: &PgPool, shop: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM shops WHERE id = $1 OR lower(name) = lower($1) ORDER BY id")
+        .bind(shop)
+        .fetch_all(pool)
+        .await
 }
 
 /// Everything known about offer `id`, or `None` when there is no such offer.
