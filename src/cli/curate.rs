@@ -65,8 +65,8 @@ async fn answer(action: CurateCommand, store: &Store) -> anyhow::Result<ExitCode
                         "#{} {} · {} · {}\n{}\n({} / 280)\n",
                         row.id,
                         row.account_id,
-                        row.shop_id,
-                        row.title,
+                        row.shop_name,
+                        row.offer_title,
                         row.text,
                         weighted_length(&row.text)
                     );

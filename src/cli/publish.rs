@@ -13,9 +13,9 @@ use clap::{Args, Subcommand};
 use crate::config::Config;
 use crate::publish::account_state;
 use crate::publish::accounts::AccountConfig;
-use crate::publish::outbox::{self, ListFilter};
 use crate::publish::publisher::{Publisher, TickReport};
 use crate::store::Store;
+use crate::store::publication_queries::{PublicationFilter, STATUSES, list_publications};
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["dry_run", "now"]))]
@@ -39,9 +39,9 @@ pub struct PublicationsArgs {
     /// Only this account.
     #[arg(long)]
     pub account: Option<String>,
-    /// Only this status (published, queued, claimed, pending_review, rejected, failed, cancelled; repeatable).
-    #[arg(long)]
-    pub status: Vec<String>,
+    /// Only this status (published, queued, claimed, pending_review, rejected, failed, cancelled).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(STATUSES))]
+    pub status: Option<String>,
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
     /// One JSON object per line.
@@ -166,8 +166,13 @@ fn write_report(out: &mut impl Write, name: &str, report: &TickReport) -> std::i
 
 pub async fn publications(args: PublicationsArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.store_settings()).await?;
-    let filter = ListFilter { account: args.account.clone(), statuses: args.status.clone(), limit: args.limit };
-    let rows = outbox::list(store.pool(), &filter).await;
+    let filter = PublicationFilter {
+        account: args.account.clone(),
+        status: args.status.clone(),
+        before: None,
+        limit: args.limit,
+    };
+    let rows = list_publications(store.pool(), &filter).await;
     store.close().await?;
     let rows = rows.context("could not read the publications")?;
     let mut out = std::io::stdout().lock();
@@ -188,9 +193,9 @@ pub async fn publications(args: PublicationsArgs, config: &Config) -> anyhow::Re
                 row.account_id,
                 row.status,
                 row.id,
-                row.shop_id,
+                row.shop_name,
                 place,
-                row.title,
+                row.offer_title,
                 row.last_error.as_deref().map(|e| format!("\n    ({e})")).unwrap_or_default()
             )?;
         }

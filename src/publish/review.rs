@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::outbox::{ListFilter, PublicationListed, list};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
+use crate::store::publication_queries::{PublicationFilter, PublicationRecord, list_publications};
 
 /// Why a decision could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -28,12 +28,14 @@ pub enum ReviewError {
 }
 
 /// The posts waiting for review, oldest first (all curated accounts, or one).
-pub async fn pending(pool: &PgPool, account: Option<&str>) -> Result<Vec<PublicationListed>, sqlx::Error> {
-    let mut rows = list(
-        pool,
-        &ListFilter { account: account.map(str::to_string), statuses: vec!["pending_review".to_string()], limit: 500 },
-    )
-    .await?;
+pub async fn pending(pool: &PgPool, account: Option<&str>) -> Result<Vec<PublicationRecord>, sqlx::Error> {
+    let filter = PublicationFilter {
+        account: account.map(str::to_string),
+        status: Some("pending_review".to_string()),
+        before: None,
+        limit: 500,
+    };
+    let mut rows = list_publications(pool, &filter).await?;
     rows.reverse();
     Ok(rows)
 }

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::sessions::AdminSession;
 use crate::publish::account_state;
-use crate::publish::outbox::PublicationListed;
 use crate::publish::review::{self, ReviewError};
 use crate::publish::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
+use crate::store::publication_queries::PublicationRecord;
 use crate::store::{health, shop_overview};
 use crate::web::WebState;
 use crate::web::error::{PageError, WebError};
@@ -145,16 +145,16 @@ async fn render(
     let shops = shop_overview::shop_overviews(pool, None).await.map_err(|e| visitor.error(e))?;
     let accounts = account_state::all(pool).await.map_err(|e| visitor.error(e))?;
     let action = |path: String| href(&path, "", visitor.chosen);
-    let post_line = |row: &PublicationListed| {
+    let post_line = |row: &PublicationRecord| {
         let refused = refusal.as_ref().filter(|refusal| refusal.id == row.id);
         let text = refused.map_or_else(|| row.text.clone(), |refusal| refusal.text.clone());
         let length = weighted_length(&text);
         PendingLine {
             id: row.id,
             account: row.account_id.clone(),
-            deal_title: row.title.clone(),
+            deal_title: row.offer_title.clone(),
             deal_href: href(&format!("/deals/{}", row.offer_id), "", visitor.chosen),
-            shop: row.shop_id.clone(),
+            shop: row.shop_name.clone(),
             proposed_at: lang.date_time(row.created_at),
             over: length > MAX_WEIGHTED_LENGTH,
             length,
