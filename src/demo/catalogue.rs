@@ -8,6 +8,8 @@
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use crate::publish::french::format_money;
+
 /// One product of the demo shop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoProduct {
@@ -157,7 +159,7 @@ impl DemoProduct {
         let json_ld = json_ld.to_string().replace("</", "<\\/");
         let escape = |text: &str| html_escape::encode_text(text).into_owned();
         let was_html = previous
-            .map(|previous| format!(" <s class=\"bd-price--old\">{} €</s>", french_amount(previous)))
+            .map(|previous| format!(" <s class=\"bd-price--old\">{}</s>", format_money(previous, "EUR")))
             .unwrap_or_default();
         include_str!("pages/product.html")
             .replace("{json_ld}", &json_ld)
@@ -166,7 +168,7 @@ impl DemoProduct {
             .replace("{category}", &escape(self.category))
             .replace("{url}", &escape(&url))
             .replace("{image}", &escape(&image))
-            .replace("{price_text}", &format!("{} €", french_amount(price)))
+            .replace("{price_text}", &format_money(price, "EUR"))
             .replace("{was_html}", &was_html)
     }
 
@@ -182,10 +184,6 @@ impl DemoProduct {
     }
 }
 
-fn french_amount(amount: Decimal) -> String {
-    format!("{:.2}", amount).replace('.', ",")
-}
-
 /// The promotions listing: a tile per product, linking to its page.
 pub fn listing(base: &str, epoch: u32) -> String {
     let tiles: Vec<String> = PRODUCTS
@@ -193,10 +191,10 @@ pub fn listing(base: &str, epoch: u32) -> String {
         .map(|product| {
             let (price, _) = product.price_at(epoch);
             format!(
-                "    <li class=\"bd-tile\"><a class=\"product-link\" href=\"{base}p/{}\">{}</a> <span>{} €</span></li>",
+                "    <li class=\"bd-tile\"><a class=\"product-link\" href=\"{base}p/{}\">{}</a> <span>{}</span></li>",
                 product.slug,
                 html_escape::encode_text(product.name),
-                french_amount(price)
+                format_money(price, "EUR")
             )
         })
         .collect();
