@@ -37,18 +37,23 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-/// Makes the account's row match its configuration (platform, mode) and returns its shared state.
+/// Makes the account's row match its configuration (platform, mode) and returns its shared state. Publishers call
+/// it at every tick, so the row is written only when the configuration changed.
 pub async fn sync(pool: &PgPool, account: &AccountConfig) -> Result<AccountState, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query(
         "INSERT INTO accounts (id, platform, mode) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET platform = EXCLUDED.platform, mode = EXCLUDED.mode,
-             updated_at = CASE WHEN (accounts.platform, accounts.mode) = (EXCLUDED.platform, EXCLUDED.mode)
-                          THEN accounts.updated_at ELSE now() END
-         RETURNING id, paused, paused_reason, rate_limited_until, last_slot_at, remote_user_id",
+         ON CONFLICT (id) DO UPDATE SET platform = EXCLUDED.platform, mode = EXCLUDED.mode, updated_at = now()
+         WHERE (accounts.platform, accounts.mode) IS DISTINCT FROM (EXCLUDED.platform, EXCLUDED.mode)",
     )
     .bind(&account.name)
     .bind(platform_name(account.platform))
     .bind(mode_name(account.mode))
+    .execute(pool)
+    .await?;
+    sqlx::query_as(
+        "SELECT id, paused, paused_reason, rate_limited_until, last_slot_at, remote_user_id FROM accounts WHERE id = $1",
+    )
+    .bind(&account.name)
     .fetch_one(pool)
     .await
 }
