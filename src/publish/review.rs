@@ -82,17 +82,12 @@ pub async fn approve(
         }
         other => other?,
     };
-    sqlx::query(
-        "INSERT INTO review_decisions (publication_id, decision, edited_text, decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(if edited_text.is_some() { "edited" } else { "approved" })
-    .bind(edited_text)
-    .bind(by)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let decision = Decision {
+        kind: if edited_text.is_some() { "edited" } else { "approved" },
+        edited_text,
+        reason: None,
+    };
+    record_decision(&mut tx, id, &decision, by, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -112,17 +107,38 @@ pub async fn reject(
         .bind(reason)
         .execute(&mut *tx)
         .await?;
+    record_decision(&mut tx, id, &Decision { kind: "rejected", edited_text: None, reason }, by, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a curator decided, as `review_decisions` keeps it.
+struct Decision<'a> {
+    kind: &'static str,
+    edited_text: Option<&'a str>,
+    reason: Option<&'a str>,
+}
+
+/// Adds `decision` on post `id` to the audit trail, in the decision's transaction.
+async fn record_decision(
+    tx: &mut sqlx::PgConnection,
+    id: i64,
+    decision: &Decision<'_>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO review_decisions (publication_id, decision, reason, decided_by, decided_at)
-         VALUES ($1, 'rejected', $2, $3, $4)",
+        "INSERT INTO review_decisions (publication_id, decision, edited_text, reason, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
-    .bind(reason)
+    .bind(decision.kind)
+    .bind(decision.edited_text)
+    .bind(decision.reason)
     .bind(by)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
