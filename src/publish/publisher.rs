@@ -156,6 +156,21 @@ impl Publisher {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Publisher, PublishError> {
         let sender = Sender::for_account(&account, env)?;
+        Publisher::with_sender(pool, account, sender, worker)
+    }
+
+    /// A publisher that can only [`Publisher::preview`] (or record `dry_run` posts): it needs no secrets.
+    pub fn for_preview(pool: PgPool, account: AccountConfig, worker: &str) -> Result<Publisher, PublishError> {
+        let sender = Sender::DryRun { account: account.name.clone() };
+        Publisher::with_sender(pool, account, sender, worker)
+    }
+
+    fn with_sender(
+        pool: PgPool,
+        account: AccountConfig,
+        sender: Sender,
+        worker: &str,
+    ) -> Result<Publisher, PublishError> {
         super::drafting::template_of(&account)
             .map_err(|source| PublishError::Template { account: account.name.clone(), source })?;
         let rules = PacingRules::of(&account);
@@ -165,15 +180,6 @@ impl Publisher {
             None
         };
         Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images })
-    }
-
-    /// A publisher that can only [`Publisher::preview`] (or record `dry_run` posts): it needs no secrets.
-    pub fn for_preview(pool: PgPool, account: AccountConfig, worker: &str) -> Result<Publisher, PublishError> {
-        super::drafting::template_of(&account)
-            .map_err(|source| PublishError::Template { account: account.name.clone(), source })?;
-        let sender = Sender::DryRun { account: account.name.clone() };
-        let rules = PacingRules::of(&account);
-        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images: None })
     }
 
     /// The account's name.
@@ -200,7 +206,14 @@ impl Publisher {
         let wanted = self.account.posts_per_slot as usize;
         let mut planned = Vec::new();
         for candidate in pick(&candidates, wanted, self.account.per_shop_daily_cap, &history) {
-            let Some(draft) = self.first_free_draft(&candidate).await? else { continue };
+            let draft = match self.untaken_drafts(&candidate).await? {
+                Ok(drafts) => drafts.into_iter().next(),
+                Err(error) => {
+                    tracing::warn!(account = %self.account.name, offer = candidate.offer_id, %error, "deal skipped");
+                    None
+                }
+            };
+            let Some(draft) = draft else { continue };
             let score_explanation = candidate.score_parts().map(|parts| parts.explain()).unwrap_or_default();
             planned.push(PlannedPost {
                 account: self.account.name.clone(),
@@ -321,21 +334,19 @@ impl Publisher {
         Ok(())
     }
 
-    /// The first of the deal's texts no other post uses, if any.
-    async fn first_free_draft(&self, candidate: &Candidate) -> Result<Option<Draft>, PublishError> {
+    /// The deal's texts that no post of any account uses yet, best first, or why none can be written.
+    async fn untaken_drafts(&self, candidate: &Candidate) -> Result<Result<Vec<Draft>, ComposeError>, PublishError> {
         let drafts = match drafts(&self.account, candidate) {
             Ok(drafts) => drafts,
-            Err(error) => {
-                tracing::warn!(account = %self.account.name, offer = candidate.offer_id, %error, "deal skipped");
-                return Ok(None);
-            }
+            Err(error) => return Ok(Err(error)),
         };
+        let mut untaken = Vec::with_capacity(drafts.len());
         for draft in drafts {
             if !outbox::text_taken(&self.pool, &draft.text).await.map_err(|e| self.db(e))? {
-                return Ok(Some(draft));
+                untaken.push(draft);
             }
         }
-        Ok(None)
+        Ok(Ok(untaken))
     }
 
     /// Writes one deal into the outbox with `status`; false when it could not be (no free text, already there).
@@ -347,7 +358,7 @@ impl Publisher {
         slot_at: Option<DateTime<Utc>>,
         report: &mut TickReport,
     ) -> Result<bool, PublishError> {
-        let drafts = match drafts(&self.account, candidate) {
+        let drafts = match self.untaken_drafts(candidate).await? {
             Ok(drafts) => drafts,
             Err(error) => {
                 report.skipped.push(format!("offer {}: {error}", candidate.offer_id));
@@ -355,9 +366,6 @@ impl Publisher {
             }
         };
         for draft in drafts {
-            if outbox::text_taken(&self.pool, &draft.text).await.map_err(|e| self.db(e))? {
-                continue;
-            }
             let row = NewPublication {
                 account_id: self.account.name.clone(),
                 offer_id: candidate.offer_id,

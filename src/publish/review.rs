@@ -82,11 +82,8 @@ pub async fn approve(
         }
         other => other?,
     };
-    let decision = Decision {
-        kind: if edited_text.is_some() { "edited" } else { "approved" },
-        edited_text,
-        reason: None,
-    };
+    let decision =
+        Decision { kind: if edited_text.is_some() { "edited" } else { "approved" }, edited_text, reason: None };
     record_decision(&mut tx, id, &decision, by, now).await?;
     tx.commit().await?;
     Ok(())
