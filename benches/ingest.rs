@@ -168,9 +168,7 @@ async fn run_reps(
             raw_inserts.push(insert);
             raw_updates.push(update);
         }
-        sqlx::query("TRUNCATE offers, price_observations, products, scrape_runs RESTART IDENTITY CASCADE")
-            .execute(pool)
-            .await?;
+        sqlx::query("TRUNCATE offers, price_observations, scrape_runs RESTART IDENTITY CASCADE").execute(pool).await?;
         let first = pass(pool, new_offers, batch_size, day0).await?;
         if first.outcome.new != new_offers.len() as u64 {
             bail!("the first pass stored {} new offers, not {}", first.outcome.new, new_offers.len());

@@ -14,6 +14,7 @@ use dealcast::scrape::crawl::CrawlOptions;
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
 use dealcast::scrape::registry::Shop;
 use dealcast::scrape::shop_spec::ShopSpec;
+use dealcast::store::deal_queries::deal_detail;
 use dealcast::store::scrape_runs::RunStatus;
 use dealcast::toml_problems::parse_all;
 use rust_decimal::Decimal;
@@ -187,12 +188,16 @@ async fn the_same_gtin_in_two_shops_is_one_product() {
         .await
         .unwrap();
     }
-    let products: Vec<(Option<i64>, Option<String>)> =
-        sqlx::query_as("SELECT product_id, gtin FROM offers ORDER BY shop_id").fetch_all(&db.pool).await.unwrap();
-    assert_eq!(products.len(), 2);
-    assert!(products[0].0.is_some());
-    assert_eq!(products[0].0, products[1].0, "one product across shops: {products:?}");
-    assert_eq!(products[0].1.as_deref(), Some("04548736132580"));
+    let ids: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, shop_id FROM offers ORDER BY shop_id").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    // What `deals show` and the deal page list as "the same product elsewhere".
+    let darty_offer = deal_detail(&db.pool, ids[0].0).await.unwrap().expect("darty's offer");
+    assert_eq!(darty_offer.offer.gtin.as_deref(), Some("04548736132580"));
+    let elsewhere: Vec<&str> = darty_offer.elsewhere.iter().map(|row| row.shop_id.as_str()).collect();
+    assert_eq!(elsewhere, ["fnac"], "one product across shops");
+    let fnac_offer = deal_detail(&db.pool, ids[1].0).await.unwrap().expect("fnac's offer");
+    assert_eq!(fnac_offer.elsewhere.iter().map(|row| row.id).collect::<Vec<_>>(), [ids[0].0]);
 }
 
 #[tokio::test]

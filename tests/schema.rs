@@ -162,3 +162,52 @@ async fn every_table_says_what_it_is_for_in_its_migration() {
         assert!(text.contains(&format!("-- {table}: ")), "the migration creating {table} must say what it holds");
     }
 }
+
+#[tokio::test]
+async fn offers_need_a_known_shop_and_observations_a_known_offer() {
+    let db = support::fresh_database().await;
+    let unknown_shop = add_offer(&db.pool, "nowhere", "https://nowhere.example/a", "5").await.unwrap_err();
+    let error = unknown_shop.as_database_error().expect("a database error");
+    assert_eq!(error.code().as_deref(), Some("23503"));
+    assert!(error.message().contains("offers.shop_id 'nowhere': there is no such row in shops"), "{}", error.message());
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM offers").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(count, 0, "the statement is undone");
+
+    let orphan = sqlx::query(
+        "INSERT INTO price_observations (offer_id, observed_at, currency, price) VALUES (424242, now(), 'EUR', 1)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap_err();
+    let error = orphan.as_database_error().expect("a database error");
+    assert_eq!(error.code().as_deref(), Some("23503"));
+    assert!(
+        error.message().contains("price_observations.offer_id '424242': there is no such row in offers"),
+        "{}",
+        error.message()
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_shop_deletes_its_offers_and_their_history() {
+    let db = support::fresh_database().await;
+    add_shop(&db.pool, "kiabi").await;
+    add_shop(&db.pool, "sephora").await;
+    let robe = add_offer(&db.pool, "kiabi", "https://www.kiabi.com/robe", "19.99").await.unwrap();
+    let parfum = add_offer(&db.pool, "sephora", "https://www.sephora.fr/parfum", "59.00").await.unwrap();
+    for offer in [robe, parfum] {
+        sqlx::query(
+            "INSERT INTO price_observations (offer_id, observed_at, currency, price) VALUES ($1, now(), 'EUR', 1)",
+        )
+        .bind(offer)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM shops WHERE id = 'kiabi'").execute(&db.pool).await.unwrap();
+    let offers: Vec<i64> = sqlx::query_scalar("SELECT id FROM offers").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(offers, [parfum]);
+    let history: Vec<i64> =
+        sqlx::query_scalar("SELECT offer_id FROM price_observations").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(history, [parfum], "the deleted shop's price history went with it");
+}

@@ -342,11 +342,9 @@ pub fn detail_text(detail: &DealDetail) -> String {
     if let Some(sku) = &offer.sku {
         facts.push(("SKU", clean(sku)));
     }
-    let product = match (&offer.gtin, offer.product_id) {
-        (Some(gtin), Some(product)) => format!("{gtin} (product {product})"),
-        (Some(gtin), None) => gtin.clone(),
-        (None, Some(product)) => format!("unknown (product {product})"),
-        (None, None) => "none (not linked to other shops)".to_string(),
+    let product = match &offer.gtin {
+        Some(gtin) => gtin.clone(),
+        None => "none (not linked to other shops)".to_string(),
     };
     facts.push(("GTIN", product));
     if let Some(code) = &offer.promo_code {
@@ -436,7 +434,7 @@ pub fn detail_text(detail: &DealDetail) -> String {
     }
 
     let _ = writeln!(out, "\nSame product elsewhere");
-    if offer.product_id.is_none() {
+    if offer.gtin.is_none() {
         let _ = writeln!(out, "  unknown: the offer has no GTIN to link it to other shops");
     } else if detail.elsewhere.is_empty() {
         let _ = writeln!(out, "  none found");
@@ -513,7 +511,6 @@ mod tests {
             image_url: None,
             sku: None,
             gtin: None,
-            product_id: None,
             currency: Some("EUR".to_string()),
             price: Some(dec("49.99")),
             previous_price: Some(dec("69.99")),

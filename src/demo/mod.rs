@@ -94,7 +94,7 @@ impl Demo {
     /// Starts the fake shop, empties the demo database, replays the shop's past and writes the would-be posts.
     pub async fn start(pool: PgPool) -> Result<(Demo, DemoStart), DemoError> {
         sqlx::query(
-            "TRUNCATE review_decisions, publications, accounts, price_observations, offers, products, scrape_runs,
+            "TRUNCATE review_decisions, publications, accounts, price_observations, offers, scrape_runs,
                       shops, jobs CASCADE",
         )
         .execute(&pool)

@@ -194,8 +194,8 @@ pub struct OfferRecord {
     pub category: Option<String>,
     pub image_url: Option<String>,
     pub sku: Option<String>,
+    /// The normalised GTIN-14: offers of other shops with the same one are the same product.
     pub gtin: Option<String>,
-    pub product_id: Option<i64>,
     pub currency: Option<String>,
     pub price: Option<Decimal>,
     pub previous_price: Option<Decimal>,
@@ -347,7 +347,7 @@ pub async fn deal_detail(pool: &PgPool, id: i64) -> Result<Option<DealDetail>, s
     let row: Option<DetailRow> = sqlx::query_as(
         "SELECT o.id, o.shop_id, s.name AS shop_name, s.healthy AS shop_healthy,
                 s.unhealthy_reason AS shop_unhealthy_reason, o.canonical_url, o.url, o.kind, o.title, o.brand,
-                o.category, o.image_url, o.sku, o.gtin, o.product_id, o.currency::text AS currency, o.price,
+                o.category, o.image_url, o.sku, o.gtin, o.currency::text AS currency, o.price,
                 o.previous_price, o.availability, o.promo_code, o.promo_text, o.discount_percent, o.ends_at,
                 o.first_seen_at, o.last_seen_at, o.active, o.ended_at, o.missed_runs, o.verdict, o.reference_price,
                 o.real_discount_pct, o.claimed_discount_pct, o.reduction_started_at, o.score, o.judged_at,
@@ -381,17 +381,17 @@ pub async fn deal_detail(pool: &PgPool, id: i64) -> Result<Option<DealDetail>, s
     .fetch_all(pool)
     .await?;
 
-    let elsewhere: Vec<DealRow> = match offer.product_id {
+    let elsewhere: Vec<DealRow> = match offer.gtin.as_deref() {
         None => Vec::new(),
-        Some(product_id) => {
+        Some(gtin) => {
             const SQL: &str = concat!(
                 "SELECT ",
                 deal_columns!(),
                 " FROM offers o JOIN shops s ON s.id = o.shop_id
-                 WHERE o.product_id = $1 AND o.id <> $2
+                 WHERE o.gtin = $1 AND o.id <> $2
                  ORDER BY o.active DESC, o.price ASC NULLS LAST, o.id"
             );
-            sqlx::query_as(SQL).bind(product_id).bind(id).fetch_all(pool).await?
+            sqlx::query_as(SQL).bind(gtin).bind(id).fetch_all(pool).await?
         }
     };
 

@@ -1,6 +1,7 @@
 //! Storing what a scrape found: one row per offer (shop + canonical URL), a price observation only when the price,
-//! the claimed previous price, the availability or the currency changed, products linked by GTIN, and offers that
-//! stopped appearing ended.
+//! the claimed previous price, the availability or the currency changed, and offers that stopped appearing ended.
+//! The same product in several shops is the same normalised GTIN-14 in `offers.gtin` (indexed): no products table
+//! is written on the way, see migration 0013.
 //!
 //! Writes are batched: a batch is streamed into a temporary table with `COPY` and merged with one statement (an
 //! upsert and the observations it implies, in data-modifying CTEs that see the rows as they were before), because a
@@ -63,15 +64,7 @@ const COPY_INCOMING: &str = "COPY incoming_offers (canonical_url, url, kind, tit
 
 /// The merge: $1 shop, $2 run, $3 the time of the visit.
 const MERGE: &str = "
-WITH new_products AS (
-    INSERT INTO products (gtin, name, brand)
-    SELECT DISTINCT ON (gtin) gtin, title, brand FROM incoming_offers i
-    -- Known GTINs (most of them, from the second visit on) are skipped by an index probe, which costs half as
-    -- much as letting each one conflict; ON CONFLICT still settles a race with another shop's batch.
-    WHERE gtin IS NOT NULL AND NOT EXISTS (SELECT 1 FROM products p WHERE p.gtin = i.gtin)
-    ON CONFLICT (gtin) DO NOTHING
-    RETURNING id, gtin
-), old AS (
+WITH old AS (
     -- One index probe per incoming offer (OFFSET 0 keeps the subquery a parameterised lookup): joining instead
     -- lets the planner hash the shop's whole catalogue for every batch, which grows with the shop.
     SELECT o.id, o.price, o.previous_price, o.availability, o.currency
@@ -81,15 +74,12 @@ WITH new_products AS (
         WHERE o.shop_id = $1 AND o.canonical_url = i.canonical_url OFFSET 0) o
 ), upserted AS (
     INSERT INTO offers AS o (shop_id, canonical_url, url, kind, title, brand, category, image_url, sku, gtin,
-        product_id, currency, price, previous_price, availability, promo_code, promo_text, discount_percent, ends_at,
+        currency, price, previous_price, availability, promo_code, promo_text, discount_percent, ends_at,
         quality_flags, first_seen_at, last_seen_at, last_run_id, missed_runs, active, ended_at)
     SELECT $1, i.canonical_url, i.url, i.kind, i.title, i.brand, i.category, i.image_url, i.sku, i.gtin,
-        COALESCE(p.id, np.id), i.currency, i.price, i.previous_price, i.availability, i.promo_code, i.promo_text,
+        i.currency, i.price, i.previous_price, i.availability, i.promo_code, i.promo_text,
         i.discount_percent, i.ends_at, i.quality_flags, $3, $3, $2, 0, true, NULL
     FROM incoming_offers i
-    -- A lookup per offer, as for `old`: every product of every shop would otherwise be hashed for each batch.
-    LEFT JOIN LATERAL (SELECT p.id FROM products p WHERE p.gtin = i.gtin OFFSET 0) p ON true
-    LEFT JOIN new_products np ON np.gtin = i.gtin
     ON CONFLICT (shop_id, canonical_url) DO UPDATE SET
         url = EXCLUDED.url,
         kind = EXCLUDED.kind,
@@ -99,7 +89,6 @@ WITH new_products AS (
         image_url = COALESCE(EXCLUDED.image_url, o.image_url),
         sku = COALESCE(EXCLUDED.sku, o.sku),
         gtin = COALESCE(EXCLUDED.gtin, o.gtin),
-        product_id = COALESCE(EXCLUDED.product_id, o.product_id),
         -- A rejected price (flagged) keeps the last good one rather than erasing the history's end.
         currency = COALESCE(EXCLUDED.currency, o.currency),
         price = COALESCE(EXCLUDED.price, o.price),
