@@ -11,3 +11,4 @@
 
 pub mod honesty;
 pub mod score;
+pub mod score_wording;

@@ -34,6 +34,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::{Deserialize, Serialize};
 
 use super::honesty::{Verdict, discount_pct};
+use super::score_wording::{ENGLISH, ScoreWording};
 
 /// Decimal places kept of a factor computed in floating point (a ranking weight, not money).
 const FACTOR_DECIMALS: u32 = 4;
@@ -176,53 +177,52 @@ impl ScoreParts {
 
     /// One plain-English line per part, then the total, e.g. "real discount 30.0 % vs the 30-day low: +30.0".
     pub fn explain(&self) -> Vec<String> {
+        self.explain_in(&ENGLISH)
+    }
+
+    /// One line per part in the words of `words`, then the total.
+    pub fn explain_in(&self, words: &ScoreWording) -> Vec<String> {
         let facts = &self.facts;
         let discount = match (facts.discount_basis, facts.discount_pct) {
-            (Some(DiscountBasis::Reference), Some(pct)) => format!("real discount {pct} % vs the 30-day low"),
-            (Some(DiscountBasis::Claim), Some(pct)) => {
-                format!("discount {pct} % claimed by the shop (no earlier price seen to check it)")
-            }
-            _ => "no discount known".to_owned(),
+            (Some(DiscountBasis::Reference), Some(pct)) => words.fill(words.real_discount, "pct", pct),
+            (Some(DiscountBasis::Claim), Some(pct)) => words.fill(words.claimed_discount, "pct", pct),
+            _ => words.no_discount.to_owned(),
         };
         let saved = match facts.saved {
-            Some(saved) if saved > Decimal::ZERO => format!("saves {saved}"),
-            _ => "saves nothing".to_owned(),
+            Some(saved) if saved > Decimal::ZERO => words.fill(words.saves, "saved", saved),
+            _ => words.saves_nothing.to_owned(),
         };
         let verdict = match facts.verdict {
-            Some(Verdict::Honest) => "verdict honest (30 days of history back the discount)".to_owned(),
-            Some(Verdict::Inflated) => {
-                "verdict inflated (the shop's previous price is above the 30-day low)".to_owned()
-            }
-            Some(Verdict::Unverified) => {
-                "verdict unverified (too little history: the discount counts in part)".to_owned()
-            }
-            None => "not judged".to_owned(),
+            Some(Verdict::Honest) => words.honest,
+            Some(Verdict::Inflated) => words.inflated,
+            Some(Verdict::Unverified) => words.unverified,
+            None => words.not_judged,
         };
         let ending = match facts.hours_left {
-            Some(_) if self.running.is_zero() => "already ended, no ending-soon bonus".to_owned(),
-            Some(hours) => format!("ends in {hours} h"),
-            None => "no end date".to_owned(),
+            Some(_) if self.running.is_zero() => words.already_ended.to_owned(),
+            Some(hours) => words.fill(words.ends_in, "hours", hours),
+            None => words.no_end_date.to_owned(),
         };
         let freshness = match facts.age_hours {
-            Some(hours) => format!("reduction began {hours} h ago"),
-            None => "reduction start unknown".to_owned(),
+            Some(hours) => words.fill(words.began_ago, "hours", hours),
+            None => words.start_unknown.to_owned(),
         };
         let availability = match facts.available {
-            Some(true) => "in stock",
-            Some(false) => "out of stock",
-            None => "stock unknown",
+            Some(true) => words.in_stock,
+            Some(false) => words.out_of_stock,
+            None => words.stock_unknown,
         };
-        let running = if self.running.is_zero() { "promotion ended" } else { "promotion running" };
+        let running = if self.running.is_zero() { words.ended } else { words.running };
         vec![
-            format!("{discount}: {}", points(self.real_discount)),
-            format!("{saved}: {}", points(self.money_saved)),
-            format!("{verdict}: {}", points(self.verdict)),
-            format!("{ending}: {}", points(self.ending_soon)),
-            format!("shop weight: ×{}", self.shop_weight.normalize()),
-            format!("{freshness}: ×{}", self.freshness.normalize()),
-            format!("{availability}: ×{}", self.availability.normalize()),
-            format!("{running}: ×{}", self.running.normalize()),
-            format!("total: {:.2}", self.total),
+            format!("{discount}: {}", words.points(self.real_discount)),
+            format!("{saved}: {}", words.points(self.money_saved)),
+            format!("{verdict}: {}", words.points(self.verdict)),
+            format!("{ending}: {}", words.points(self.ending_soon)),
+            format!("{}: {}", words.shop_weight, words.factor(self.shop_weight)),
+            format!("{freshness}: {}", words.factor(self.freshness)),
+            format!("{availability}: {}", words.factor(self.availability)),
+            format!("{running}: {}", words.factor(self.running)),
+            format!("{}: {}", words.total, words.number(format!("{:.2}", self.total))),
         ]
     }
 }
@@ -329,16 +329,6 @@ fn factor_from_f64(value: f64) -> Decimal {
         return Decimal::ZERO;
     }
     Decimal::from_f64(value).map_or(Decimal::ZERO, |factor| factor.round_dp(FACTOR_DECIMALS))
-}
-
-/// A points part as printed: signed, one decimal.
-fn points(value: Decimal) -> String {
-    let rounded = value.round_dp(1);
-    if rounded.is_sign_negative() && !rounded.is_zero() {
-        format!("{rounded:.1}")
-    } else {
-        format!("+{:.1}", rounded.abs())
-    }
 }
 
 #[cfg(test)]

@@ -305,7 +305,11 @@ async fn deal(
         verdict_class,
         verdict_label,
         verdict_sentence: verdict_sentence(offer, lang),
-        explanation: detail.score_parts.as_ref().map(|parts| parts.explain()).unwrap_or_default(),
+        explanation: detail
+            .score_parts
+            .as_ref()
+            .map(|parts| parts.explain_in(lang.score_wording()))
+            .unwrap_or_default(),
         quality_flags: detail.quality_flags.iter().map(|flag| flag.reason.clone()).collect(),
         chart: price_chart(&detail.history, currency, offer.reference_price, offer.last_seen_at, lang),
         history: detail

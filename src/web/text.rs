@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::deals::score_wording::{self, ScoreWording};
 use crate::publish::french;
 
 /// A language of the UI.
@@ -18,6 +19,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The words the score explanation is written in.
+    pub fn score_wording(self) -> &'static ScoreWording {
+        match self {
+            Lang::Fr => &score_wording::FRENCH,
+            Lang::En => &score_wording::ENGLISH,
+        }
+    }
+
     /// The language's code (`fr`, `en`), as in `?lang=` and `<html lang>`.
     pub fn code(self) -> &'static str {
         match self {
