@@ -11,7 +11,8 @@
 //! The rows are made by PostgreSQL itself (`generate_series`), in batches, which is far faster than any client-side
 //! insert: titles combine French product words, colours and adjectives so that full-text and trigram search have
 //! realistic matches; prices, verdicts and scores are spread deterministically. Offers go into shops named
-//! `bench_1`..`bench_N`; existing `bench_*` shops are deleted first (with their offers and history), so the generator
+//! `bench_1`..`bench_N`, and into the search index (`store::search_index`, as a harvest does); existing `bench_*`
+//! shops are deleted first (with their offers, history and search rows), so the generator
 //! can be re-run and leaves other data alone. The database is the one `dealcast` is configured with
 //! (`DATABASE_URL`, or the private cluster in `./.dealcast`, or `DEALCAST_DATA_DIR`). It is not a test
 //! (`harness = false`): it prints how long each step took.
@@ -22,7 +23,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use dealcast::config::{Config, Overrides};
-use dealcast::store::Store;
+use dealcast::store::{Store, search_index};
 use sqlx::PgPool;
 
 /// Offers inserted per statement: large enough to amortise the round trip, small enough to show progress.
@@ -160,7 +161,15 @@ async fn run() -> anyhow::Result<()> {
             from += BATCH;
         }
     }
-    step(pool, "analyze", "ANALYZE offers, price_observations, shops", &[]).await?;
+    // The search index, shop by shop as a harvest fills it (one set-based statement each).
+    for shop in 1..=options.shops {
+        let started = Instant::now();
+        let written = search_index::refresh_shop(pool, &format!("bench_{shop}"))
+            .await
+            .with_context(|| format!("indexing the offers of bench_{shop} for search failed"))?;
+        eprintln!("search index of bench_{shop}: {written} rows in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    step(pool, "analyze", "ANALYZE offers, price_observations, shops, offer_search, search_words", &[]).await?;
     eprintln!("filled in {:.1} s", started.elapsed().as_secs_f64());
     println!("Now serve it and load it, e.g.:");
     println!("  cargo run --release -- serve");

@@ -1,7 +1,7 @@
 //! A harvest: one scrape of one shop, stored. It ties the crawler to the store: offers are normalised as they
 //! arrive, stored in batches while the crawl goes on, and when the crawl ends well the offers it did not see move
-//! towards ending; offers whose price moved are judged again (30-day rule, score); the run is recorded in
-//! `scrape_runs` whatever happens.
+//! towards ending; offers whose price moved are judged again (30-day rule, score); the search index learns the new
+//! and retitled offers (`store::search_index`); the run is recorded in `scrape_runs` whatever happens.
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use crate::store::health::{self, HealthVerdict};
 use crate::store::ingest::{self, StoreOutcome};
 use crate::store::judgements;
 use crate::store::scrape_runs::{self, RunCounts, RunStatus};
+use crate::store::search_index;
 
 /// How many offers are stored in one batch.
 pub const BATCH_SIZE: usize = 1000;
@@ -104,6 +105,9 @@ pub async fn harvest_shop(
     }
     ingest::expire_promotions(pool, now).await.map_err(store_error)?;
     judgements::judge_offers(pool, &observed, weights, now).await.map_err(store_error)?;
+    // After storing, not while storing: the search fields stay out of the offers' write path (a search finds this
+    // run's new and retitled offers from here on).
+    search_index::refresh_shop(pool, &shop.id).await.map_err(store_error)?;
     scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
     let health = health::assess_run(pool, &shop.id, run_id, now).await.map_err(store_error)?;
     if !health.is_healthy() {

@@ -175,6 +175,8 @@ async fn catalogue() -> Catalogue {
     let all = [inflated, honest, unverified, honest_elsewhere, quoted, ended];
     let judged = judge_offers(pool, &all, &ScoreWeights::default(), now()).await.expect("judge the offers");
     assert_eq!(judged, all.len() as u64, "every offer with a price is judged and scored");
+    // What a harvest does once its offers are stored and judged: searches look in the search index.
+    dealcast::store::search_index::refresh_all(pool).await.expect("index the offers for search");
     Catalogue { db, inflated, honest, unverified, honest_elsewhere, quoted, ended }
 }
 

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use dealcast::deals::score::ScoreWeights;
 use dealcast::store::judgements::judge_offers;
+use dealcast::store::search_index;
 use dealcast::web::{self, WebState};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -132,6 +133,8 @@ async fn site() -> Site {
     let all = [shoes, headphones, script, vacuum];
     let judged = judge_offers(pool, &all, &ScoreWeights::default(), now()).await.expect("judge the offers");
     assert_eq!(judged, 4);
+    // What a harvest does once its offers are stored and judged: searches look in the search index.
+    search_index::refresh_all(pool).await.expect("index the offers for search");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let address = listener.local_addr().expect("the bound address");
@@ -446,4 +449,48 @@ async fn health_and_metrics_report_the_database() {
     }
     let shops = site.page("/shops").await;
     assert!(shops.contains("http_404") && shops.contains("Boutique A"), "errors by kind on the shops page");
+}
+
+/// The ids of the deals a search of the JSON API lists.
+async fn searched(site: &Site, query: &str) -> Vec<i64> {
+    let body: serde_json::Value =
+        site.get(&format!("/api/deals?q={}", urlencoding_free(query))).await.json().await.expect("a JSON answer");
+    body["deals"].as_array().expect("a list of deals").iter().map(|deal| deal["id"].as_i64().expect("an id")).collect()
+}
+
+/// `text` with the characters a query string needs escaped (spaces and non-ASCII letters), by hand: tests only
+/// search plain words.
+fn urlencoding_free(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_search_finds_typos_partial_words_and_unaccented_words_and_follows_a_retitled_offer() {
+    let site = site().await;
+    assert_eq!(searched(&site, "aspirateur").await, vec![site.vacuum], "a whole word");
+    assert_eq!(searched(&site, "aspirater").await, vec![site.vacuum], "a typo");
+    assert_eq!(searched(&site, "aspi").await, vec![site.vacuum], "a partial word");
+    assert_eq!(searched(&site, "chausures runing").await, vec![site.shoes], "a typo in every word");
+    assert_eq!(searched(&site, "reduction").await, vec![site.headphones], "a word without its accent");
+    assert_eq!(searched(&site, "réduction").await, vec![site.headphones], "a word with its accent");
+    assert_eq!(searched(&site, "trottinette").await, Vec::<i64>::new(), "a word no offer holds");
+
+    let pool = &site.db.pool;
+    sqlx::query("UPDATE offers SET title = 'Trottinette électrique pliable' WHERE id = $1")
+        .bind(site.vacuum)
+        .execute(pool)
+        .await
+        .expect("retitle an offer");
+    assert_eq!(searched(&site, "trottinette").await, Vec::<i64>::new(), "found only once the index is refreshed");
+    let written = search_index::refresh_shop(pool, "shop_b").await.expect("refresh the shop's search rows");
+    assert_eq!(written, 1, "only the retitled offer is indexed again");
+    assert_eq!(searched(&site, "trottinette").await, vec![site.vacuum], "found by its new title");
+    assert_eq!(searched(&site, "electrique").await, vec![site.vacuum], "without its accent");
+    assert_eq!(searched(&site, "aspirateur").await, Vec::<i64>::new(), "no longer by its old title");
+    assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh again"), 0, "nothing changed since");
 }

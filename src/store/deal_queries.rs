@@ -254,11 +254,6 @@ struct DetailRow {
 /// The most words of a search matched one by one (a longer query still matches as a whole).
 const MAX_SEARCH_WORDS: usize = 8;
 
-/// The text a search looks in, exactly as the search indexes of migration 0010 compute it (the planner matches
-/// index expressions textually). Storing it (and its tsvector) in columns makes searches 2-3x faster but costs the
-/// re-seen ingest path about a fifth: see the note on branch wip-search (migration 0012 there).
-const SEARCH_TEXT: &str = "dealcast_search_text(o.title, o.brand)";
-
 /// The best deals first (score, then id: the `offers_best` index and its per-shop and per-category siblings). Only
 /// scored offers are deals: an offer is scored when it has a price and was judged, so promotions without a price are
 /// not listed (`deal_detail` shows them).
@@ -273,11 +268,28 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
             ids => Some(ids),
         },
     };
-    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(concat!(
-        "SELECT ",
-        deal_columns!(),
-        " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
-    ));
+    let search = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
+    // A search walks the search rows in score order (see `push_search`), a list the offers themselves.
+    let (mut query, order): (QueryBuilder<Postgres>, _) = match search {
+        None => (
+            QueryBuilder::new(concat!(
+                "SELECT ",
+                deal_columns!(),
+                " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
+            )),
+            ("o.score", "o.id"),
+        ),
+        Some(_) => (
+            QueryBuilder::new(concat!(
+                "SELECT ",
+                deal_columns!(),
+                " FROM offer_search x JOIN offers o ON o.id = x.offer_id JOIN shops s ON s.id = o.shop_id
+                 WHERE x.score IS NOT NULL AND o.score IS NOT NULL"
+            )),
+            ("x.score", "x.offer_id"),
+        ),
+    };
+    let (score_column, id_column) = order;
     match filter.activity {
         Activity::Active => query.push(" AND o.active"),
         Activity::Ended => query.push(" AND NOT o.active"),
@@ -309,29 +321,62 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
     if !filter.verdicts.is_empty() {
         query.push(" AND o.verdict = ANY(").push_bind(filter.verdicts.clone()).push(")");
     }
-    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        // The French words of the whole query (websearch syntax: phrases, `-word`, `or`)...
-        query.push(format_args!(" AND (to_tsvector('french'::regconfig, {SEARCH_TEXT})"));
-        query.push(" @@ websearch_to_tsquery('french'::regconfig, dealcast_fold(").push_bind(text.to_owned());
-        // ...or the whole text literally, or every word of it literally or nearly (typos in any word).
-        query.push(format_args!(")) OR {SEARCH_TEXT} LIKE dealcast_fold("));
-        query.push_bind(contains_pattern(text)).push(") OR (true");
-        for word in text.split_whitespace().take(MAX_SEARCH_WORDS) {
-            query.push(format_args!(" AND ({SEARCH_TEXT} LIKE dealcast_fold("));
-            query.push_bind(contains_pattern(word));
-            query.push(format_args!(") OR {SEARCH_TEXT} %> dealcast_fold("));
-            query.push_bind(word.to_owned()).push("))");
-        }
-        query.push("))");
+    if let Some(text) = search {
+        let near = near_words(pool, text).await?;
+        push_search(&mut query, text, near);
     }
     if let Some(DealCursor { score, id }) = filter.after {
         // The first condition alone is what an index scan can start from.
-        query.push(" AND o.score <= ").push_bind(score);
-        query.push(" AND (o.score < ").push_bind(score).push(" OR o.id > ").push_bind(id).push(")");
+        query.push(format_args!(" AND {score_column} <= ")).push_bind(score);
+        query.push(format_args!(" AND ({score_column} < ")).push_bind(score);
+        query.push(format_args!(" OR {id_column} > ")).push_bind(id).push(")");
     }
-    query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(filter.limit.max(1));
-    let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
+    query.push(format_args!(" ORDER BY {score_column} DESC, {id_column} LIMIT ")).push_bind(filter.limit.max(1));
+    // A search is planned with its own words each time (an unnamed statement): whether walking the deals in score
+    // order or sorting the few matches is faster depends on how common the words are, which a reused generic plan
+    // cannot know (it walked the whole index for a word no offer holds).
+    let rows: Vec<DealRow> = query.build_query_as().persistent(search.is_none()).fetch_all(pool).await?;
     Ok(rows.into_iter().map(DealRow::normalized).collect())
+}
+
+/// The words of the search index near each word of `text` (up to [`MAX_SEARCH_WORDS`]), in order: those containing
+/// it (partial words, literal text such as `50%`) or similar to it (pg_trgm's word similarity above its threshold:
+/// typos). `None` when some word has none: then only the French words of the whole query can match.
+async fn near_words(pool: &PgPool, text: &str) -> Result<Option<Vec<Vec<String>>>, sqlx::Error> {
+    let words: Vec<&str> = text.split_whitespace().take(MAX_SEARCH_WORDS).collect();
+    let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
+    let near: Vec<Vec<String>> = sqlx::query_scalar(
+        "SELECT dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(pattern, word, n) ORDER BY q.n",
+    )
+    .bind(patterns)
+    .bind(words)
+    .fetch_all(pool)
+    .await?;
+    Ok((!near.iter().any(Vec::is_empty)).then_some(near))
+}
+
+/// The search condition of a deal list, on its search row `x` (`store::search_index`): the offer's French words
+/// match the whole query (websearch syntax: phrases, `-word`, `or`; stemmed, accents ignored), or every word of
+/// the query holds one of its `near` words (see [`near_words`]), found among the distinct words before any offer
+/// is read. A literal substring of the whole text needs no condition of its own: each of its words is then a
+/// substring of one of the text's words.
+///
+/// Results are ordered by the score copied into the search row (`x.score`): for a common word PostgreSQL then walks
+/// `offer_search_ranked` (score order, with the words) and stops after one page, reading a few hundred index
+/// entries and only the offers it lists; for a rare one it takes the few matching rows from the GIN indexes and
+/// sorts them. The words are bound as values the planner sees, so that it can tell the two apart.
+fn push_search(query: &mut QueryBuilder<Postgres>, text: &str, near: Option<Vec<Vec<String>>>) {
+    query.push(" AND (x.words @@ websearch_to_tsquery('french'::regconfig, dealcast_fold(");
+    query.push_bind(text.to_owned()).push("))");
+    if let Some(near) = near {
+        query.push(" OR (true");
+        for words in near {
+            query.push(" AND x.tokens && ").push_bind(words);
+        }
+        query.push(")");
+    }
+    query.push(")");
 }
 
 /// The shops a filter's `shop` names: the shop with that id, and any shop with that name in any case.

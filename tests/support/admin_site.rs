@@ -155,6 +155,8 @@ pub async fn start_at(admin_enabled: bool, public_url: Option<&str>) -> AdminSit
     }
     let ids: Vec<i64> = offers.iter().map(|(_, id)| *id).collect();
     judge_offers(pool, &ids, &ScoreWeights::default(), now).await.expect("judge the offers");
+    // What a harvest does once its offers are stored and judged: searches look in the search index.
+    dealcast::store::search_index::refresh_all(pool).await.expect("index the offers for search");
 
     let account: AccountConfig = toml::from_str(&format!(
         "name = \"{CURATED}\"\nplatform = \"dry_run\"\nmode = \"curated\"\nposts_per_slot = 5\nmin_spacing_minutes = 0\n\

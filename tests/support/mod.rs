@@ -27,16 +27,18 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 10] = [
+pub const SCHEMA_TABLES: [&str; 12] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
     "jobs",
+    "offer_search",
     "offers",
     "price_observations",
     "publications",
     "review_decisions",
     "scrape_runs",
+    "search_words",
     "shops",
 ];
 
