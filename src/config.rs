@@ -131,6 +131,21 @@ pub struct WebConfig {
     /// None: the admin is disabled. A secret: never printed.
     #[serde(serialize_with = "password::serialize_redacted", skip_serializing_if = "Option::is_none")]
     pub admin_password_hash: Option<AdminPasswordHash>,
+    /// How many seconds a rendered deal list (home page, `/api/deals`) is served again before being asked anew
+    /// (default [`WebConfig::DEFAULT_PAGE_CACHE_SECS`]; 0: never kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_cache_secs: Option<u64>,
+}
+
+impl WebConfig {
+    /// Deals change when a harvest writes them, minutes apart: ten seconds of staleness is not seen, and a popular
+    /// list is then computed once per ten seconds instead of once per visitor.
+    pub const DEFAULT_PAGE_CACHE_SECS: u64 = 10;
+
+    /// How long rendered deal lists are kept.
+    pub fn page_cache_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.page_cache_secs.unwrap_or(Self::DEFAULT_PAGE_CACHE_SECS))
+    }
 }
 
 /// An absolute `http://` or `https://` URL, checked when read.

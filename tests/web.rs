@@ -4,6 +4,7 @@
 mod support;
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dealcast::deals::score::ScoreWeights;
@@ -100,6 +101,11 @@ struct Site {
 }
 
 async fn site() -> Site {
+    site_with_page_cache(Duration::ZERO).await
+}
+
+/// The site, keeping rendered deal lists for `page_cache` (zero: none, so each test sees the database as it is).
+async fn site_with_page_cache(page_cache: Duration) -> Site {
     let db = support::fresh_database().await;
     let pool = &db.pool;
     add_shop(pool, "shop_a", "Boutique A").await;
@@ -139,7 +145,7 @@ async fn site() -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let address = listener.local_addr().expect("the bound address");
     let base = format!("http://{address}");
-    let state = WebState::new(db.pool.clone(), url::Url::parse(&base).expect("a URL"));
+    let state = WebState::new(db.pool.clone(), url::Url::parse(&base).expect("a URL")).with_page_cache(page_cache);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(web::serve(listener, state, async move {
         let _ = stopped.await;
@@ -493,4 +499,25 @@ async fn a_search_finds_typos_partial_words_and_unaccented_words_and_follows_a_r
     assert_eq!(searched(&site, "electrique").await, vec![site.vacuum], "without its accent");
     assert_eq!(searched(&site, "aspirateur").await, Vec::<i64>::new(), "no longer by its old title");
     assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh again"), 0, "nothing changed since");
+}
+
+#[tokio::test]
+async fn a_deal_list_is_served_again_until_its_page_cache_time_ends() {
+    let site = site_with_page_cache(Duration::from_secs(2)).await;
+    let before = site.page("/").await;
+    assert!(before.contains("Aspirateur sans fil V15"), "{before}");
+    sqlx::query("UPDATE offers SET title = 'Aspirateur balai V16' WHERE id = $1")
+        .bind(site.vacuum)
+        .execute(&site.db.pool)
+        .await
+        .expect("retitle an offer");
+    let cached = site.page("/").await;
+    assert!(cached.contains("Aspirateur sans fil V15") && !cached.contains("V16"), "the list as rendered before");
+    let (_, api) = site.json("/api/deals").await;
+    assert!(api.to_string().contains("Aspirateur balai V16"), "another list is its own page: {api}");
+    let english = site.page("/?lang=en").await;
+    assert!(english.contains("Aspirateur balai V16"), "another language is its own page");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let after = site.page("/").await;
+    assert!(after.contains("Aspirateur balai V16"), "the list is asked anew once its time is over");
 }

@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// (default: `[web] public_url`, else http://<listen address>/).
     #[arg(long, env = "DEALCAST_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<Url>,
+    /// Seconds a rendered deal list (home page, /api/deals) is served again before the database is asked anew;
+    /// 0 asks it every time (default: `[web] page_cache_secs`, else 10).
+    #[arg(long, env = "DEALCAST_PAGE_CACHE_SECS", value_name = "SECONDS")]
+    pub page_cache_secs: Option<u64>,
 }
 
 /// Binds the listening socket (flag, then `[web] listen`, then 127.0.0.1:8080) and works out the public URL (flag,
@@ -46,14 +50,19 @@ pub async fn bind(args: &ServeArgs, config: &Config) -> anyhow::Result<(tokio::n
 }
 
 /// The web server's state over `pool`, with the admin enabled when a password hash is configured.
-pub fn web_state(pool: sqlx::PgPool, base_url: Url, config: &Config) -> WebState {
+pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &Config) -> WebState {
     let admin = config.web.admin_password_hash.clone();
     if admin.is_none() {
         println!(
             "The admin (/admin) is disabled: no password hash is configured (see `dealcast admin hash-password`)."
         );
     }
-    WebState::new(pool, base_url).with_admin_password(admin).with_accounts(config.accounts.clone())
+    WebState::new(pool, base_url).with_admin_password(admin).with_accounts(config.accounts.clone()).with_page_cache(
+        match args.page_cache_secs {
+            Some(seconds) => std::time::Duration::from_secs(seconds),
+            None => config.web.page_cache_ttl(),
+        },
+    )
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
@@ -62,7 +71,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr().context("could not read the listening address")?;
     println!("dealcast is serving on http://{address}/ (Ctrl-C to stop)");
     tracing::info!(%address, public_url = %base_url, "web server started");
-    let state = web_state(store.pool().clone(), base_url, config);
+    let state = web_state(store.pool().clone(), base_url, &args, config);
     let served = web::serve(listener, state, super::worker::shutdown_signal())
         .await
         .context("the web server stopped on an error");

@@ -58,7 +58,13 @@ fn preview_account() -> AccountConfig {
 
 /// `dealcast run`: everything in one process until Ctrl-C or SIGTERM.
 pub async fn run_all(args: RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let web = if args.no_web { None } else { Some(super::serve::bind(&args.web, config).await?) };
+    let web = match args.no_web {
+        true => None,
+        false => {
+            let (listener, base_url) = super::serve::bind(&args.web, config).await?;
+            Some((listener, base_url, args.web))
+        }
+    };
     run(args.worker, config, Some(web)).await
 }
 
@@ -67,7 +73,7 @@ pub async fn run_all(args: RunArgs, config: &Config) -> anyhow::Result<ExitCode>
 pub async fn run(
     args: WorkerArgs,
     config: &Config,
-    run_extras: Option<Option<(tokio::net::TcpListener, url::Url)>>,
+    run_extras: Option<Option<(tokio::net::TcpListener, url::Url, super::serve::ServeArgs)>>,
 ) -> anyhow::Result<ExitCode> {
     let with_publishers = run_extras.is_some();
     let registry = Arc::new(Registry::load(&config.scrapers_dir)?);
@@ -109,10 +115,10 @@ pub async fn run(
         tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
     });
     let web = match run_extras.flatten() {
-        Some((listener, base_url)) => {
+        Some((listener, base_url, web_args)) => {
             let address = listener.local_addr()?;
             println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
-            let state = super::serve::web_state(store.pool().clone(), base_url, config);
+            let state = super::serve::web_state(store.pool().clone(), base_url, &web_args, config);
             let mut web_stopped = stopped.clone();
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;

@@ -2,7 +2,10 @@
 //! shops' health and the publications. Answers are the store's own serialisable rows (amounts as exact decimal
 //! strings); errors are `{"status": 400, "error": "...", "parameter": "..."}`. Documented in the README.
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -32,10 +35,17 @@ pub struct DealsAnswer {
     pub next: Option<String>,
 }
 
-async fn deals(State(state): State<WebState>, RawQuery(query): RawQuery) -> Result<Json<DealsAnswer>, ApiError> {
+async fn deals(State(state): State<WebState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let filter = params::deal_filter(query.as_deref())?;
-    let (deals, next) = deal_page(&state, &filter).await?;
-    Ok(Json(DealsAnswer { deals, next: next.map(|cursor| cursor.to_string()) }))
+    let key = format!("api {}", params::deal_filter_query(&filter, true));
+    let body = state
+        .cached_page(key, async {
+            let (deals, next) = deal_page(&state, &filter).await?;
+            let answer = DealsAnswer { deals, next: next.map(|cursor| cursor.to_string()) };
+            serde_json::to_vec(&answer).map(Bytes::from).map_err(WebError::Json)
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One deal: everything `dealcast deals show --json` gives, its score explained, and its publications.

@@ -41,12 +41,19 @@ pub enum WebError {
     /// The password check did not finish (500).
     #[error("could not check the password")]
     PasswordCheck(#[source] tokio::task::JoinError),
+    /// An answer could not be written as JSON (500).
+    #[error("could not write the answer as JSON")]
+    Json(#[source] serde_json::Error),
+    /// The failure of another request rendering the same cached page at the same time (its status).
+    #[error(transparent)]
+    Shared(std::sync::Arc<WebError>),
 }
 
 impl WebError {
     /// The HTTP status of the answer.
     pub fn status(&self) -> StatusCode {
         match self {
+            WebError::Shared(error) => error.status(),
             WebError::BadParameter(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -55,7 +62,8 @@ impl WebError {
             | WebError::Render(_)
             | WebError::Metrics(_)
             | WebError::Session(_)
-            | WebError::PasswordCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | WebError::PasswordCheck(_)
+            | WebError::Json(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

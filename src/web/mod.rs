@@ -6,7 +6,7 @@
 //! second query layer. Public routes only read. [`router`] builds the whole application so that `dealcast serve`
 //! and `dealcast run` serve the same thing, and so that other route sets (the admin pages) can be merged in.
 //!
-//! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`params`] (query
+//! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`page_cache`] (deal lists kept a few seconds), [`params`] (query
 //! strings), [`views`] and [`chart`] (what pages show, pure), [`text`] (every UI word, per language), [`security`]
 //! (headers, link rules), [`error`] (failures as pages or JSON).
 
@@ -16,6 +16,7 @@ pub mod chart;
 pub mod error;
 pub mod feed;
 pub mod ops;
+pub mod page_cache;
 pub mod pages;
 pub mod params;
 pub mod security;
@@ -25,8 +26,10 @@ pub mod views;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
@@ -38,6 +41,7 @@ use self::admin::AdminSettings;
 use self::admin::login_limit::LoginLimits;
 use self::admin::password::AdminPasswordHash;
 use self::error::{PageError, WebError};
+use self::page_cache::PageCache;
 use self::text::Lang;
 
 /// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
@@ -52,6 +56,8 @@ pub struct WebState {
     admin: Option<Arc<AdminSettings>>,
     /// The publishing accounts, for the budget figures of `/metrics`.
     accounts: Arc<Vec<crate::publish::accounts::AccountConfig>>,
+    /// Deal lists rendered in the last seconds (none: every request asks the database).
+    page_cache: Option<PageCache>,
 }
 
 impl WebState {
@@ -62,7 +68,7 @@ impl WebState {
             let path = format!("{}/", base_url.path());
             base_url.set_path(&path);
         }
-        WebState { pool, base_url, admin: None, accounts: Arc::new(Vec::new()) }
+        WebState { pool, base_url, admin: None, accounts: Arc::new(Vec::new()), page_cache: None }
     }
 
     /// This state with the admin enabled by `password` (its argon2 hash), or disabled when `None`.
@@ -75,6 +81,25 @@ impl WebState {
     pub fn with_accounts(mut self, accounts: Vec<crate::publish::accounts::AccountConfig>) -> WebState {
         self.accounts = Arc::new(accounts);
         self
+    }
+
+    /// This state keeping rendered deal lists for `ttl` (see [`page_cache`]); zero keeps none.
+    pub fn with_page_cache(mut self, ttl: Duration) -> WebState {
+        self.page_cache = (!ttl.is_zero()).then(|| PageCache::new(ttl));
+        self
+    }
+
+    /// The page `render` makes, or the one it made under `key` less than the cache's time to live ago.
+    pub async fn cached_page<F>(&self, key: String, render: F) -> Result<Bytes, WebError>
+    where
+        F: Future<Output = Result<Bytes, WebError>>,
+    {
+        match &self.page_cache {
+            None => render.await,
+            Some(cache) => {
+                cache.page(key, render).await.map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(WebError::Shared))
+            }
+        }
     }
 
     /// The publishing accounts.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
@@ -137,24 +138,38 @@ async fn home(
     State(state): State<WebState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<Bytes>, PageError> {
     let visitor = Visitor::of(query.as_deref(), &headers)?;
-    let t = visitor.lang.texts();
     let filter = params::deal_filter(query.as_deref()).map_err(|bad| visitor.error(bad))?;
-    let (rows, next) = deal_page(&state, &filter).await.map_err(|error| visitor.error(error))?;
-    let shop_names = shop_overview::shop_names(state.pool()).await.map_err(|error| visitor.error(error))?;
+    // Everything the page depends on: the filter (canonical, so equivalent URLs share a page) and the language.
+    let key = format!(
+        "home {} {} {}",
+        visitor.lang.code(),
+        visitor.chosen.map_or("-", Lang::code),
+        deal_filter_query(&filter, true)
+    );
+    let page =
+        state.cached_page(key, home_page(&state, visitor, &filter)).await.map_err(|error| visitor.error(error))?;
+    Ok(Html(page))
+}
+
+/// The home page of `filter`, rendered.
+async fn home_page(state: &WebState, visitor: Visitor, filter: &DealFilter) -> Result<Bytes, WebError> {
+    let t = visitor.lang.texts();
+    let (rows, next) = deal_page(state, filter).await?;
+    let shop_names = shop_overview::shop_names(state.pool()).await?;
 
     let next_href = next.map(|cursor| {
         href("/", &deal_filter_query(&DealFilter { after: Some(cursor), ..filter.clone() }, true), visitor.chosen)
     });
-    let first_href = filter.after.map(|_| href("/", &deal_filter_query(&filter, false), visitor.chosen));
+    let first_href = filter.after.map(|_| href("/", &deal_filter_query(filter, false), visitor.chosen));
     let shown = |value: Option<rust_decimal::Decimal>| value.map(|v| v.normalize().to_string()).unwrap_or_default();
     let single_verdict = match filter.verdicts.as_slice() {
         [only] => Some(only.as_str()),
         _ => None,
     };
     let page = HomePage {
-        layout: Layout::new(visitor, t.nav_deals, "/", &deal_filter_query(&filter, true)),
+        layout: Layout::new(visitor, t.nav_deals, "/", &deal_filter_query(filter, true)),
         q: filter.search.clone().unwrap_or_default(),
         category: filter.category.clone().unwrap_or_default(),
         min_discount: shown(filter.min_real_discount),
@@ -181,7 +196,7 @@ async fn home(
         next_href,
         first_href,
     };
-    render(&page, visitor)
+    Ok(Bytes::from(page.render()?))
 }
 
 /// One observation of the history table.
