@@ -108,19 +108,32 @@ WITH old AS (
         missed_runs = 0,
         active = true,
         ended_at = NULL
-    RETURNING o.id, o.price, o.previous_price, o.availability, o.currency
-), observed AS (
+    -- xmax is 0 on a row this statement inserted (an updated row carries the updating transaction's id).
+    RETURNING o.id, o.price, o.previous_price, o.availability, o.currency, o.xmax = 0 AS inserted
+), first_observed AS (
+    -- A new offer's first price: its id was just drawn, so no observation can hold it and a plain insert will do
+    -- (ON CONFLICT costs a speculative insertion per row).
     INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id)
     SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2
-    FROM upserted u LEFT JOIN old ON old.id = u.id
-    WHERE u.price IS NOT NULL AND u.currency IS NOT NULL AND (old.id IS NULL
-        OR old.price IS DISTINCT FROM u.price OR old.previous_price IS DISTINCT FROM u.previous_price
-        OR old.availability IS DISTINCT FROM u.availability OR old.currency IS DISTINCT FROM u.currency)
+    FROM upserted u
+    WHERE u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
+    RETURNING offer_id
+), changed_observed AS (
+    -- A known offer whose price, claim, availability or currency changed. ON CONFLICT: the same offer may come
+    -- twice in a run (two URLs with one canonical form, in two batches) at the run's one visit time.
+    INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id)
+    SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2
+    FROM upserted u JOIN old ON old.id = u.id
+    WHERE NOT u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
+        AND (old.price IS DISTINCT FROM u.price OR old.previous_price IS DISTINCT FROM u.previous_price
+            OR old.availability IS DISTINCT FROM u.availability OR old.currency IS DISTINCT FROM u.currency)
     ON CONFLICT (offer_id, observed_at) DO NOTHING
     RETURNING offer_id
+), observed AS (
+    SELECT offer_id FROM first_observed UNION ALL SELECT offer_id FROM changed_observed
 )
-SELECT u.id, old.id IS NULL AS is_new, ob.offer_id IS NOT NULL AS is_observed
-FROM upserted u LEFT JOIN old ON old.id = u.id LEFT JOIN observed ob ON ob.offer_id = u.id";
+SELECT u.id, u.inserted AS is_new, ob.offer_id IS NOT NULL AS is_observed
+FROM upserted u LEFT JOIN observed ob ON ob.offer_id = u.id";
 
 /// Stores one batch of a shop's offers seen by run `run_id` at `seen_at`. Offers with the same canonical URL in
 /// the batch collapse to the last one.
