@@ -270,44 +270,44 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
     };
     let search = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
     let limit = filter.limit.max(1);
-    let mut query = match search {
-        None => {
-            let mut query = QueryBuilder::new(concat!(
-                "SELECT ",
-                deal_columns!(),
-                " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
-            ));
-            push_filters(&mut query, "o", filter, shop_ids.as_deref());
-            push_after(&mut query, filter.after, ("o.score", "o.id"));
-            query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(limit);
-            query
-        }
-        Some(text) => {
-            let near = near_words(pool, text).await?;
-            // The page is chosen among the search rows alone, from their copies of the offers' columns (see
-            // `push_search`); only the offers of that page are read, and tested again, so that a copy not
-            // refreshed yet never shows an ended offer or one outside the filters (the page is one row shorter).
-            let mut query = QueryBuilder::new(concat!(
-                "SELECT ",
-                deal_columns!(),
-                " FROM (SELECT x.offer_id, x.score FROM offer_search x WHERE x.score IS NOT NULL"
-            ));
-            push_filters(&mut query, "x", filter, shop_ids.as_deref());
-            push_search(&mut query, text, near);
-            push_after(&mut query, filter.after, ("x.score", "x.offer_id"));
-            query.push(" ORDER BY x.score DESC, x.offer_id LIMIT ").push_bind(limit);
-            query.push(
-                ") x JOIN offers o ON o.id = x.offer_id JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL",
-            );
-            push_filters(&mut query, "o", filter, shop_ids.as_deref());
-            query.push(" ORDER BY x.score DESC, x.offer_id");
-            query
-        }
+    let Some(text) = search else {
+        let mut query = QueryBuilder::new(concat!(
+            "SELECT ",
+            deal_columns!(),
+            " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
+        ));
+        push_filters(&mut query, "o", filter, shop_ids.as_deref());
+        push_after(&mut query, filter.after, ("o.score", "o.id"));
+        query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(limit);
+        let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
+        return Ok(rows.into_iter().map(DealRow::normalized).collect());
     };
-    // A search is planned with its own words each time (an unnamed statement): whether walking the deals in score
-    // order or sorting the few matches is faster depends on how common the words are, which a reused generic plan
-    // cannot know (it walked the whole index for a word no offer holds).
-    let rows: Vec<DealRow> = query.build_query_as().persistent(search.is_none()).fetch_all(pool).await?;
+
+    // A search first chooses its page among the search rows alone, from their copies of the offers' columns (see
+    // `push_search`). It is planned with its own words each time (an unnamed statement): whether walking the deals
+    // in score order or sorting the few matches is faster depends on how common the words are, which a reused
+    // generic plan cannot know (it walked the whole index for a word no offer holds).
+    let near = near_words(pool, text).await?;
+    let mut page = QueryBuilder::new("SELECT x.offer_id FROM offer_search x WHERE x.score IS NOT NULL");
+    push_filters(&mut page, "x", filter, shop_ids.as_deref());
+    push_search(&mut page, text, near);
+    push_after(&mut page, filter.after, ("x.score", "x.offer_id"));
+    page.push(" ORDER BY x.score DESC, x.offer_id LIMIT ").push_bind(limit);
+    let ids: Vec<i64> = page.build_query_scalar().persistent(false).fetch_all(pool).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Then only the offers of that page are read (a reused plan: planning a join over the offers and their many
+    // indexes cost more than running it), and tested again, so that a copy not refreshed yet never shows an ended
+    // offer or one outside the filters (the page is a row shorter instead).
+    let mut offers = QueryBuilder::new(concat!("SELECT ", deal_columns!(), " FROM unnest(",));
+    offers.push_bind(ids).push(
+        "::bigint[]) WITH ORDINALITY AS page (id, n) JOIN offers o ON o.id = page.id JOIN shops s ON s.id = o.shop_id
+         WHERE o.score IS NOT NULL",
+    );
+    push_filters(&mut offers, "o", filter, shop_ids.as_deref());
+    offers.push(" ORDER BY page.n");
+    let rows: Vec<DealRow> = offers.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(DealRow::normalized).collect())
 }
 
