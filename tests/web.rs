@@ -521,3 +521,53 @@ async fn a_deal_list_is_served_again_until_its_page_cache_time_ends() {
     let after = site.page("/").await;
     assert!(after.contains("Aspirateur balai V16"), "the list is asked anew once its time is over");
 }
+
+/// The ids of the deals the JSON API lists for a query string.
+async fn listed(site: &Site, query: &str) -> Vec<i64> {
+    let body: serde_json::Value = site.get(&format!("/api/deals?{query}")).await.json().await.expect("a JSON answer");
+    api_ids(&body)
+}
+
+#[tokio::test]
+async fn a_search_with_filters_lists_the_right_deals_and_follows_repriced_and_ended_offers() {
+    let site = site().await;
+    // The vacuum: shop_b, Maison, 199.99, unverified. The headphones: shop_a, High-tech, 49.99, inflated.
+    assert_eq!(listed(&site, "q=aspirateur&max_price=250").await, vec![site.vacuum], "under the price");
+    assert_eq!(listed(&site, "q=aspirateur&max_price=150").await, Vec::<i64>::new(), "above the price");
+    assert_eq!(listed(&site, "q=aspirateur&min_price=150&category=Maison").await, vec![site.vacuum]);
+    assert_eq!(listed(&site, "q=aspirateur&category=Sport").await, Vec::<i64>::new(), "another category");
+    assert_eq!(listed(&site, "q=aspirater&shop=shop_b").await, vec![site.vacuum], "a typo in its shop");
+    assert_eq!(listed(&site, "q=aspirater&shop=shop_a").await, Vec::<i64>::new(), "a typo in another shop");
+    assert_eq!(listed(&site, "q=casque&verdict=inflated").await, vec![site.headphones], "its verdict");
+    assert_eq!(listed(&site, "q=casque&verdict=honest").await, Vec::<i64>::new(), "another verdict");
+    assert_eq!(listed(&site, "q=chaussures&min_discount=30").await, vec![site.shoes], "its real discount (40 %)");
+    assert_eq!(listed(&site, "q=chaussures&min_discount=50").await, Vec::<i64>::new(), "a larger discount");
+
+    // Repriced by a harvest: the search follows once the harvest refreshes the shop's search rows.
+    let pool = &site.db.pool;
+    sqlx::query("UPDATE offers SET price = 279.99 WHERE id = $1")
+        .bind(site.vacuum)
+        .execute(pool)
+        .await
+        .expect("reprice the vacuum");
+    assert_eq!(listed(&site, "q=aspirateur&max_price=250").await, Vec::<i64>::new(), "never outside the range");
+    assert_eq!(listed(&site, "q=aspirateur&min_price=250").await, Vec::<i64>::new(), "found once refreshed");
+    assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh"), 1, "the copied price");
+    assert_eq!(listed(&site, "q=aspirateur&min_price=250").await, vec![site.vacuum], "now above 250");
+    assert_eq!(listed(&site, "q=aspirateur&max_price=250").await, Vec::<i64>::new(), "and not below");
+
+    // Ended (gone from the shop): out of the active deals at once, among the ended ones after the refresh.
+    sqlx::query("UPDATE offers SET active = false, ended_at = $2 WHERE id = $1")
+        .bind(site.vacuum)
+        .bind(now())
+        .execute(pool)
+        .await
+        .expect("end the vacuum");
+    assert_eq!(listed(&site, "q=aspirateur").await, Vec::<i64>::new(), "an ended offer is not an active deal");
+    assert_eq!(listed(&site, "q=aspirateur&state=ended").await, Vec::<i64>::new(), "ended once refreshed");
+    assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh"), 1, "the copied state");
+    assert_eq!(listed(&site, "q=aspirateur").await, Vec::<i64>::new(), "still not an active deal");
+    assert_eq!(listed(&site, "q=aspirateur&state=ended").await, vec![site.vacuum], "an ended deal");
+    assert_eq!(listed(&site, "q=aspirateur&state=all").await, vec![site.vacuum], "a deal of any state");
+    assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh"), 0, "nothing changed since");
+}

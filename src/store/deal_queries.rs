@@ -269,74 +269,93 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
         },
     };
     let search = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
-    // A search walks the search rows in score order (see `push_search`), a list the offers themselves.
-    let (mut query, order): (QueryBuilder<Postgres>, _) = match search {
-        None => (
-            QueryBuilder::new(concat!(
-                "SELECT ",
-                deal_columns!(),
-                " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
-            )),
-            ("o.score", "o.id"),
-        ),
-        Some(_) => (
-            QueryBuilder::new(concat!(
-                "SELECT ",
-                deal_columns!(),
-                " FROM offer_search x JOIN offers o ON o.id = x.offer_id JOIN shops s ON s.id = o.shop_id
-                 WHERE x.score IS NOT NULL AND o.score IS NOT NULL"
-            )),
-            ("x.score", "x.offer_id"),
-        ),
+    let limit = filter.limit.max(1);
+    let Some(text) = search else {
+        let mut query = QueryBuilder::new(concat!(
+            "SELECT ",
+            deal_columns!(),
+            " FROM offers o JOIN shops s ON s.id = o.shop_id WHERE o.score IS NOT NULL"
+        ));
+        push_filters(&mut query, "o", filter, shop_ids.as_deref());
+        push_after(&mut query, filter.after, ("o.score", "o.id"));
+        query.push(" ORDER BY o.score DESC, o.id LIMIT ").push_bind(limit);
+        let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
+        return Ok(rows.into_iter().map(DealRow::normalized).collect());
     };
-    let (score_column, id_column) = order;
+
+    // A search first chooses its page among the search rows alone, from their copies of the offers' columns (see
+    // `push_search`). It is planned with its own words each time (an unnamed statement): whether walking the deals
+    // in score order or sorting the few matches is faster depends on how common the words are, which a reused
+    // generic plan cannot know (it walked the whole index for a word no offer holds).
+    let near = near_words(pool, text).await?;
+    let mut page = QueryBuilder::new("SELECT x.offer_id FROM offer_search x WHERE x.score IS NOT NULL");
+    push_filters(&mut page, "x", filter, shop_ids.as_deref());
+    push_search(&mut page, text, near);
+    push_after(&mut page, filter.after, ("x.score", "x.offer_id"));
+    page.push(" ORDER BY x.score DESC, x.offer_id LIMIT ").push_bind(limit);
+    let ids: Vec<i64> = page.build_query_scalar().persistent(false).fetch_all(pool).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Then only the offers of that page are read (a reused plan: planning a join over the offers and their many
+    // indexes cost more than running it), and tested again, so that a copy not refreshed yet never shows an ended
+    // offer or one outside the filters (the page is a row shorter instead).
+    let mut offers = QueryBuilder::new(concat!("SELECT ", deal_columns!(), " FROM unnest(",));
+    offers.push_bind(ids).push(
+        "::bigint[]) WITH ORDINALITY AS page (id, n) JOIN offers o ON o.id = page.id JOIN shops s ON s.id = o.shop_id
+         WHERE o.score IS NOT NULL",
+    );
+    push_filters(&mut offers, "o", filter, shop_ids.as_deref());
+    offers.push(" ORDER BY page.n");
+    let rows: Vec<DealRow> = offers.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(DealRow::normalized).collect())
+}
+
+/// The conditions of `filter` but the search and the cursor, on the columns of `table` (`o`: the offers, `x`: their
+/// search rows, which hold copies of the same columns under the same names). `shop_ids` is the shops `filter.shop`
+/// names, when it names one.
+fn push_filters(query: &mut QueryBuilder<Postgres>, table: &str, filter: &DealFilter, shop_ids: Option<&[String]>) {
     match filter.activity {
-        Activity::Active => query.push(" AND o.active"),
-        Activity::Ended => query.push(" AND NOT o.active"),
-        Activity::Any => &mut query,
+        Activity::Active => query.push(format_args!(" AND {table}.active")),
+        Activity::Ended => query.push(format_args!(" AND NOT {table}.active")),
+        Activity::Any => &mut *query,
     };
-    match shop_ids.as_deref() {
+    match shop_ids {
         None => {}
         // An equality on a known value lets the shop's own index (`offers_best_by_shop`) give the rows in score
         // order; with `= ANY(...)` PostgreSQL cannot know it is one shop, and walks every shop's best deals.
         Some([only]) => {
-            query.push(" AND o.shop_id = ").push_bind(only.clone());
+            query.push(format_args!(" AND {table}.shop_id = ")).push_bind(only.clone());
         }
         Some(several) => {
-            query.push(" AND o.shop_id = ANY(").push_bind(several.to_vec()).push(")");
+            query.push(format_args!(" AND {table}.shop_id = ANY(")).push_bind(several.to_vec()).push(")");
         }
     }
     if let Some(category) = &filter.category {
-        query.push(" AND o.category = ").push_bind(category.clone());
+        query.push(format_args!(" AND {table}.category = ")).push_bind(category.clone());
     }
     if let Some(min) = filter.min_real_discount {
-        query.push(" AND o.real_discount_pct >= ").push_bind(min);
+        query.push(format_args!(" AND {table}.real_discount_pct >= ")).push_bind(min);
     }
     if let Some(min) = filter.min_price {
-        query.push(" AND o.price >= ").push_bind(min);
+        query.push(format_args!(" AND {table}.price >= ")).push_bind(min);
     }
     if let Some(max) = filter.max_price {
-        query.push(" AND o.price <= ").push_bind(max);
+        query.push(format_args!(" AND {table}.price <= ")).push_bind(max);
     }
     if !filter.verdicts.is_empty() {
-        query.push(" AND o.verdict = ANY(").push_bind(filter.verdicts.clone()).push(")");
+        query.push(format_args!(" AND {table}.verdict = ANY(")).push_bind(filter.verdicts.clone()).push(")");
     }
-    if let Some(text) = search {
-        let near = near_words(pool, text).await?;
-        push_search(&mut query, text, near);
-    }
-    if let Some(DealCursor { score, id }) = filter.after {
+}
+
+/// The keyset condition of the page after `after`, on the list's order columns (score, id).
+fn push_after(query: &mut QueryBuilder<Postgres>, after: Option<DealCursor>, (score_column, id_column): (&str, &str)) {
+    if let Some(DealCursor { score, id }) = after {
         // The first condition alone is what an index scan can start from.
         query.push(format_args!(" AND {score_column} <= ")).push_bind(score);
         query.push(format_args!(" AND ({score_column} < ")).push_bind(score);
         query.push(format_args!(" OR {id_column} > ")).push_bind(id).push(")");
     }
-    query.push(format_args!(" ORDER BY {score_column} DESC, {id_column} LIMIT ")).push_bind(filter.limit.max(1));
-    // A search is planned with its own words each time (an unnamed statement): whether walking the deals in score
-    // order or sorting the few matches is faster depends on how common the words are, which a reused generic plan
-    // cannot know (it walked the whole index for a word no offer holds).
-    let rows: Vec<DealRow> = query.build_query_as().persistent(search.is_none()).fetch_all(pool).await?;
-    Ok(rows.into_iter().map(DealRow::normalized).collect())
 }
 
 /// The words of the search index near each word of `text` (up to [`MAX_SEARCH_WORDS`]), in order: those containing
@@ -362,10 +381,11 @@ async fn near_words(pool: &PgPool, text: &str) -> Result<Option<Vec<Vec<String>>
 /// is read. A literal substring of the whole text needs no condition of its own: each of its words is then a
 /// substring of one of the text's words.
 ///
-/// Results are ordered by the score copied into the search row (`x.score`): for a common word PostgreSQL then walks
-/// `offer_search_ranked` (score order, with the words) and stops after one page, reading a few hundred index
-/// entries and only the offers it lists; for a rare one it takes the few matching rows from the GIN indexes and
-/// sorts them. The words are bound as values the planner sees, so that it can tell the two apart.
+/// Results are ordered by the score copied into the search row (`x.score`) and filtered by the row's copies of the
+/// filtered columns: for a common word PostgreSQL then walks `offer_search_ranked` (score order, with the words and
+/// the copies) and stops after one page, reading index entries only; for a rare word, or one with a selective
+/// shop, category or verdict, it takes the few matching rows from the GIN indexes (which hold those three beside
+/// the words) and sorts them. The words are bound as values the planner sees, so that it can tell the two apart.
 fn push_search(query: &mut QueryBuilder<Postgres>, text: &str, near: Option<Vec<Vec<String>>>) {
     query.push(" AND (x.words @@ websearch_to_tsquery('french'::regconfig, dealcast_fold(");
     query.push_bind(text.to_owned()).push("))");

@@ -5,13 +5,16 @@
 //! It exists to keep search out of the write path of offers (issue 4): indexing the text on `offers` itself cost
 //! every stored offer about 35 µs of unaccent, stemming and GIN entries, and halved how fast a harvest stores new
 //! offers. Here an offer's search row is written after its harvest has stored and judged the offers, and only for
-//! offers that have no row yet or whose title or brand changed (a plain text comparison, no unaccent); a row whose
-//! offer was judged to a new score gets the new score copied (searches walk the rows in score order). Re-seeing an
-//! unchanged catalogue costs one join and writes nothing.
+//! offers that have no row yet or whose title or brand changed (a plain text comparison, no unaccent). Each row also
+//! holds copies of what the deal lists filter and order by (score, shop, category, price, real discount, verdict,
+//! whether the offer runs): a search picks its page from the rows alone (migration 0014), and a row whose offer was
+//! judged, repriced or ended gets the new values copied. Re-seeing an unchanged catalogue costs one primary-key
+//! probe per offer and writes nothing.
 //!
 //! The price of that: search results lag a harvest by this one statement. An offer stored by a harvest still
 //! running is listed (filters, score order) but not found by a search until its harvest ends, and a search orders
-//! its results by the scores of the last refresh; an offer inserted or rescored by other means (a test, a
+//! and filters its results by the values of the last refresh (then tests the offers' own values on the page it
+//! shows, so a lagging copy can shorten a page but never show an offer outside the filters); an offer inserted or rescored by other means (a test, a
 //! hand-written SQL fix) is searched as it is once [`refresh_all`] runs.
 
 use sqlx::PgPool;
@@ -19,46 +22,65 @@ use sqlx::PgPool;
 /// The statement bringing the search rows of the offers matching `$offers` (a condition on `offers o`) up to date,
 /// returning how many rows it wrote: offers with no row or whose title or brand changed get their row computed
 /// (and their words added to `search_words`, in word order, so that two refreshes adding the same new words wait for
-/// each other instead of deadlocking); offers whose score alone changed get it copied. A macro rather than one
-/// statement with `($1 IS NULL OR o.shop_id = $1)`: PostgreSQL's reused generic plan would then read every shop's
-/// offers.
+/// each other instead of deadlocking); offers whose score or filtered columns alone changed get them copied.
+///
+/// Each offer's search row is looked up by its primary key (OFFSET 0 keeps the subquery a parameterised probe):
+/// joining instead let PostgreSQL hash the whole table, a million rows, to refresh one shop's thousands. A macro
+/// rather than one statement with `($1 IS NULL OR o.shop_id = $1)`: PostgreSQL's reused generic plan would then read
+/// every shop's offers.
 macro_rules! refresh_sql {
     ($offers:literal) => {
         concat!(
-            "WITH stale AS (
-                SELECT o.id, o.title, o.brand, o.score, dealcast_search_row_text(o.title, o.brand) AS folded
-                FROM offers o LEFT JOIN offer_search s ON s.offer_id = o.id
+            "WITH current AS (
+                SELECT o.id, o.title, o.brand, o.score, o.shop_id, o.category, o.price, o.real_discount_pct,
+                    o.verdict, o.active,
+                    s.offer_id IS NULL OR s.title <> o.title OR s.brand IS DISTINCT FROM o.brand AS retitled,
+                    (s.score, s.category, s.price, s.real_discount_pct, s.verdict, s.active)
+                        IS DISTINCT FROM (o.score, o.category, o.price, o.real_discount_pct, o.verdict, o.active)
+                        AS moved
+                FROM offers o
+                LEFT JOIN LATERAL (
+                    SELECT s.offer_id, s.title, s.brand, s.score, s.category, s.price, s.real_discount_pct,
+                        s.verdict, s.active
+                    FROM offer_search s WHERE s.offer_id = o.id OFFSET 0) s ON true
                 WHERE ",
             $offers,
-            " AND (s.offer_id IS NULL OR s.title <> o.title OR s.brand IS DISTINCT FROM o.brand)
+            "
             ), written AS (
-                INSERT INTO offer_search (offer_id, title, brand, folded, words, tokens, score)
+                INSERT INTO offer_search (offer_id, title, brand, folded, words, tokens, score, shop_id, category,
+                    price, real_discount_pct, verdict, active)
                 SELECT id, title, brand, folded, to_tsvector('french'::regconfig, folded),
-                    dealcast_search_tokens(folded), score
-                FROM stale
+                    dealcast_search_tokens(folded), score, shop_id, category, price, real_discount_pct, verdict,
+                    active
+                FROM (SELECT c.*, dealcast_search_row_text(c.title, c.brand) AS folded
+                      FROM current c WHERE c.retitled) AS stale
                 ON CONFLICT (offer_id) DO UPDATE
                     SET title = EXCLUDED.title, brand = EXCLUDED.brand, folded = EXCLUDED.folded,
-                        words = EXCLUDED.words, tokens = EXCLUDED.tokens, score = EXCLUDED.score
+                        words = EXCLUDED.words, tokens = EXCLUDED.tokens, score = EXCLUDED.score,
+                        category = EXCLUDED.category, price = EXCLUDED.price,
+                        real_discount_pct = EXCLUDED.real_discount_pct, verdict = EXCLUDED.verdict,
+                        active = EXCLUDED.active
                 RETURNING tokens
             ), new_words AS (
                 INSERT INTO search_words (word)
                 SELECT DISTINCT unnest(tokens) AS word FROM written ORDER BY word
                 ON CONFLICT (word) DO NOTHING
-            ), rescored AS (
-                UPDATE offer_search s SET score = o.score
-                FROM offers o
-                WHERE o.id = s.offer_id AND ",
-            $offers,
-            " AND s.score IS DISTINCT FROM o.score AND s.title = o.title AND s.brand IS NOT DISTINCT FROM o.brand
+            ), synced AS (
+                UPDATE offer_search s
+                SET score = c.score, category = c.category, price = c.price,
+                    real_discount_pct = c.real_discount_pct, verdict = c.verdict, active = c.active
+                FROM current c
+                WHERE s.offer_id = c.id AND c.moved AND NOT c.retitled
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM rescored)"
+            SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM synced)"
         )
     };
 }
 
-/// Brings the search rows of `shop_id`'s offers up to date (new offers, retitled offers, new scores); returns how
-/// many rows it wrote. Called by a harvest once its offers are stored and judged.
+/// Brings the search rows of `shop_id`'s offers up to date (new offers, retitled offers, new scores, prices,
+/// verdicts, categories, ended offers); returns how many rows it wrote. Called by a harvest once its offers are
+/// stored, ended and judged.
 pub async fn refresh_shop(pool: &PgPool, shop_id: &str) -> Result<u64, sqlx::Error> {
     let written: i64 = sqlx::query_scalar(refresh_sql!("o.shop_id = $1")).bind(shop_id).fetch_one(pool).await?;
     Ok(u64::try_from(written).unwrap_or_default())
