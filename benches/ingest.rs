@@ -1,5 +1,5 @@
 //! The ingest benchmark: how fast dealcast's own store path (`store::ingest::store_offers`, the one a harvest uses,
-//! with dedupe by canonical URL, products by GTIN and price history) stores the 20,000 products of the bench shop,
+//! with dedupe by canonical URL, GTIN links and price history) stores the 20,000 products of the bench shop,
 //! first as new offers and then re-seen with about 40 % changed prices, plus the judging of the offers that got an
 //! observation (30-day rule and score). It exists to compare with the raw PostgreSQL COPY + upsert of
 //! `../shared/bench/pg/pg_ingest.py` (the `copy_merge` method of `pg_ingest_baseline.sh`), which it runs itself, on
@@ -18,7 +18,7 @@
 //! `/tmp/scrapy-venv/bin/python`, as the baseline script's) and `DEALCAST_BENCH_BASELINE` (default
 //! `<crate>/../shared/bench/pg/pg_ingest.py`); without them the bench says so and prints dealcast's rates alone.
 //! The database is a private cluster in a temporary directory (durable settings, as a fresh `initdb` gives them, like
-//! the baseline's), or the server named by `DATABASE_URL` (its `offers`, `price_observations`, `products` and
+//! the baseline's), or the server named by `DATABASE_URL` (its `offers`, `price_observations` and
 //! `scrape_runs` are emptied and the baseline's `deals` table is created: use a throwaway database). Offers are built
 //! from `expected.jsonl` as the crawler would report them and normalised by `scrape::normalize`; the crawl itself is
 //! not measured. It is not a test (`harness = false`), so it prints its figures rather than asserting them.
