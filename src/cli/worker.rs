@@ -58,12 +58,11 @@ fn preview_account() -> AccountConfig {
 
 /// `dealcast run`: everything in one process until Ctrl-C or SIGTERM.
 pub async fn run_all(args: RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let web = match args.no_web {
-        true => None,
-        false => {
-            let (listener, base_url) = super::serve::bind(&args.web, config).await?;
-            Some((listener, base_url, args.web))
-        }
+    let web = if args.no_web {
+        None
+    } else {
+        let (listener, base_url) = super::serve::bind(&args.web, config).await?;
+        Some((listener, base_url, args.web))
     };
     run(args.worker, config, Some(web)).await
 }
