@@ -103,11 +103,16 @@ pub async fn harvest_shop(
     if status == RunStatus::Succeeded {
         counts.ended = ingest::end_unseen(pool, &shop.id, run_id, RUNS_TO_END, now).await.map_err(store_error)?;
     }
-    ingest::expire_promotions(pool, now).await.map_err(store_error)?;
+    let mut expired_in = ingest::expire_promotions(pool, now).await.map_err(store_error)?;
     judgements::judge_offers(pool, &observed, weights, now).await.map_err(store_error)?;
     // After storing, not while storing: the search fields stay out of the offers' write path (a search finds this
-    // run's new and retitled offers from here on).
-    search_index::refresh_shop(pool, &shop.id).await.map_err(store_error)?;
+    // run's new and retitled offers from here on). Promotions that expired in other shops are refreshed too.
+    expired_in.retain(|other| *other != shop.id);
+    expired_in.sort_unstable();
+    expired_in.dedup();
+    for other in std::iter::once(&shop.id).chain(&expired_in) {
+        search_index::refresh_shop(pool, other).await.map_err(store_error)?;
+    }
     scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
     let health = health::assess_run(pool, &shop.id, run_id, now).await.map_err(store_error)?;
     if !health.is_healthy() {

@@ -238,13 +238,15 @@ pub async fn end_unseen(
     Ok(ended.iter().filter(|(ended,)| *ended).count() as u64)
 }
 
-/// Promotions whose end date has passed end (at that date).
-pub async fn expire_promotions(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("UPDATE offers SET active = false, ended_at = ends_at WHERE active AND ends_at <= $1")
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+/// Promotions whose end date has passed end (at that date), in every shop. Returns the shop of each promotion that
+/// ended (one entry per promotion), whose search rows are then to be refreshed.
+pub async fn expire_promotions(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE offers SET active = false, ended_at = ends_at WHERE active AND ends_at <= $1 RETURNING shop_id",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await
 }
 
 fn kind_name(kind: OfferKind) -> &'static str {
