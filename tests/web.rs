@@ -459,20 +459,17 @@ async fn health_and_metrics_report_the_database() {
 
 /// The ids of the deals a search of the JSON API lists.
 async fn searched(site: &Site, query: &str) -> Vec<i64> {
-    let body: serde_json::Value =
-        site.get(&format!("/api/deals?q={}", urlencoding_free(query))).await.json().await.expect("a JSON answer");
-    body["deals"].as_array().expect("a list of deals").iter().map(|deal| deal["id"].as_i64().expect("an id")).collect()
+    listed(site, &url::form_urlencoded::Serializer::new(String::new()).append_pair("q", query).finish()).await
 }
 
-/// `text` with the characters a query string needs escaped (spaces and non-ASCII letters), by hand: tests only
-/// search plain words.
-fn urlencoding_free(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+/// Changes the vacuum offer as a harvest or the judge would (`set`: an SQL SET list over `offers`, written by the
+/// test itself).
+async fn change_vacuum(site: &Site, set: &'static str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE offers SET {set} WHERE id = $1")))
+        .bind(site.vacuum)
+        .execute(&site.db.pool)
+        .await
+        .unwrap_or_else(|error| panic!("SET {set}: {error}"));
 }
 
 #[tokio::test]
@@ -487,11 +484,7 @@ async fn a_search_finds_typos_partial_words_and_unaccented_words_and_follows_a_r
     assert_eq!(searched(&site, "trottinette").await, Vec::<i64>::new(), "a word no offer holds");
 
     let pool = &site.db.pool;
-    sqlx::query("UPDATE offers SET title = 'Trottinette électrique pliable' WHERE id = $1")
-        .bind(site.vacuum)
-        .execute(pool)
-        .await
-        .expect("retitle an offer");
+    change_vacuum(&site, "title = 'Trottinette électrique pliable'").await;
     assert_eq!(searched(&site, "trottinette").await, Vec::<i64>::new(), "found only once the index is refreshed");
     let written = search_index::refresh_shop(pool, "shop_b").await.expect("refresh the shop's search rows");
     assert_eq!(written, 1, "only the retitled offer is indexed again");
@@ -506,11 +499,7 @@ async fn a_deal_list_is_served_again_until_its_page_cache_time_ends() {
     let site = site_with_page_cache(Duration::from_secs(2)).await;
     let before = site.page("/").await;
     assert!(before.contains("Aspirateur sans fil V15"), "{before}");
-    sqlx::query("UPDATE offers SET title = 'Aspirateur balai V16' WHERE id = $1")
-        .bind(site.vacuum)
-        .execute(&site.db.pool)
-        .await
-        .expect("retitle an offer");
+    change_vacuum(&site, "title = 'Aspirateur balai V16'").await;
     let cached = site.page("/").await;
     assert!(cached.contains("Aspirateur sans fil V15") && !cached.contains("V16"), "the list as rendered before");
     let (_, api) = site.json("/api/deals").await;
@@ -545,11 +534,7 @@ async fn a_search_with_filters_lists_the_right_deals_and_follows_repriced_and_en
 
     // Repriced by a harvest: the search follows once the harvest refreshes the shop's search rows.
     let pool = &site.db.pool;
-    sqlx::query("UPDATE offers SET price = 279.99 WHERE id = $1")
-        .bind(site.vacuum)
-        .execute(pool)
-        .await
-        .expect("reprice the vacuum");
+    change_vacuum(&site, "price = 279.99").await;
     assert_eq!(listed(&site, "q=aspirateur&max_price=250").await, Vec::<i64>::new(), "never outside the range");
     assert_eq!(listed(&site, "q=aspirateur&min_price=250").await, Vec::<i64>::new(), "found once refreshed");
     assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh"), 1, "the copied price");
@@ -557,12 +542,7 @@ async fn a_search_with_filters_lists_the_right_deals_and_follows_repriced_and_en
     assert_eq!(listed(&site, "q=aspirateur&max_price=250").await, Vec::<i64>::new(), "and not below");
 
     // Ended (gone from the shop): out of the active deals at once, among the ended ones after the refresh.
-    sqlx::query("UPDATE offers SET active = false, ended_at = $2 WHERE id = $1")
-        .bind(site.vacuum)
-        .bind(now())
-        .execute(pool)
-        .await
-        .expect("end the vacuum");
+    change_vacuum(&site, "active = false, ended_at = last_seen_at").await;
     assert_eq!(listed(&site, "q=aspirateur").await, Vec::<i64>::new(), "an ended offer is not an active deal");
     assert_eq!(listed(&site, "q=aspirateur&state=ended").await, Vec::<i64>::new(), "ended once refreshed");
     assert_eq!(search_index::refresh_shop(pool, "shop_b").await.expect("refresh"), 1, "the copied state");
