@@ -8,6 +8,7 @@
 //! - [`harvest`]: one scrape of one shop, stored;
 //! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
+//! - [`placeholders`]: `{name}` placeholders of worded sentences, filled with values;
 //! - [`publish`]: from a judged deal to a post: honest French text within X's 280 weighted characters, and the X
 //!   client (OAuth 1.0a);
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod harvest;
 pub mod harvest_jobs;
 pub mod jobs;
+pub mod placeholders;
 pub mod publish;
 pub mod scrape;
 pub mod store;

@@ -124,14 +124,7 @@ impl Lang {
     }
 }
 
-/// `template` with each `{name}` replaced by its value.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
-}
+pub use crate::placeholders::fill;
 
 /// Every text of the UI in one language.
 #[derive(Debug)]
@@ -631,10 +624,5 @@ mod tests {
         let amount: Decimal = "1299.5".parse().unwrap();
         assert_eq!(Lang::Fr.money(amount, Some("EUR")), "1\u{202F}299,50\u{A0}€");
         assert_eq!(Lang::En.money(amount, Some("EUR")), "1299.50 €");
-    }
-
-    #[test]
-    fn placeholders_are_filled_by_name() {
-        assert_eq!(fill("{a} then {b}, {a}", &[("a", "x"), ("b", "y")]), "x then y, x");
     }
 }
