@@ -42,15 +42,6 @@ impl<'a> Seed<'a> {
     }
 }
 
-async fn add_shop(pool: &PgPool, id: &str, name: &str) {
-    sqlx::query("INSERT INTO shops (id, name, homepage) VALUES ($1, $2, 'https://shop.example/')")
-        .bind(id)
-        .bind(name)
-        .execute(pool)
-        .await
-        .expect("insert a shop");
-}
-
 /// Writes the offer and its history, its current state being the last observation; returns its id.
 async fn add_offer(pool: &PgPool, seed: &Seed<'_>) -> i64 {
     let (first, _, _) = seed.history[0];
@@ -113,8 +104,8 @@ struct Catalogue {
 async fn catalogue() -> Catalogue {
     let db = support::fresh_database().await;
     let pool = &db.pool;
-    add_shop(pool, "shop_a", "Boutique A").await;
-    add_shop(pool, "shop_b", "Boutique B").await;
+    support::add_shop(pool, "shop_a", "Boutique A").await;
+    support::add_shop(pool, "shop_b", "Boutique B").await;
     let dyson = "05012345678900";
 
     let inflated = add_offer(

@@ -32,15 +32,6 @@ fn dec(text: &str) -> Decimal {
     text.parse().expect("test amounts are valid decimals")
 }
 
-async fn add_shop(pool: &PgPool, id: &str, name: &str) {
-    sqlx::query("INSERT INTO shops (id, name, homepage) VALUES ($1, $2, 'https://shop.example/')")
-        .bind(id)
-        .bind(name)
-        .execute(pool)
-        .await
-        .expect("insert a shop");
-}
-
 /// Writes an offer whose current state is its last observation; returns its id.
 async fn add_offer(
     pool: &PgPool,
@@ -108,8 +99,8 @@ async fn site() -> Site {
 async fn site_with_page_cache(page_cache: Duration) -> Site {
     let db = support::fresh_database().await;
     let pool = &db.pool;
-    add_shop(pool, "shop_a", "Boutique A").await;
-    add_shop(pool, "shop_b", HOSTILE_SHOP).await;
+    support::add_shop(pool, "shop_a", "Boutique A").await;
+    support::add_shop(pool, "shop_b", HOSTILE_SHOP).await;
     let shoes = add_offer(
         pool,
         "shop_a",

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// 0 asks it every time (default: `[web] page_cache_secs`, else 10).
     #[arg(long, env = "DEALCAST_PAGE_CACHE_SECS", value_name = "SECONDS")]
     pub page_cache_secs: Option<u64>,
+    /// Whether deal lists are chosen in memory (true: about 300 bytes per scored offer, microseconds a list) or by
+    /// PostgreSQL for every request (default: `[web] lists_in_memory`, else true).
+    #[arg(long, env = "DEALCAST_LISTS_IN_MEMORY", value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub lists_in_memory: Option<bool>,
 }
 
 /// Binds the listening socket (flag, then `[web] listen`, then 127.0.0.1:8080) and works out the public URL (flag,
@@ -57,12 +61,15 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
             "The admin (/admin) is disabled: no password hash is configured (see `dealcast admin hash-password`)."
         );
     }
-    WebState::new(pool, base_url).with_admin_password(admin).with_accounts(config.accounts.clone()).with_page_cache(
-        match args.page_cache_secs {
-            Some(seconds) => std::time::Duration::from_secs(seconds),
-            None => config.web.page_cache_ttl(),
-        },
-    )
+    let page_cache = match args.page_cache_secs {
+        Some(seconds) => std::time::Duration::from_secs(seconds),
+        None => config.web.page_cache_ttl(),
+    };
+    WebState::new(pool, base_url)
+        .with_admin_password(admin)
+        .with_accounts(config.accounts.clone())
+        .with_page_cache(page_cache)
+        .with_deal_index(args.lists_in_memory.or(config.web.lists_in_memory).unwrap_or(true))
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {

@@ -252,7 +252,7 @@ struct DetailRow {
 }
 
 /// The most words of a search matched one by one (a longer query still matches as a whole).
-const MAX_SEARCH_WORDS: usize = 8;
+pub(crate) const MAX_SEARCH_WORDS: usize = 8;
 
 /// The best deals first (score, then id: the `offers_best` index and its per-shop and per-category siblings). Only
 /// scored offers are deals: an offer is scored when it has a price and was judged, so promotions without a price are
@@ -261,16 +261,12 @@ const MAX_SEARCH_WORDS: usize = 8;
 /// The statement holds only the conditions the filter uses, each value bound as a parameter: a condition written
 /// `($n IS NULL OR ...)` would make PostgreSQL's reused generic plans ignore the indexes that make each filter fast.
 pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
-    let shop_ids = match &filter.shop {
-        None => None,
-        Some(shop) => match shop_ids(pool, shop).await? {
-            ids if ids.is_empty() => return Ok(Vec::new()),
-            ids => Some(ids),
-        },
+    let shop_ids = match filter_shop_ids(pool, filter).await? {
+        Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+        shop_ids => shop_ids,
     };
-    let search = filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
     let limit = filter.limit.max(1);
-    let Some(text) = search else {
+    let Some(text) = search_text(filter) else {
         let mut query = QueryBuilder::new(concat!(
             "SELECT ",
             deal_columns!(),
@@ -294,21 +290,46 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
     push_after(&mut page, filter.after, ("x.score", "x.offer_id"));
     page.push(" ORDER BY x.score DESC, x.offer_id LIMIT ").push_bind(limit);
     let ids: Vec<i64> = page.build_query_scalar().persistent(false).fetch_all(pool).await?;
+    read_listed(pool, ids, filter, shop_ids.as_deref()).await
+}
+
+/// The deals of a page whose offers were chosen from copies of their columns (the search rows, or a web server's
+/// copy of them in memory: `store::deal_index`), in the order of `ids`: only the offers of that page are read (a
+/// reused plan: planning a join over the offers and their many indexes cost more than running it), and tested
+/// again against `filter`, so that a copy not refreshed yet never shows an ended offer or one outside the filters
+/// (the page is a row shorter instead). `shop_ids` is [`filter_shop_ids`]' answer.
+pub async fn read_listed(
+    pool: &PgPool,
+    ids: Vec<i64>,
+    filter: &DealFilter,
+    shop_ids: Option<&[String]>,
+) -> Result<Vec<DealRow>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // Then only the offers of that page are read (a reused plan: planning a join over the offers and their many
-    // indexes cost more than running it), and tested again, so that a copy not refreshed yet never shows an ended
-    // offer or one outside the filters (the page is a row shorter instead).
     let mut offers = QueryBuilder::new(concat!("SELECT ", deal_columns!(), " FROM unnest(",));
     offers.push_bind(ids).push(
         "::bigint[]) WITH ORDINALITY AS page (id, n) JOIN offers o ON o.id = page.id JOIN shops s ON s.id = o.shop_id
          WHERE o.score IS NOT NULL",
     );
-    push_filters(&mut offers, "o", filter, shop_ids.as_deref());
+    push_filters(&mut offers, "o", filter, shop_ids);
     offers.push(" ORDER BY page.n");
     let rows: Vec<DealRow> = offers.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(DealRow::normalized).collect())
+}
+
+/// The search text of `filter`, trimmed, when it has one.
+pub fn search_text(filter: &DealFilter) -> Option<&str> {
+    filter.search.as_deref().map(str::trim).filter(|text| !text.is_empty())
+}
+
+/// The shops `filter.shop` names (`None` when it names none: any shop; an empty list when no shop has that id or
+/// name: no deal).
+pub async fn filter_shop_ids(pool: &PgPool, filter: &DealFilter) -> Result<Option<Vec<String>>, sqlx::Error> {
+    match &filter.shop {
+        None => Ok(None),
+        Some(shop) => shop_ids(pool, shop).await.map(Some),
+    }
 }
 
 /// The conditions of `filter` but the search and the cursor, on the columns of `table` (`o`: the offers, `x`: their
@@ -470,7 +491,7 @@ pub async fn deal_detail(pool: &PgPool, id: i64) -> Result<Option<DealDetail>, s
 }
 
 /// An ILIKE pattern matching `text` anywhere, with ILIKE's own wildcards and escape character taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

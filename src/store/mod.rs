@@ -2,6 +2,7 @@
 //! itself), how to connect to it, and its schema (the migrations in `migrations/`).
 
 pub mod database;
+pub mod deal_index;
 pub mod deal_queries;
 pub mod health;
 pub mod ingest;

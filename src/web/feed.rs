@@ -18,7 +18,7 @@ use super::error::{PageError, WebError};
 use super::security::web_link;
 use super::text::{Lang, fill};
 use super::views::verdict_words;
-use crate::store::deal_queries::{self, DealFilter, DealRow};
+use crate::store::deal_queries::{DealFilter, DealRow};
 use crate::store::shop_overview;
 
 /// How many deals a feed holds.
@@ -33,7 +33,8 @@ pub fn routes() -> Router<WebState> {
 
 async fn best_deals(State(state): State<WebState>) -> Result<Response, PageError> {
     let fail = |error: WebError| PageError::new(error, FEED_LANG);
-    let rows = deal_queries::list_deals(state.pool(), &DealFilter { limit: FEED_SIZE, ..DealFilter::default() })
+    let rows = state
+        .list_deals(&DealFilter { limit: FEED_SIZE, ..DealFilter::default() })
         .await
         .map_err(|e| fail(e.into()))?;
     let t = FEED_LANG.texts();
@@ -49,7 +50,7 @@ async fn shop_deals(State(state): State<WebState>, Path(shop_id): Path<String>) 
         .find(|(id, _)| *id == shop_id)
         .ok_or_else(|| fail(WebError::NotFound(format!("there is no shop {shop_id:?}"))))?;
     let filter = DealFilter { shop: Some(shop.0.clone()), limit: FEED_SIZE, ..DealFilter::default() };
-    let rows = deal_queries::list_deals(state.pool(), &filter).await.map_err(|e| fail(e.into()))?;
+    let rows = state.list_deals(&filter).await.map_err(|e| fail(e.into()))?;
     let title = fill(FEED_LANG.texts().feed_shop_title, &[("shop", &shop.1)]);
     Ok(atom_response(&feed(&state, title, &format!("shops/{}/feed.atom", shop.0), &rows)))
 }

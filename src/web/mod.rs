@@ -43,6 +43,8 @@ use self::admin::password::AdminPasswordHash;
 use self::error::{PageError, WebError};
 use self::page_cache::PageCache;
 use self::text::Lang;
+use crate::store::deal_index::DealIndex;
+use crate::store::deal_queries::{self, DealFilter, DealRow};
 
 /// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
 const STYLESHEET: &str = include_str!("../../static/style.css");
@@ -58,6 +60,8 @@ pub struct WebState {
     accounts: Arc<Vec<crate::publish::accounts::AccountConfig>>,
     /// Deal lists rendered in the last seconds (none: every request asks the database).
     page_cache: Option<PageCache>,
+    /// The deal lists chosen in memory (none: PostgreSQL chooses every page).
+    deal_index: Option<DealIndex>,
 }
 
 impl WebState {
@@ -68,7 +72,14 @@ impl WebState {
             let path = format!("{}/", base_url.path());
             base_url.set_path(&path);
         }
-        WebState { pool, base_url, admin: None, accounts: Arc::new(Vec::new()), page_cache: None }
+        WebState {
+            pool,
+            base_url,
+            admin: None,
+            accounts: Arc::new(Vec::new()),
+            page_cache: None,
+            deal_index: Some(DealIndex::new()),
+        }
     }
 
     /// This state with the admin enabled by `password` (its argon2 hash), or disabled when `None`.
@@ -87,6 +98,26 @@ impl WebState {
     pub fn with_page_cache(mut self, ttl: Duration) -> WebState {
         self.page_cache = (!ttl.is_zero()).then(|| PageCache::new(ttl));
         self
+    }
+
+    /// This state choosing the pages of deal lists in memory (`store::deal_index`, the default) or not.
+    pub fn with_deal_index(mut self, in_memory: bool) -> WebState {
+        self.deal_index = in_memory.then(DealIndex::new);
+        self
+    }
+
+    /// The in-memory deal lists, when they are on.
+    pub fn deal_index(&self) -> Option<&DealIndex> {
+        self.deal_index.as_ref()
+    }
+
+    /// The deals of `filter` (the same as `deal_queries::list_deals`; chosen in memory when the lists are on and
+    /// current).
+    pub async fn list_deals(&self, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
+        match &self.deal_index {
+            Some(index) => index.list_deals(&self.pool, filter).await,
+            None => deal_queries::list_deals(&self.pool, filter).await,
+        }
     }
 
     /// The page `render` makes, or the one it made under `key` less than the cache's time to live ago.
@@ -145,6 +176,10 @@ pub async fn serve(
     state: WebState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The in-memory deal lists load while the first requests are answered by PostgreSQL.
+    if let Some(index) = state.deal_index() {
+        index.start_catch_up(state.pool());
+    }
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

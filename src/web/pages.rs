@@ -122,8 +122,7 @@ pub async fn deal_page(
     state: &WebState,
     filter: &DealFilter,
 ) -> Result<(Vec<deal_queries::DealRow>, Option<DealCursor>), sqlx::Error> {
-    let mut rows =
-        deal_queries::list_deals(state.pool(), &DealFilter { limit: filter.limit + 1, ..filter.clone() }).await?;
+    let mut rows = state.list_deals(&DealFilter { limit: filter.limit + 1, ..filter.clone() }).await?;
     let page_size = usize::try_from(filter.limit).unwrap_or(usize::MAX);
     let next = if rows.len() > page_size {
         rows.truncate(page_size);

@@ -27,17 +27,19 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 12] = [
+pub const SCHEMA_TABLES: [&str; 14] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
     "jobs",
     "offer_search",
+    "offer_search_removed",
     "offers",
     "price_observations",
     "publications",
     "review_decisions",
     "scrape_runs",
+    "search_generation",
     "search_words",
     "shops",
 ];
@@ -233,4 +235,14 @@ pub fn database_url(db: &TestDb) -> String {
         db.name,
         db.options.get_port()
     )
+}
+
+/// Adds shop `id` named `name` (homepage https://shop.example/).
+pub async fn add_shop(pool: &sqlx::PgPool, id: &str, name: &str) {
+    sqlx::query("INSERT INTO shops (id, name, homepage) VALUES ($1, $2, 'https://shop.example/')")
+        .bind(id)
+        .bind(name)
+        .execute(pool)
+        .await
+        .expect("insert a shop");
 }

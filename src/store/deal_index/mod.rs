@@ -1,0 +1,158 @@
+//! The deal lists of a web server, answered from memory: a copy of the search rows (`offer_search`) built into sets
+//! of offer positions in score order ([`Snapshot`]), kept current by search generation (migration 0015), with the
+//! offers of each page still read from PostgreSQL.
+//!
+//! It exists for issue 6's load target: with a million offers, PostgreSQL chose a page of a search with filters in
+//! 5-56 ms and of a category above a price in 12 ms, while two cores at 50 connections leave about a millisecond
+//! per request. In memory the same choice takes microseconds; the request then costs PostgreSQL one primary-key
+//! read of the generation and one read of the page's offers (which tests them again, as for a search: an offer
+//! ended or repriced since the last refresh never shows outside its filters).
+//!
+//! Consistency: a request uses the snapshot only when its generation is the database's; otherwise it is answered by
+//! `store::deal_queries::list_deals` (the same offers, chosen by PostgreSQL) while one background task catches up
+//! (the rows stamped after the snapshot's generation, and the deletions; a first load reads every scored row). So
+//! a list is never older than the last refresh, as before, and no request waits for a rebuild. Searches using
+//! websearch syntax beyond a list of words (phrases, `-word`, `or`) are always PostgreSQL's.
+//!
+//! Memory: about 300 bytes per scored offer (the rows kept for catching up, and the lists); a server started before
+//! its database holds a million offers pays that once the first request finds it behind.
+
+mod search_terms;
+mod snapshot;
+mod source;
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use sqlx::PgPool;
+
+pub use self::search_terms::SearchTerms;
+pub use self::snapshot::Snapshot;
+use self::source::IndexSource;
+use crate::store::deal_queries::{self, DealFilter, DealRow};
+use crate::store::search_index;
+
+/// A snapshot and the generation it answers for.
+type Labelled = (i64, Arc<Snapshot>);
+
+/// A web server's in-memory deal lists; clones share them.
+#[derive(Debug, Clone, Default)]
+pub struct DealIndex {
+    /// The latest snapshot and the generation it answers for (a catch-up that changed no offer relabels it).
+    current: Arc<RwLock<Option<Labelled>>>,
+    /// The rows the snapshots are built from, held by whoever brings them up to date (one at a time).
+    source: Arc<tokio::sync::Mutex<Option<IndexSource>>>,
+}
+
+impl DealIndex {
+    /// Lists not loaded yet: the first request that needs them starts loading them.
+    pub fn new() -> DealIndex {
+        DealIndex::default()
+    }
+
+    /// The deals of `filter`, as [`deal_queries::list_deals`] gives them, chosen in memory when the snapshot is
+    /// current.
+    pub async fn list_deals(&self, pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
+        let generation = search_index::current_generation(pool).await?;
+        let Some(snapshot) = self.snapshot_of(generation) else {
+            self.start_catch_up(pool);
+            return deal_queries::list_deals(pool, filter).await;
+        };
+        let shop_ids = match deal_queries::filter_shop_ids(pool, filter).await? {
+            Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+            shop_ids => shop_ids,
+        };
+        let terms = match deal_queries::search_text(filter) {
+            None => None,
+            Some(text) => {
+                let terms = match snapshot.kept_terms(text) {
+                    Some(terms) => terms,
+                    None => {
+                        let terms = SearchTerms::of(pool, text).await?.map(Arc::new);
+                        snapshot.keep_terms(text, terms.clone());
+                        terms
+                    }
+                };
+                match terms {
+                    Some(terms) => Some(terms),
+                    None => return deal_queries::list_deals(pool, filter).await,
+                }
+            }
+        };
+        let ids = snapshot.page(filter, shop_ids.as_deref(), terms.as_deref());
+        deal_queries::read_listed(pool, ids, filter, shop_ids.as_deref()).await
+    }
+
+    /// The snapshot, when it answers for `generation`.
+    fn snapshot_of(&self, generation: i64) -> Option<Arc<Snapshot>> {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        current.as_ref().filter(|(of, _)| *of == generation).map(|(_, snapshot)| Arc::clone(snapshot))
+    }
+
+    /// The latest snapshot and the generation it answers for, if any was built.
+    pub fn snapshot(&self) -> Option<Labelled> {
+        self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Brings the lists up to the database's generation now (after a catch-up already running, if any); returns
+    /// that generation.
+    pub async fn catch_up(&self, pool: &PgPool) -> Result<i64, sqlx::Error> {
+        let mut source = self.source.lock().await;
+        self.catch_up_holding(pool, &mut source).await
+    }
+
+    /// Starts bringing the lists up to date in the background, unless that is already running.
+    pub fn start_catch_up(&self, pool: &PgPool) {
+        let Ok(mut source) = Arc::clone(&self.source).try_lock_owned() else {
+            return;
+        };
+        let (index, pool) = (self.clone(), pool.clone());
+        tokio::spawn(async move {
+            if let Err(error) = index.catch_up_holding(&pool, &mut source).await {
+                tracing::warn!(%error, "could not bring the in-memory deal lists up to date; PostgreSQL answers");
+            }
+        });
+    }
+
+    async fn catch_up_holding(&self, pool: &PgPool, held: &mut Option<IndexSource>) -> Result<i64, sqlx::Error> {
+        let started = Instant::now();
+        let (mut source, changed) = match held.take() {
+            Some(mut source) => {
+                let changed = source.catch_up(pool).await?;
+                (source, changed)
+            }
+            None => {
+                let source = IndexSource::load(pool).await?;
+                let changed = source.offers.len();
+                (source, changed)
+            }
+        };
+        let generation = source.generation;
+        let latest = self.snapshot();
+        let snapshot = match latest {
+            Some((_, snapshot)) if changed == 0 => snapshot,
+            _ => {
+                // Building sorts every offer (a fraction of a second for a million): off the request threads.
+                let built = tokio::task::spawn_blocking(move || {
+                    let snapshot = Snapshot::build(&source);
+                    (source, snapshot)
+                })
+                .await
+                .map_err(|error| sqlx::Error::Protocol(format!("building the deal lists failed: {error}")))?;
+                source = built.0;
+                let snapshot = Arc::new(built.1);
+                tracing::info!(
+                    generation,
+                    offers = snapshot.len(),
+                    changed,
+                    millis = started.elapsed().as_millis(),
+                    "in-memory deal lists built"
+                );
+                snapshot
+            }
+        };
+        *held = Some(source);
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((generation, snapshot));
+        Ok(generation)
+    }
+}

@@ -1,0 +1,112 @@
+//! What a search text asks of the in-memory deal lists: the French lexemes an offer must all hold, and for each
+//! query word the indexed words near it. PostgreSQL computes both (its French stemmer and stop words, pg_trgm's
+//! similarity over `search_words`), exactly as the search of `store::deal_queries` does, so that the lists in
+//! memory match the same offers; only the matching against a million offers moves to memory.
+
+use sqlx::PgPool;
+use sqlx::types::Json;
+
+use crate::store::deal_queries::{MAX_SEARCH_WORDS, contains_pattern};
+
+/// A search text as the in-memory lists match it: an offer matches when its French lexemes hold all of
+/// `lexemes`, or when it holds, for each query word, one of the words `near` it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerms {
+    /// The lexemes of the whole text (`websearch_to_tsquery('french', ...)`); empty when it has none (only stop
+    /// words, say): then no offer matches by lexemes, as `words @@ ''` matches nothing in PostgreSQL.
+    pub lexemes: Vec<String>,
+    /// For each query word (the first [`MAX_SEARCH_WORDS`]), the indexed words near it; `None` when some word has
+    /// none.
+    pub near: Option<Vec<Vec<String>>>,
+}
+
+impl SearchTerms {
+    /// The terms of `text`, or `None` when it uses websearch syntax beyond a list of words (a phrase in quotes,
+    /// `-word`, `or`, words joined by punctuation such as `t-shirt`): PostgreSQL answers those searches.
+    pub async fn of(pool: &PgPool, text: &str) -> Result<Option<SearchTerms>, sqlx::Error> {
+        let words: Vec<&str> = text.split_whitespace().take(MAX_SEARCH_WORDS).collect();
+        let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
+        let (query, Json(near)): (String, Json<Vec<Vec<String>>>) = sqlx::query_as(
+            "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold($1))::text,
+                (SELECT coalesce(json_agg(dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
+                                          ORDER BY q.n), '[]')
+                 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS q(pattern, word, n))",
+        )
+        .bind(text)
+        .bind(patterns)
+        .bind(words)
+        .fetch_one(pool)
+        .await?;
+        Ok(plain_lexemes(&query)
+            .map(|lexemes| SearchTerms { lexemes, near: (!near.iter().any(Vec::is_empty)).then_some(near) }))
+    }
+}
+
+/// The lexemes of a tsquery's text when it is only lexemes joined by `&` (`'casqu' & 'san' & 'fil'`; the empty
+/// text has none); `None` for any other operator, prefix or weight.
+///
+/// Hand-written: the text form is all PostgreSQL gives back, and no crate reads it. Inside quotes, PostgreSQL
+/// doubles a quote and escapes a backslash with a backslash.
+fn plain_lexemes(query: &str) -> Option<Vec<String>> {
+    let mut lexemes = Vec::new();
+    let mut rest = query.trim();
+    if rest.is_empty() {
+        return Some(lexemes);
+    }
+    loop {
+        rest = rest.strip_prefix('\'')?;
+        let mut lexeme = String::new();
+        let mut chars = rest.char_indices().peekable();
+        let end = loop {
+            let (at, c) = chars.next()?;
+            match c {
+                '\'' if chars.peek().is_some_and(|&(_, next)| next == '\'') => {
+                    chars.next();
+                    lexeme.push('\'');
+                }
+                '\'' => break at + 1,
+                '\\' => lexeme.push(chars.next()?.1),
+                c => lexeme.push(c),
+            }
+        };
+        lexemes.push(lexeme);
+        rest = &rest[end..];
+        if rest.is_empty() {
+            return Some(lexemes);
+        }
+        rest = rest.strip_prefix(" & ")?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_words_gives_its_lexemes() {
+        assert_eq!(plain_lexemes("'casqu' & 'san' & 'fil'"), Some(vec!["casqu".into(), "san".into(), "fil".into()]));
+        assert_eq!(plain_lexemes("'aspir'"), Some(vec!["aspir".into()]));
+    }
+
+    #[test]
+    fn a_text_of_stop_words_gives_no_lexeme() {
+        assert_eq!(plain_lexemes(""), Some(Vec::new()));
+    }
+
+    #[test]
+    fn quotes_and_backslashes_inside_a_lexeme_are_unescaped() {
+        assert_eq!(plain_lexemes(r"'l''oreal' & 'a\\b'"), Some(vec!["l'oreal".into(), r"a\b".into()]));
+    }
+
+    #[test]
+    fn phrases_negations_alternatives_and_prefixes_are_left_to_postgresql() {
+        for query in ["'casqu' <-> 'audio'", "!'aspir'", "'robe' | 'jup'", "'aspi':*", "'robe' & !'roug'", "'robe':A"] {
+            assert_eq!(plain_lexemes(query), None, "{query}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_not_read_as_lexemes() {
+        assert_eq!(plain_lexemes("'casqu"), None);
+    }
+}
