@@ -85,6 +85,13 @@ fn filters() -> Vec<(&'static str, DealFilter)> {
         "\"robe rouge\"",
         "-robe",
         "robe or lampe",
+        "Robe OR lampe",
+        "rouge -robe",
+        "robe,rouge",
+        "t-shirt",
+        "casque  sans   fil",
+        "aspirateur le balai",
+        "un deux trois quatre cinq six sept huit neuf robe",
         "'; DROP TABLE offers; --",
     ] {
         filters.push(("a search", searching(text)));

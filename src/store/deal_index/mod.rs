@@ -64,22 +64,12 @@ impl DealIndex {
         };
         let terms = match deal_queries::search_text(filter) {
             None => None,
-            Some(text) => {
-                let terms = match snapshot.kept_terms(text) {
-                    Some(terms) => terms,
-                    None => {
-                        let terms = SearchTerms::of(pool, text).await?.map(Arc::new);
-                        snapshot.keep_terms(text, terms.clone());
-                        terms
-                    }
-                };
-                match terms {
-                    Some(terms) => Some(terms),
-                    None => return deal_queries::list_deals(pool, filter).await,
-                }
-            }
+            Some(text) => match SearchTerms::of(pool, text, &snapshot).await? {
+                Some(terms) => Some(terms),
+                None => return deal_queries::list_deals(pool, filter).await,
+            },
         };
-        let ids = snapshot.page(filter, shop_ids.as_deref(), terms.as_deref());
+        let ids = snapshot.page(filter, shop_ids.as_deref(), terms.as_ref());
         deal_queries::read_listed(pool, ids, filter, shop_ids.as_deref()).await
     }
 

@@ -2,10 +2,15 @@
 //! query word the indexed words near it. PostgreSQL computes both (its French stemmer and stop words, pg_trgm's
 //! similarity over `search_words`), exactly as the search of `store::deal_queries` does, so that the lists in
 //! memory match the same offers; only the matching against a million offers moves to memory.
+//!
+//! Word by word, so that a word asked once is not asked again while the search words stay the same (a snapshot
+//! keeps them: see [`WordTerms`]): a long tail of distinct searches is made of a few thousand distinct words.
+
+use std::sync::Arc;
 
 use sqlx::PgPool;
-use sqlx::types::Json;
 
+use super::snapshot::Snapshot;
 use crate::store::deal_queries::{MAX_SEARCH_WORDS, contains_pattern};
 
 /// A search text as the in-memory lists match it: an offer matches when its French lexemes hold all of
@@ -15,30 +20,71 @@ pub struct SearchTerms {
     /// The lexemes of the whole text (`websearch_to_tsquery('french', ...)`); empty when it has none (only stop
     /// words, say): then no offer matches by lexemes, as `words @@ ''` matches nothing in PostgreSQL.
     pub lexemes: Vec<String>,
-    /// For each query word (the first [`MAX_SEARCH_WORDS`]), the indexed words near it; `None` when some word has
-    /// none.
+    /// For each query word, the indexed words near it; `None` when some word has none.
     pub near: Option<Vec<Vec<String>>>,
 }
 
+/// What one query word contributes to a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordTerms {
+    /// Its lexemes (`websearch_to_tsquery('french', word)`), or `None` when they are more than a conjunction (a
+    /// word joined by punctuation, such as `t-shirt`, is a phrase).
+    lexemes: Option<Vec<String>>,
+    /// The indexed words near it (containing it, or similar: a typo).
+    near: Vec<String>,
+}
+
 impl SearchTerms {
-    /// The terms of `text`, or `None` when it uses websearch syntax beyond a list of words (a phrase in quotes,
-    /// `-word`, `or`, words joined by punctuation such as `t-shirt`): PostgreSQL answers those searches.
-    pub async fn of(pool: &PgPool, text: &str) -> Result<Option<SearchTerms>, sqlx::Error> {
-        let words: Vec<&str> = text.split_whitespace().take(MAX_SEARCH_WORDS).collect();
+    /// The terms of `text`, asking PostgreSQL only for the words `kept` does not know yet; `None` when PostgreSQL
+    /// must answer the search itself: websearch syntax beyond a list of words (a phrase in quotes, `-word`, `or`,
+    /// words joined by punctuation), or more than [`MAX_SEARCH_WORDS`] words.
+    ///
+    /// For a list of words, `websearch_to_tsquery` of the text is the conjunction of those of its words, which is
+    /// what lets the words be asked (and kept) one by one.
+    pub async fn of(pool: &PgPool, text: &str, kept: &Snapshot) -> Result<Option<SearchTerms>, sqlx::Error> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let syntax =
+            text.contains('"') || words.iter().any(|word| word.starts_with('-') || word.eq_ignore_ascii_case("or"));
+        if syntax || words.len() > MAX_SEARCH_WORDS {
+            return Ok(None);
+        }
+        let mut terms: Vec<Option<Arc<WordTerms>>> = words.iter().map(|word| kept.kept_word(word)).collect();
+        let mut missing: Vec<&str> =
+            words.iter().zip(&terms).filter(|(_, kept)| kept.is_none()).map(|(&word, _)| word).collect();
+        missing.dedup();
+        if !missing.is_empty() {
+            for (word, asked) in missing.iter().zip(WordTerms::ask(pool, &missing).await?) {
+                kept.keep_word(word, Arc::new(asked));
+            }
+            terms = words.iter().map(|word| kept.kept_word(word)).collect();
+        }
+        let mut lexemes = Vec::new();
+        let mut near = Vec::new();
+        for word in terms.into_iter().flatten() {
+            let Some(own) = &word.lexemes else {
+                return Ok(None);
+            };
+            lexemes.extend(own.iter().cloned());
+            near.push(word.near.clone());
+        }
+        Ok(Some(SearchTerms { lexemes, near: (!near.iter().any(Vec::is_empty)).then_some(near) }))
+    }
+}
+
+impl WordTerms {
+    /// The terms of each of `words`, in order, in one statement.
+    async fn ask(pool: &PgPool, words: &[&str]) -> Result<Vec<WordTerms>, sqlx::Error> {
         let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
-        let (query, Json(near)): (String, Json<Vec<Vec<String>>>) = sqlx::query_as(
-            "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold($1))::text,
-                (SELECT coalesce(json_agg(dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
-                                          ORDER BY q.n), '[]')
-                 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS q(pattern, word, n))",
+        let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+            "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold(q.word))::text,
+                dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(word, pattern, n) ORDER BY q.n",
         )
-        .bind(text)
-        .bind(patterns)
         .bind(words)
-        .fetch_one(pool)
+        .bind(patterns)
+        .fetch_all(pool)
         .await?;
-        Ok(plain_lexemes(&query)
-            .map(|lexemes| SearchTerms { lexemes, near: (!near.iter().any(Vec::is_empty)).then_some(near) }))
+        Ok(rows.into_iter().map(|(query, near)| WordTerms { lexemes: plain_lexemes(&query), near }).collect())
     }
 }
 

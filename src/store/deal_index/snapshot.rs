@@ -13,12 +13,13 @@ use std::sync::{Arc, Mutex};
 use roaring::{MultiOps, RoaringBitmap};
 use rust_decimal::Decimal;
 
-use super::search_terms::SearchTerms;
+use super::search_terms::{SearchTerms, WordTerms};
 use super::source::{IndexSource, Names};
 use crate::store::deal_queries::{Activity, DealCursor, DealFilter};
 
-/// The most search texts whose terms a snapshot keeps (it forgets them all when full; they are one query each).
-const KEPT_SEARCHES: usize = 10_000;
+/// The most query words whose terms a snapshot keeps (it forgets them all when full; asking them again is one
+/// statement per search).
+const KEPT_WORDS: usize = 100_000;
 
 /// What a page needs of an offer beyond the sets it is in.
 #[derive(Debug, Clone)]
@@ -42,9 +43,9 @@ pub struct Snapshot {
     verdicts: HashMap<Box<str>, RoaringBitmap>,
     active: RoaringBitmap,
     ended: RoaringBitmap,
-    /// The terms of the texts searched in this generation (`None`: a text PostgreSQL answers). The near words of
-    /// a text change only when a refresh adds words, which makes a new generation.
-    searches: Mutex<HashMap<String, Option<Arc<SearchTerms>>>>,
+    /// The terms of the words searched in this generation. The near words of a word change only when a refresh
+    /// adds words, which makes a new generation.
+    words: Mutex<HashMap<String, Arc<WordTerms>>>,
 }
 
 impl Snapshot {
@@ -93,7 +94,7 @@ impl Snapshot {
             verdicts: named(&source.verdicts, verdicts),
             active,
             ended,
-            searches: Mutex::default(),
+            words: Mutex::default(),
         }
     }
 
@@ -175,19 +176,18 @@ impl Snapshot {
         page
     }
 
-    /// The terms this snapshot keeps for `text`: `None` when it has none yet, `Some(None)` for a text PostgreSQL
-    /// answers.
-    pub fn kept_terms(&self, text: &str) -> Option<Option<Arc<SearchTerms>>> {
-        self.searches.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(text).cloned()
+    /// The terms this snapshot keeps for query word `word`.
+    pub(super) fn kept_word(&self, word: &str) -> Option<Arc<WordTerms>> {
+        self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(word).cloned()
     }
 
-    /// Keeps `terms` for `text`.
-    pub fn keep_terms(&self, text: &str, terms: Option<Arc<SearchTerms>>) {
-        let mut searches = self.searches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if searches.len() >= KEPT_SEARCHES {
-            searches.clear();
+    /// Keeps `terms` for query word `word`.
+    pub(super) fn keep_word(&self, word: &str, terms: Arc<WordTerms>) {
+        let mut words = self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if words.len() >= KEPT_WORDS {
+            words.clear();
         }
-        searches.insert(text.to_owned(), terms);
+        words.insert(word.to_owned(), terms);
     }
 
     /// The positions of the offers `terms` match: all its lexemes, or a near word of each query word.
