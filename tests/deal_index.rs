@@ -161,7 +161,7 @@ async fn the_lists_in_memory_match_postgresql_for_every_filter_and_follow_each_r
     assert_same_lists(pool, &index, "while loading").await;
     let generation = index.catch_up(pool).await.expect("load the lists");
     assert_eq!(generation, search_index::current_generation(pool).await.expect("the generation"));
-    let (_, snapshot) = index.snapshot().expect("a snapshot");
+    let snapshot = index.current().expect("lists built").snapshot;
     assert_eq!(snapshot.len(), scored_offers(pool).await, "every scored offer");
     assert_same_lists(pool, &index, "loaded").await;
 
@@ -187,7 +187,7 @@ async fn the_lists_in_memory_match_postgresql_for_every_filter_and_follow_each_r
     assert_same_lists(pool, &index, "changed, not caught up").await;
     let caught_up = index.catch_up(pool).await.expect("catch up");
     assert!(caught_up > generation, "a refresh and a deletion took new generations");
-    let (_, snapshot) = index.snapshot().expect("a snapshot");
+    let snapshot = index.current().expect("lists built").snapshot;
     assert_eq!(snapshot.len(), scored_offers(pool).await, "the deleted shop's offers are gone");
     assert_same_lists(pool, &index, "caught up").await;
     let found = index.list_deals(pool, &searching("trotinette")).await.expect("a search");

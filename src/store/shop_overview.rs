@@ -142,8 +142,8 @@ pub async fn shop_overviews(pool: &PgPool, only: Option<&str>) -> Result<Vec<Sho
 }
 
 /// Every shop's (id, name), by name: what a shop filter offers.
-pub async fn shop_names(pool: &PgPool) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM shops ORDER BY lower(name), id").fetch_all(pool).await
+pub async fn shop_names<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name FROM shops ORDER BY lower(name), id").fetch_all(db).await
 }
 
 /// The counts of an errors object; anything that is not a whole count (which the scraper never writes) is left

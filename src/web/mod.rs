@@ -45,6 +45,7 @@ use self::page_cache::PageCache;
 use self::text::Lang;
 use crate::store::deal_index::DealIndex;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
+use crate::store::shop_overview;
 
 /// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
 const STYLESHEET: &str = include_str!("../../static/style.css");
@@ -117,6 +118,14 @@ impl WebState {
         match &self.deal_index {
             Some(index) => index.list_deals(&self.pool, filter).await,
             None => deal_queries::list_deals(&self.pool, filter).await,
+        }
+    }
+
+    /// Every shop's (id, name), by name (as of the in-memory lists when they are on and built).
+    pub async fn shop_names(&self) -> Result<Arc<[(String, String)]>, sqlx::Error> {
+        match self.deal_index.as_ref().and_then(DealIndex::shop_names) {
+            Some(names) => Ok(names),
+            None => Ok(shop_overview::shop_names(&self.pool).await?.into()),
         }
     }
 

@@ -156,7 +156,7 @@ async fn home(
 async fn home_page(state: &WebState, visitor: Visitor, filter: &DealFilter) -> Result<Bytes, WebError> {
     let t = visitor.lang.texts();
     let (rows, next) = deal_page(state, filter).await?;
-    let shop_names = shop_overview::shop_names(state.pool()).await?;
+    let shop_names = state.shop_names().await?;
 
     let next_href = next.map(|cursor| {
         href("/", &deal_filter_query(&DealFilter { after: Some(cursor), ..filter.clone() }, true), visitor.chosen)
@@ -175,11 +175,11 @@ async fn home_page(state: &WebState, visitor: Visitor, filter: &DealFilter) -> R
         min_price: shown(filter.min_price),
         max_price: shown(filter.max_price),
         shops: shop_names
-            .into_iter()
+            .iter()
             .map(|(id, name)| {
                 // A shop chosen by name (an API-style link) still shows as selected.
-                let chosen = filter.shop.as_deref().is_some_and(|s| s == id || s.eq_ignore_ascii_case(&name));
-                SelectOption { value: id, label: name, selected: chosen }
+                let chosen = filter.shop.as_deref().is_some_and(|s| s == id || s.eq_ignore_ascii_case(name));
+                SelectOption { value: id.clone(), label: name.clone(), selected: chosen }
             })
             .collect(),
         verdicts: ["honest", "inflated", "unverified"]

@@ -32,14 +32,37 @@ use self::source::IndexSource;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
 use crate::store::search_index;
 
-/// A snapshot and the generation it answers for.
-type Labelled = (i64, Arc<Snapshot>);
+/// The lists as of one generation.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The generation they answer for (a catch-up that changed no offer relabels the snapshot).
+    pub generation: i64,
+    pub snapshot: Arc<Snapshot>,
+    /// Every shop's (id, name), by name, as of that generation.
+    pub shop_names: Arc<[(String, String)]>,
+}
+
+impl Current {
+    /// The shops `shop` names: the shop with that id, and any shop with that name in any case (as
+    /// `deal_queries::filter_shop_ids`, with Unicode's lower case for PostgreSQL's `lower`).
+    fn shop_ids(&self, shop: &str) -> Vec<String> {
+        let lower = shop.to_lowercase();
+        let mut ids: Vec<String> = self
+            .shop_names
+            .iter()
+            .filter(|(id, name)| id == shop || name.to_lowercase() == lower)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
 
 /// A web server's in-memory deal lists; clones share them.
 #[derive(Debug, Clone, Default)]
 pub struct DealIndex {
-    /// The latest snapshot and the generation it answers for (a catch-up that changed no offer relabels it).
-    current: Arc<RwLock<Option<Labelled>>>,
+    /// The latest lists.
+    current: Arc<RwLock<Option<Current>>>,
     /// The rows the snapshots are built from, held by whoever brings them up to date (one at a time).
     source: Arc<tokio::sync::Mutex<Option<IndexSource>>>,
 }
@@ -54,17 +77,18 @@ impl DealIndex {
     /// current.
     pub async fn list_deals(&self, pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
         let generation = search_index::current_generation(pool).await?;
-        let Some(snapshot) = self.snapshot_of(generation) else {
+        let Some(current) = self.current_at(generation) else {
             self.start_catch_up(pool);
             return deal_queries::list_deals(pool, filter).await;
         };
-        let shop_ids = match deal_queries::filter_shop_ids(pool, filter).await? {
+        let snapshot = &current.snapshot;
+        let shop_ids = match filter.shop.as_deref().map(|shop| current.shop_ids(shop)) {
             Some(ids) if ids.is_empty() => return Ok(Vec::new()),
             shop_ids => shop_ids,
         };
         let terms = match deal_queries::search_text(filter) {
             None => None,
-            Some(text) => match SearchTerms::of(pool, text, &snapshot).await? {
+            Some(text) => match SearchTerms::of(pool, text, snapshot).await? {
                 Some(terms) => Some(terms),
                 None => return deal_queries::list_deals(pool, filter).await,
             },
@@ -73,15 +97,19 @@ impl DealIndex {
         deal_queries::read_listed(pool, ids, filter, shop_ids.as_deref()).await
     }
 
-    /// The snapshot, when it answers for `generation`.
-    fn snapshot_of(&self, generation: i64) -> Option<Arc<Snapshot>> {
-        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        current.as_ref().filter(|(of, _)| *of == generation).map(|(_, snapshot)| Arc::clone(snapshot))
+    /// The lists, when they answer for `generation`.
+    fn current_at(&self, generation: i64) -> Option<Current> {
+        self.current().filter(|current| current.generation == generation)
     }
 
-    /// The latest snapshot and the generation it answers for, if any was built.
-    pub fn snapshot(&self) -> Option<Labelled> {
+    /// The latest lists, if any were built.
+    pub fn current(&self) -> Option<Current> {
         self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Every shop's (id, name), by name, as of the latest lists (`None`: none were built yet).
+    pub fn shop_names(&self) -> Option<Arc<[(String, String)]>> {
+        self.current().map(|current| current.shop_names)
     }
 
     /// Brings the lists up to the database's generation now (after a catch-up already running, if any); returns
@@ -118,9 +146,9 @@ impl DealIndex {
             }
         };
         let generation = source.generation;
-        let latest = self.snapshot();
-        let snapshot = match latest {
-            Some((_, snapshot)) if changed == 0 => snapshot,
+        let shop_names: Arc<[(String, String)]> = source.shop_names.clone().into();
+        let snapshot = match self.current() {
+            Some(latest) if changed == 0 => latest.snapshot,
             _ => {
                 // Building sorts every offer (a fraction of a second for a million): off the request threads.
                 let built = tokio::task::spawn_blocking(move || {
@@ -142,7 +170,8 @@ impl DealIndex {
             }
         };
         *held = Some(source);
-        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((generation, snapshot));
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(Current { generation, snapshot, shop_names });
         Ok(generation)
     }
 }

@@ -12,6 +12,8 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
+use crate::store::shop_overview;
+
 /// Strings stored once each, numbered in the order they were first seen.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Names {
@@ -59,7 +61,7 @@ pub(super) struct IndexedOffer {
     pub lexemes: Box<[u32]>,
 }
 
-/// Every scored offer's search row as of `generation`.
+/// Every scored offer's search row, and the shops, as of `generation`.
 #[derive(Debug, Default)]
 pub(super) struct IndexSource {
     pub generation: i64,
@@ -69,6 +71,8 @@ pub(super) struct IndexSource {
     pub verdicts: Names,
     pub tokens: Names,
     pub lexemes: Names,
+    /// Every shop's (id, name), by name, as of `generation` (read again at each catch-up: a small table).
+    pub shop_names: Vec<(String, String)>,
 }
 
 /// A search row as read.
@@ -127,6 +131,7 @@ impl IndexSource {
                 changed += 1;
             }
         }
+        self.shop_names = shop_overview::shop_names(&mut *tx).await?;
         if self.generation >= 0 {
             let removed: Vec<i64> =
                 sqlx::query_scalar("SELECT offer_id FROM offer_search_removed WHERE generation > $1")
