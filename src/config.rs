@@ -136,7 +136,7 @@ pub struct WebConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_cache_secs: Option<u64>,
     /// Whether the server chooses the pages of deal lists in memory (`store::deal_index`; default true): about
-    /// 300 bytes of memory per scored offer, for lists and searches in microseconds instead of milliseconds.
+    /// 500 bytes of memory per scored offer, for lists and searches in microseconds instead of milliseconds.
     /// false: PostgreSQL chooses every page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lists_in_memory: Option<bool>,

@@ -29,7 +29,7 @@ pub struct ServeArgs {
     /// 0 asks it every time (default: `[web] page_cache_secs`, else 10).
     #[arg(long, env = "DEALCAST_PAGE_CACHE_SECS", value_name = "SECONDS")]
     pub page_cache_secs: Option<u64>,
-    /// Whether deal lists are chosen in memory (true: about 300 bytes per scored offer, microseconds a list) or by
+    /// Whether deal lists are chosen in memory (true: about 500 bytes per scored offer, microseconds a list) or by
     /// PostgreSQL for every request (default: `[web] lists_in_memory`, else true).
     #[arg(long, env = "DEALCAST_LISTS_IN_MEMORY", value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
     pub lists_in_memory: Option<bool>,
