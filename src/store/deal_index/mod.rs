@@ -39,6 +39,7 @@ use crate::store::search_index;
 pub struct Current {
     /// The generation they answer for (a catch-up that changed no offer relabels the snapshot).
     pub generation: i64,
+    /// The lists themselves.
     pub snapshot: Arc<Snapshot>,
     /// Every shop's (id, name), by name, as of that generation.
     pub shop_names: Arc<[(String, String)]>,
@@ -134,6 +135,8 @@ impl DealIndex {
         });
     }
 
+    /// Catches up with `held`, the rows the lists are built from (`None`: not loaded, or lost by a failed catch-up:
+    /// then every row is read again).
     async fn catch_up_holding(&self, pool: &PgPool, held: &mut Option<IndexSource>) -> Result<i64, sqlx::Error> {
         let started = Instant::now();
         let (mut source, changed) = match held.take() {

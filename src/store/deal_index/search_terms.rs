@@ -51,6 +51,7 @@ impl SearchTerms {
         let mut terms: Vec<Option<Arc<WordTerms>>> = words.iter().map(|word| kept.kept_word(word)).collect();
         let mut missing: Vec<&str> =
             words.iter().zip(&terms).filter(|(_, kept)| kept.is_none()).map(|(&word, _)| word).collect();
+        missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
             for (word, asked) in missing.iter().zip(WordTerms::ask(pool, &missing).await?) {
