@@ -7,6 +7,7 @@
 //! Immutable once built: a newer generation is a new snapshot, so that requests never wait for a rebuild.
 
 use std::borrow::Cow;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -51,16 +52,19 @@ pub struct Snapshot {
 impl Snapshot {
     /// The lists of the offers of `source`.
     pub(super) fn build(source: &IndexSource) -> Snapshot {
-        let mut order: Vec<_> = source.offers.values().collect();
-        order.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.offer_id.cmp(&b.offer_id)));
+        // Sorted by whole numbers of ten-thousandths: comparing decimals was a fifth of the time of a build.
+        let mut keyed: Vec<_> =
+            source.offers.values().map(|offer| (Reverse(score_key(offer.score)), offer.offer_id, offer)).collect();
+        keyed.sort_unstable_by_key(|&(score, id, _)| (score, id));
+        let order = keyed.into_iter().map(|(_, _, offer)| offer);
 
         let sets_for = |names: &Names| vec![RoaringBitmap::new(); names.len()];
         let (mut tokens, mut lexemes) = (sets_for(&source.tokens), sets_for(&source.lexemes));
         let (mut shops, mut categories) = (sets_for(&source.shops), sets_for(&source.categories));
         let mut verdicts = sets_for(&source.verdicts);
         let (mut active, mut ended) = (RoaringBitmap::new(), RoaringBitmap::new());
-        let mut offers = Vec::with_capacity(order.len());
-        for (position, offer) in order.into_iter().enumerate() {
+        let mut offers = Vec::with_capacity(source.offers.len());
+        for (position, offer) in order.enumerate() {
             let position = u32::try_from(position).expect("fewer than 4 billion offers");
             // Positions come in increasing order: `push` appends without searching.
             for &token in &offer.tokens {
@@ -228,6 +232,15 @@ fn named(names: &Names, sets: Vec<RoaringBitmap>) -> HashMap<Box<str>, RoaringBi
     (0..).zip(sets).filter(|(_, set)| !set.is_empty()).map(|(number, set)| (names.name(number).into(), set)).collect()
 }
 
+/// The digits of `score` at four decimals, which order scores as they compare: scores are `numeric(12, 4)`, so no
+/// score has more decimals and rescaling is exact.
+fn score_key(score: Decimal) -> i128 {
+    let mut fixed = score;
+    fixed.rescale(4);
+    debug_assert_eq!(fixed, score, "a score with more than four decimals");
+    fixed.mantissa()
+}
+
 /// Adds `position`, greater than any in `set` but when an offer repeats a word (then it is there already).
 fn append(set: &mut RoaringBitmap, position: u32) {
     let _repeated = set.try_push(position);
@@ -282,6 +295,14 @@ mod tests {
     fn words(lexemes: &[&str], near: Option<&[&[&str]]>) -> SearchTerms {
         let owned = |words: &[&str]| words.iter().map(|&word| word.to_owned()).collect::<Vec<_>>();
         SearchTerms { lexemes: owned(lexemes), near: near.map(|near| near.iter().map(|&words| owned(words)).collect()) }
+    }
+
+    #[test]
+    fn score_keys_order_scores_as_they_compare() {
+        let scores = ["-42.5", "-0.0001", "0", "6", "6.0001", "87.5", "99999999.9999"];
+        let keys: Vec<i128> = scores.iter().map(|score| score_key(score.parse().expect("a score"))).collect();
+        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "{keys:?}");
+        assert_eq!(score_key("40".parse().expect("a score")), score_key("40.0000".parse().expect("a score")));
     }
 
     #[test]
