@@ -140,6 +140,10 @@ pub struct WebConfig {
     /// false: PostgreSQL chooses every page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lists_in_memory: Option<bool>,
+    /// The reverse proxies (addresses or networks: `127.0.0.1`, `10.0.0.0/8`) whose `X-Forwarded-For` names the
+    /// client, for the admin's per-client login budget; empty (the default): the TCP peer is the client.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<crate::web::forwarded::TrustedProxy>,
 }
 
 impl WebConfig {
@@ -430,6 +434,18 @@ mod tests {
             Config::parse("[web]\nadmin_password_hash = \"hunter2\"\npublic_url = \"ftp://x\"\n").unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:#?}");
         assert!(problems[0].message.contains("dealcast admin hash-password"), "{problems:#?}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_as_addresses_or_networks() {
+        let config = Config::parse("[web]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n").unwrap();
+        let holds =
+            |address: &str| config.web.trusted_proxies.iter().any(|proxy| proxy.holds(address.parse().unwrap()));
+        assert!(holds("127.0.0.1") && holds("10.20.30.40") && holds("::1") && !holds("192.168.1.1"));
+        let shown = config.to_redacted_toml();
+        assert!(["\"127.0.0.1\"", "\"10.0.0.0/8\"", "\"::1\""].iter().all(|proxy| shown.contains(proxy)), "{shown}");
+        let problems = Config::parse("[web]\ntrusted_proxies = [\"proxy.example\"]\n").unwrap_err();
+        assert!(problems[0].message.contains("`proxy.example` is not an IP address"), "{problems:#?}");
     }
 
     #[test]

@@ -149,6 +149,50 @@ async fn failed_logins_are_limited_even_for_the_right_password() {
     assert_eq!(failures, 5, "refused attempts are not counted again");
 }
 
+/// A browser behind a proxy that says it forwards `client`.
+fn forwarded_browser(client: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", client.parse().expect("a header value"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("an HTTP client")
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_login_budget() {
+    let site = admin_site::start_behind_proxies(&["127.0.0.1", "::1"]).await;
+    let guesser = forwarded_browser("203.0.113.7");
+    for attempt in 1..=5 {
+        assert_eq!(try_login(&guesser, &site, "guess").await.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let limited = try_login(&guesser, &site, PASSWORD).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the guesser is stopped");
+    let operator = forwarded_browser("198.51.100.20");
+    assert_eq!(try_login(&operator, &site, PASSWORD).await.status(), StatusCode::SEE_OTHER, "the operator is not");
+    // A client cannot pose as another by writing the header itself: the proxy appends what it saw, rightmost.
+    let forger = forwarded_browser("198.51.100.20, 203.0.113.7");
+    assert_eq!(try_login(&forger, &site, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    let clients: Vec<String> = sqlx::query_scalar("SELECT DISTINCT client FROM admin_login_attempts ORDER BY client")
+        .fetch_all(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(clients, ["198.51.100.20", "203.0.113.7"]);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_header_does_not_escape_the_login_budget() {
+    let site = admin_site::start(true).await;
+    for attempt in 1..=5 {
+        let posing = forwarded_browser(&format!("203.0.113.{attempt}"));
+        assert_eq!(try_login(&posing, &site, "guess").await.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let posing = forwarded_browser("203.0.113.99");
+    assert_eq!(try_login(&posing, &site, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn a_login_without_its_form_token_is_refused() {
     let site = admin_site::start(true).await;

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::web::forwarded::TrustedProxy;
 use crate::web::{self, WebState};
 
 /// Where the server listens when neither `--listen` nor `[web] listen` says: loopback only.
@@ -33,6 +34,10 @@ pub struct ServeArgs {
     /// PostgreSQL for every request (default: `[web] lists_in_memory`, else true).
     #[arg(long, env = "DEALCAST_LISTS_IN_MEMORY", value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
     pub lists_in_memory: Option<bool>,
+    /// The reverse proxies whose X-Forwarded-For names the client (comma-separated addresses or networks, such as
+    /// 127.0.0.1,10.0.0.0/8; default: `[web] trusted_proxies`, else none: the TCP peer is the client).
+    #[arg(long, env = "DEALCAST_TRUSTED_PROXIES", value_name = "ADDRESSES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 /// Binds the listening socket (flag, then `[web] listen`, then 127.0.0.1:8080) and works out the public URL (flag,
@@ -70,6 +75,10 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
         .with_accounts(config.accounts.clone())
         .with_page_cache(page_cache)
         .with_deal_index(args.lists_in_memory.or(config.web.lists_in_memory).unwrap_or(true))
+        .with_trusted_proxies(match args.trusted_proxies.as_slice() {
+            [] => config.web.trusted_proxies.clone(),
+            given => given.to_vec(),
+        })
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {

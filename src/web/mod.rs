@@ -6,7 +6,7 @@
 //! second query layer. Public routes only read. [`router`] builds the whole application so that `dealcast serve`
 //! and `dealcast run` serve the same thing, and so that other route sets (the admin pages) can be merged in.
 //!
-//! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`page_cache`] (deal lists kept a few seconds), [`params`] (query
+//! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`forwarded`] (the client behind a proxy), [`page_cache`] (deal lists kept a few seconds), [`params`] (query
 //! strings), [`views`] and [`chart`] (what pages show, pure), [`text`] (every UI word, per language), [`security`]
 //! (headers, link rules), [`error`] (failures as pages or JSON).
 
@@ -15,6 +15,7 @@ pub mod api;
 pub mod chart;
 pub mod error;
 pub mod feed;
+pub mod forwarded;
 pub mod ops;
 pub mod page_cache;
 pub mod pages;
@@ -41,6 +42,7 @@ use self::admin::AdminSettings;
 use self::admin::login_limit::LoginLimits;
 use self::admin::password::AdminPasswordHash;
 use self::error::{PageError, WebError};
+use self::forwarded::TrustedProxy;
 use self::page_cache::PageCache;
 use self::text::Lang;
 use crate::store::deal_index::DealIndex;
@@ -63,6 +65,8 @@ pub struct WebState {
     page_cache: Option<PageCache>,
     /// The deal lists chosen in memory (none: PostgreSQL chooses every page).
     deal_index: Option<DealIndex>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
+    trusted_proxies: Arc<[TrustedProxy]>,
 }
 
 impl WebState {
@@ -80,6 +84,7 @@ impl WebState {
             accounts: Arc::new(Vec::new()),
             page_cache: None,
             deal_index: Some(DealIndex::new()),
+            trusted_proxies: Arc::new([]),
         }
     }
 
@@ -99,6 +104,17 @@ impl WebState {
     pub fn with_page_cache(mut self, ttl: Duration) -> WebState {
         self.page_cache = (!ttl.is_zero()).then(|| PageCache::new(ttl));
         self
+    }
+
+    /// This state believing the `X-Forwarded-For` of requests from `proxies` (see [`forwarded`]).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<TrustedProxy>) -> WebState {
+        self.trusted_proxies = proxies.into();
+        self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub fn trusted_proxies(&self) -> &[TrustedProxy] {
+        &self.trusted_proxies
     }
 
     /// This state choosing the pages of deal lists in memory (`store::deal_index`, the default) or not.

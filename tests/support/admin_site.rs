@@ -128,6 +128,15 @@ pub async fn start(admin_enabled: bool) -> AdminSite {
 
 /// The seeded site, announcing `public_url` (e.g. an `https://` address behind a proxy) instead of its loopback one.
 pub async fn start_at(admin_enabled: bool, public_url: Option<&str>) -> AdminSite {
+    start_configured(admin_enabled, public_url, &[]).await
+}
+
+/// The seeded site with the admin enabled, believing the `X-Forwarded-For` of requests from `trusted_proxies`.
+pub async fn start_behind_proxies(trusted_proxies: &[&str]) -> AdminSite {
+    start_configured(true, None, trusted_proxies).await
+}
+
+async fn start_configured(admin_enabled: bool, public_url: Option<&str>, trusted_proxies: &[&str]) -> AdminSite {
     let db = super::fresh_database().await;
     let pool = &db.pool;
     let now = Utc::now();
@@ -173,7 +182,8 @@ pub async fn start_at(admin_enabled: bool, public_url: Option<&str>) -> AdminSit
     let hash = admin_enabled
         .then(|| AdminPasswordHash::try_from(hash_password(PASSWORD).expect("a hash")).expect("a valid hash"));
     let public = url::Url::parse(public_url.unwrap_or(&base)).expect("a URL");
-    let state = WebState::new(db.pool.clone(), public).with_admin_password(hash);
+    let proxies = trusted_proxies.iter().map(|proxy| proxy.parse().expect("a trusted proxy")).collect();
+    let state = WebState::new(db.pool.clone(), public).with_admin_password(hash).with_trusted_proxies(proxies);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(web::serve(listener, state, async move {
         let _ = stopped.await;

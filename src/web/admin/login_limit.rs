@@ -6,8 +6,9 @@
 //! enforces the same budget (an attacker gains nothing by spreading guesses over processes, or by waiting for a
 //! restart), and logins are rare enough that one row each costs nothing. The overall limit bounds guessing from
 //! many addresses; its price is that such an attack also locks the operator out of the web admin for a while (the
-//! terminal commands `dealcast curate`, `accounts`, `shop ack` still work). Behind a reverse proxy every client has
-//! the proxy's address, and the per-client limit then acts as a second overall one.
+//! terminal commands `dealcast curate`, `accounts`, `shop ack` still work). Behind a reverse proxy, the client is
+//! the address the proxy forwards when the proxy is listed in `[web] trusted_proxies` (`web::forwarded`); otherwise
+//! every client has the proxy's address, and the per-client limit acts as a second overall one.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;

@@ -35,6 +35,7 @@ use self::password::AdminPasswordHash;
 use self::sessions::SESSION_COOKIE;
 use super::WebState;
 use super::error::WebError;
+use super::forwarded;
 use super::pages::Visitor;
 use super::views::href;
 
@@ -72,17 +73,21 @@ pub fn routes(state: &WebState) -> Router<WebState> {
         .route("/static/admin.js", get(script))
 }
 
-/// The client's address, for the login budget: the TCP peer (`unknown` when the server was not started with
-/// connection info, which only tests do).
+/// The client's address, for the login budget: the TCP peer, or behind a trusted reverse proxy the address it
+/// forwards (`web::forwarded`); `unknown` when the server was not started with connection info, which only tests
+/// do.
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<WebState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(ClientAddress(address.unwrap_or_else(|| "unknown".to_owned())))
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientAddress("unknown".to_owned()));
+        };
+        let forwarded = parts.headers.get_all("x-forwarded-for").into_iter().filter_map(|value| value.to_str().ok());
+        Ok(ClientAddress(forwarded::client_address(peer.ip(), forwarded, state.trusted_proxies()).to_string()))
     }
 }
 
