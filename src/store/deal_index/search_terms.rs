@@ -6,6 +6,7 @@
 //! Word by word, so that a word asked once is not asked again while the search words stay the same (a snapshot
 //! keeps them: see [`WordTerms`]): a long tail of distinct searches is made of a few thousand distinct words.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -54,14 +55,24 @@ impl SearchTerms {
         missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
-            for (word, asked) in missing.iter().zip(WordTerms::ask(pool, &missing).await?) {
-                kept.keep_word(word, Arc::new(asked));
+            let asked: HashMap<&str, Arc<WordTerms>> =
+                missing.iter().copied().zip(WordTerms::ask(pool, &missing).await?.into_iter().map(Arc::new)).collect();
+            for (word, slot) in words.iter().zip(&mut terms) {
+                if slot.is_none() {
+                    *slot = asked.get(word).cloned();
+                }
             }
-            terms = words.iter().map(|word| kept.kept_word(word)).collect();
+            for (word, asked) in asked {
+                kept.keep_word(word, asked);
+            }
         }
+        // Every word has its terms now; were one missing, PostgreSQL would answer rather than a search without it.
+        let Some(terms) = terms.into_iter().collect::<Option<Vec<_>>>() else {
+            return Ok(None);
+        };
         let mut lexemes = Vec::new();
         let mut near = Vec::new();
-        for word in terms.into_iter().flatten() {
+        for word in terms {
             let Some(own) = &word.lexemes else {
                 return Ok(None);
             };
