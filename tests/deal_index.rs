@@ -146,6 +146,17 @@ async fn assert_same_lists(pool: &PgPool, index: &DealIndex, when: &str) {
     assert!(listed > 500, "{when}: the filters list deals ({listed}), not only empty pages");
 }
 
+/// Runs `changes` (written by the test itself), then refreshes the search rows as a harvest does.
+async fn change(pool: &PgPool, changes: &[&'static str]) {
+    for &change in changes {
+        sqlx::query(sqlx::AssertSqlSafe(change))
+            .execute(pool)
+            .await
+            .unwrap_or_else(|error| panic!("{change}: {error}"));
+    }
+    search_index::refresh_all(pool).await.expect("refresh the search rows");
+}
+
 /// How many offers are deals (scored).
 async fn scored_offers(pool: &PgPool) -> usize {
     let scored: i64 = sqlx::query_scalar("SELECT count(*) FROM offers WHERE score IS NOT NULL")
@@ -165,35 +176,38 @@ async fn the_lists_in_memory_match_postgresql_for_every_filter_and_follow_each_r
     assert_same_lists(pool, &index, "while loading").await;
     let generation = index.catch_up(pool).await.expect("load the lists");
     assert_eq!(generation, search_index::current_generation(pool).await.expect("the generation"));
-    let snapshot = index.current().expect("lists built").snapshot;
-    assert_eq!(snapshot.len(), scored_offers(pool).await, "every scored offer");
+    let lists = index.current().expect("lists built").lists;
+    assert_eq!((lists.len(), lists.overlaid()), (scored_offers(pool).await, 0), "every scored offer, one build");
     assert_same_lists(pool, &index, "loaded").await;
 
-    // What harvests do: a retitled offer, a repriced and rescored one, an ended one, a new one; and an operator
-    // deleting a shop.
-    for change in [
-        "UPDATE offers SET title = 'Trottinette électrique pliable' WHERE id = (SELECT min(id) FROM offers)",
-        "UPDATE offers SET price = 12.5, score = 99, real_discount_pct = 65 WHERE id = (SELECT min(id) + 4 FROM offers)",
-        "UPDATE offers SET active = false, ended_at = now() WHERE id = (SELECT min(id) + 7 FROM offers)",
-        "INSERT INTO offers (shop_id, canonical_url, url, title, category, currency, price, score, verdict,
-             real_discount_pct)
-         VALUES ('shop_a', 'https://shop.example/new', 'https://shop.example/new', 'Casque audio sans fil',
-             'High-tech', 'EUR', 59.99, 98.5, 'honest', 45)",
-        "DELETE FROM shops WHERE id = 'shop_c'",
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(change))
-            .execute(pool)
-            .await
-            .unwrap_or_else(|error| panic!("{change}: {error}"));
-    }
-    search_index::refresh_all(pool).await.expect("refresh the search rows");
+    // What a harvest does: a retitled offer, a repriced and rescored one, an ended one, a new one.
+    change(
+        pool,
+        &[
+            "UPDATE offers SET title = 'Trottinette électrique pliable' WHERE id = (SELECT min(id) FROM offers)",
+            "UPDATE offers SET price = 12.5, score = 99, real_discount_pct = 65 WHERE id = (SELECT min(id) + 4 FROM offers)",
+            "UPDATE offers SET active = false, ended_at = now() WHERE id = (SELECT min(id) + 7 FROM offers)",
+            "INSERT INTO offers (shop_id, canonical_url, url, title, category, currency, price, score, verdict,
+                 real_discount_pct)
+             VALUES ('shop_a', 'https://shop.example/new', 'https://shop.example/new', 'Casque audio sans fil',
+                 'High-tech', 'EUR', 59.99, 98.5, 'honest', 45)",
+        ],
+    )
+    .await;
     // Behind the database's generation: PostgreSQL answers until the lists catch up.
     assert_same_lists(pool, &index, "changed, not caught up").await;
     let caught_up = index.catch_up(pool).await.expect("catch up");
-    assert!(caught_up > generation, "a refresh and a deletion took new generations");
-    let snapshot = index.current().expect("lists built").snapshot;
-    assert_eq!(snapshot.len(), scored_offers(pool).await, "the deleted shop's offers are gone");
-    assert_same_lists(pool, &index, "caught up").await;
+    assert!(caught_up > generation, "the refresh took a new generation");
+    let lists = index.current().expect("lists built").lists;
+    assert_eq!((lists.len(), lists.overlaid()), (scored_offers(pool).await, 4), "the changed offers laid over");
+    assert_same_lists(pool, &index, "caught up by an overlay").await;
+
+    // An operator deleting a shop: a third of the offers change, the lists are built again.
+    change(pool, &["DELETE FROM shops WHERE id = 'shop_c'"]).await;
+    index.catch_up(pool).await.expect("catch up");
+    let lists = index.current().expect("lists built").lists;
+    assert_eq!((lists.len(), lists.overlaid()), (scored_offers(pool).await, 0), "the shop's offers gone, one build");
+    assert_same_lists(pool, &index, "caught up by a build").await;
     let found = index.list_deals(pool, &searching("trotinette")).await.expect("a search");
     assert!(found.iter().any(|deal| deal.title == "Trottinette électrique pliable"), "the retitled offer: {found:?}");
     let best = index.list_deals(pool, &filter()).await.expect("the best deals");

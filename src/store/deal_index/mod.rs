@@ -1,6 +1,6 @@
 //! The deal lists of a web server, answered from memory: a copy of the search rows (`offer_search`) built into sets
-//! of offer positions in score order ([`Snapshot`]), kept current by search generation (migration 0015), with the
-//! offers of each page still read from PostgreSQL.
+//! of offer positions in score order ([`Snapshot`], layered as [`Lists`]), kept current by search generation
+//! (migration 0015), with the offers of each page still read from PostgreSQL.
 //!
 //! It exists for issue 6's load target: with a million offers, PostgreSQL chose a page of a search with filters in
 //! 5-56 ms and of a category above a price in 12 ms, while two cores at 50 connections leave about a millisecond
@@ -8,27 +8,34 @@
 //! read of the generation and one read of the page's offers (which tests them again, as for a search: an offer
 //! ended or repriced since the last refresh never shows outside its filters).
 //!
-//! Consistency: a request uses the snapshot only when its generation is the database's; otherwise it is answered by
-//! `store::deal_queries::list_deals` (the same offers, chosen by PostgreSQL) while one background task catches up
-//! (the rows stamped after the snapshot's generation, and the deletions; a first load reads every scored row). So
-//! a list is never older than the last refresh, as before, and no request waits for a rebuild. Searches using
-//! websearch syntax beyond a list of words (phrases, `-word`, `or`) are always PostgreSQL's.
+//! Consistency: a request uses the lists only when their generation is the database's; otherwise it is answered by
+//! `store::deal_queries::list_deals` (the same offers, chosen by PostgreSQL) while one background task catches up:
+//! it reads the rows stamped after the lists' generation and the deletions, and lays the changed offers over the
+//! last base snapshot (milliseconds for a harvest's thousands), or builds a new base once the changes reach a
+//! twentieth of it (a first load reads and builds everything). So a list is never older than the last refresh, as
+//! before, and no request waits for a build. Searches using websearch syntax beyond a list of words (phrases,
+//! `-word`, `or`) are always PostgreSQL's.
 //!
 //! Cost, measured at a million offers (issue 6 notes): the server's memory grows by about 500 bytes per scored offer
 //! (the rows kept for catching up, and the lists: 480 MB resident in all); the first load takes about 5 s (3.2-3.9 s
-//! reading, 1.8 s building), and a harvest's refresh of 50,000 offers 1.6 s of catching up in the background (0.2 s
-//! reading them, 1.4 s rebuilding the lists: following a million rows in score order is memory-bound).
+//! reading, 1.8 s building), during which PostgreSQL answers.
 
+mod layers;
 mod search_terms;
 mod snapshot;
 mod source;
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use rust_decimal::Decimal;
+
 use sqlx::PgPool;
 
-pub use self::search_terms::SearchTerms;
+pub use self::layers::Lists;
+use self::layers::REBUILD_SHARE;
+pub use self::search_terms::{SearchTerms, WordCache};
 pub use self::snapshot::Snapshot;
 use self::source::IndexSource;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
@@ -40,9 +47,11 @@ pub struct Current {
     /// The generation they answer for (a catch-up that changed no offer relabels the snapshot).
     pub generation: i64,
     /// The lists themselves.
-    pub snapshot: Arc<Snapshot>,
+    pub lists: Arc<Lists>,
     /// Every shop's (id, name), by name, as of that generation.
     pub shop_names: Arc<[(String, String)]>,
+    /// The terms of the query words searched in that generation.
+    pub words: Arc<WordCache>,
 }
 
 impl Current {
@@ -66,8 +75,17 @@ impl Current {
 pub struct DealIndex {
     /// The latest lists.
     current: Arc<RwLock<Option<Current>>>,
-    /// The rows the snapshots are built from, held by whoever brings them up to date (one at a time).
-    source: Arc<tokio::sync::Mutex<Option<IndexSource>>>,
+    /// What the lists are built from, held by whoever brings them up to date (one at a time).
+    held: Arc<tokio::sync::Mutex<Option<Held>>>,
+}
+
+/// The rows the lists are built from, the latest base snapshot, and what changed since it was built.
+#[derive(Debug)]
+struct Held {
+    source: IndexSource,
+    base: Arc<Snapshot>,
+    /// The offers changed since the base was built, with their score in it (`None`: not in it).
+    changed: HashMap<i64, Option<Decimal>>,
 }
 
 impl DealIndex {
@@ -84,19 +102,18 @@ impl DealIndex {
             self.start_catch_up(pool);
             return deal_queries::list_deals(pool, filter).await;
         };
-        let snapshot = &current.snapshot;
         let shop_ids = match filter.shop.as_deref().map(|shop| current.shop_ids(shop)) {
             Some(ids) if ids.is_empty() => return Ok(Vec::new()),
             shop_ids => shop_ids,
         };
         let terms = match deal_queries::search_text(filter) {
             None => None,
-            Some(text) => match SearchTerms::of(pool, text, snapshot).await? {
+            Some(text) => match SearchTerms::of(pool, text, &current.words).await? {
                 Some(terms) => Some(terms),
                 None => return deal_queries::list_deals(pool, filter).await,
             },
         };
-        let ids = snapshot.page(filter, shop_ids.as_deref(), terms.as_ref());
+        let ids = current.lists.page(filter, shop_ids.as_deref(), terms.as_ref());
         deal_queries::read_listed(pool, ids, filter, shop_ids.as_deref()).await
     }
 
@@ -118,67 +135,79 @@ impl DealIndex {
     /// Brings the lists up to the database's generation now (after a catch-up already running, if any); returns
     /// that generation.
     pub async fn catch_up(&self, pool: &PgPool) -> Result<i64, sqlx::Error> {
-        let mut source = self.source.lock().await;
-        self.catch_up_holding(pool, &mut source).await
+        let mut held = self.held.lock().await;
+        self.catch_up_holding(pool, &mut held).await
     }
 
     /// Starts bringing the lists up to date in the background, unless that is already running.
     pub fn start_catch_up(&self, pool: &PgPool) {
-        let Ok(mut source) = Arc::clone(&self.source).try_lock_owned() else {
+        let Ok(mut held) = Arc::clone(&self.held).try_lock_owned() else {
             return;
         };
         let (index, pool) = (self.clone(), pool.clone());
         tokio::spawn(async move {
-            if let Err(error) = index.catch_up_holding(&pool, &mut source).await {
+            if let Err(error) = index.catch_up_holding(&pool, &mut held).await {
                 tracing::warn!(%error, "could not bring the in-memory deal lists up to date; PostgreSQL answers");
             }
         });
     }
 
-    /// Catches up with `held`, the rows the lists are built from (`None`: not loaded, or lost by a failed catch-up:
-    /// then every row is read again).
-    async fn catch_up_holding(&self, pool: &PgPool, held: &mut Option<IndexSource>) -> Result<i64, sqlx::Error> {
+    /// Catches up with what `held` holds (`None`: not loaded, or lost by a failed catch-up: then every row is read
+    /// again): the changed rows make an overlay over the base, or a new base once they are many.
+    async fn catch_up_holding(&self, pool: &PgPool, held: &mut Option<Held>) -> Result<i64, sqlx::Error> {
         let started = Instant::now();
-        let (mut source, changed) = match held.take() {
-            Some(mut source) => {
-                let changed = source.catch_up(pool).await?;
-                (source, changed)
-            }
-            None => {
-                let source = IndexSource::load(pool).await?;
-                let changed = source.offers.len();
-                (source, changed)
+        let (source, base, changed, rebuild) = match held.take() {
+            None => (IndexSource::load(pool).await?, None, HashMap::new(), true),
+            Some(Held { mut source, base, mut changed }) => {
+                let now_changed = source.catch_up(pool).await?;
+                if now_changed.is_empty()
+                    && let Some(current) = self.current()
+                {
+                    // Nothing changed: the same lists (and the words asked) answer for the new generation.
+                    let generation = source.generation;
+                    *held = Some(Held { source, base, changed });
+                    self.publish(Current { generation, ..current });
+                    return Ok(generation);
+                }
+                for (offer_id, before) in now_changed {
+                    changed.entry(offer_id).or_insert(before);
+                }
+                let rebuild = changed.len() * REBUILD_SHARE > base.len();
+                (source, Some(base), changed, rebuild)
             }
         };
-        let generation = source.generation;
         let read = started.elapsed();
+        let generation = source.generation;
         let shop_names: Arc<[(String, String)]> = source.shop_names.clone().into();
-        let snapshot = match self.current() {
-            Some(latest) if changed == 0 => latest.snapshot,
-            _ => {
-                // Building sorts every offer (a fraction of a second for a million): off the request threads.
-                let built = tokio::task::spawn_blocking(move || {
-                    let snapshot = Snapshot::build(&source);
-                    (source, snapshot)
-                })
-                .await
-                .map_err(|error| sqlx::Error::Protocol(format!("building the deal lists failed: {error}")))?;
-                source = built.0;
-                let snapshot = Arc::new(built.1);
-                tracing::info!(
-                    generation,
-                    offers = snapshot.len(),
-                    changed,
-                    read_millis = read.as_millis(),
-                    build_millis = (started.elapsed() - read).as_millis(),
-                    "in-memory deal lists built"
-                );
-                snapshot
+        // Building sorts offers (a second for a million): off the request threads.
+        let (kept, lists) = tokio::task::spawn_blocking(move || match base {
+            Some(base) if !rebuild => {
+                let lists = Lists::over(Arc::clone(&base), &source, &changed);
+                (Held { source, base, changed }, lists)
             }
-        };
-        *held = Some(source);
-        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some(Current { generation, snapshot, shop_names });
+            _ => {
+                let base = Arc::new(Snapshot::build(&source, source.offers.values()));
+                (Held { source, base: Arc::clone(&base), changed: HashMap::new() }, Lists::whole(base))
+            }
+        })
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("building the deal lists failed: {error}")))?;
+        tracing::info!(
+            generation,
+            offers = lists.len(),
+            overlaid = lists.overlaid(),
+            read_millis = read.as_millis(),
+            build_millis = (started.elapsed() - read).as_millis(),
+            "in-memory deal lists built"
+        );
+        *held = Some(kept);
+        let words = Arc::new(WordCache::default());
+        self.publish(Current { generation, lists: Arc::new(lists), shop_names, words });
         Ok(generation)
+    }
+
+    /// Makes `current` the lists requests use.
+    fn publish(&self, current: Current) {
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(current);
     }
 }

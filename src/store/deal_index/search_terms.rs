@@ -3,15 +3,15 @@
 //! similarity over `search_words`), exactly as the search of `store::deal_queries` does, so that the lists in
 //! memory match the same offers; only the matching against a million offers moves to memory.
 //!
-//! Word by word, so that a word asked once is not asked again while the search words stay the same (a snapshot
-//! keeps them: see [`WordTerms`]): a long tail of distinct searches is made of a few thousand distinct words.
+//! Word by word, so that a word asked once is not asked again while the search words stay the same (the lists of
+//! one generation keep them: [`WordCache`]): a long tail of distinct searches is made of a few thousand distinct
+//! words.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
 
-use super::snapshot::Snapshot;
 use crate::store::deal_queries::{MAX_SEARCH_WORDS, contains_pattern};
 
 /// A search text as the in-memory lists match it: an offer matches when its French lexemes hold all of
@@ -42,7 +42,7 @@ impl SearchTerms {
     ///
     /// For a list of words, `websearch_to_tsquery` of the text is the conjunction of those of its words, which is
     /// what lets the words be asked (and kept) one by one.
-    pub async fn of(pool: &PgPool, text: &str, kept: &Snapshot) -> Result<Option<SearchTerms>, sqlx::Error> {
+    pub async fn of(pool: &PgPool, text: &str, kept: &WordCache) -> Result<Option<SearchTerms>, sqlx::Error> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let syntax =
             text.contains('"') || words.iter().any(|word| word.starts_with('-') || word.eq_ignore_ascii_case("or"));
@@ -80,6 +80,33 @@ impl SearchTerms {
             near.push(word.near.clone());
         }
         Ok(Some(SearchTerms { lexemes, near: (!near.iter().any(Vec::is_empty)).then_some(near) }))
+    }
+}
+
+/// The most query words whose terms a cache keeps (it forgets them all when full; asking them again is one
+/// statement per search).
+const KEPT_WORDS: usize = 100_000;
+
+/// The terms of the query words searched in one generation. The near words of a word change only when a refresh
+/// adds words (or when one deletes rows, for words no offer holds any more), which makes a new generation.
+#[derive(Debug, Default)]
+pub struct WordCache {
+    words: Mutex<HashMap<String, Arc<WordTerms>>>,
+}
+
+impl WordCache {
+    /// The terms kept for query word `word`.
+    fn kept_word(&self, word: &str) -> Option<Arc<WordTerms>> {
+        self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(word).cloned()
+    }
+
+    /// Keeps `terms` for query word `word`.
+    fn keep_word(&self, word: &str, terms: Arc<WordTerms>) {
+        let mut words = self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if words.len() >= KEPT_WORDS {
+            words.clear();
+        }
+        words.insert(word.to_owned(), terms);
     }
 }
 

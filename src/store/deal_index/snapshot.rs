@@ -9,18 +9,13 @@
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use roaring::{MultiOps, RoaringBitmap};
 use rust_decimal::Decimal;
 
-use super::search_terms::{SearchTerms, WordTerms};
-use super::source::{IndexSource, Names};
+use super::search_terms::SearchTerms;
+use super::source::{IndexSource, IndexedOffer, Names};
 use crate::store::deal_queries::{Activity, DealCursor, DealFilter};
-
-/// The most query words whose terms a snapshot keeps (it forgets them all when full; asking them again is one
-/// statement per search).
-const KEPT_WORDS: usize = 100_000;
 
 /// What a page needs of an offer beyond the sets it is in.
 #[derive(Debug, Clone)]
@@ -44,18 +39,15 @@ pub struct Snapshot {
     verdicts: HashMap<Box<str>, RoaringBitmap>,
     active: RoaringBitmap,
     ended: RoaringBitmap,
-    /// The terms of the words searched in this generation. The near words of a word change only when a refresh
-    /// adds words, which makes a new generation.
-    words: Mutex<HashMap<String, Arc<WordTerms>>>,
 }
 
 impl Snapshot {
-    /// The lists of the offers of `source`.
-    pub(super) fn build(source: &IndexSource) -> Snapshot {
+    /// The lists of `offers`, some or all of those of `source` (whose names number their words, shops...).
+    pub(super) fn build<'a>(source: &'a IndexSource, offers: impl Iterator<Item = &'a IndexedOffer>) -> Snapshot {
         // Sorted by whole numbers of ten-thousandths: comparing decimals was a fifth of the time of a build.
-        let mut keyed: Vec<_> =
-            source.offers.values().map(|offer| (Reverse(score_key(offer.score)), offer.offer_id, offer)).collect();
+        let mut keyed: Vec<_> = offers.map(|offer| (Reverse(score_key(offer.score)), offer.offer_id, offer)).collect();
         keyed.sort_unstable_by_key(|&(score, id, _)| (score, id));
+        let count = keyed.len();
         let order = keyed.into_iter().map(|(_, _, offer)| offer);
 
         let sets_for = |names: &Names| vec![RoaringBitmap::new(); names.len()];
@@ -63,7 +55,7 @@ impl Snapshot {
         let (mut shops, mut categories) = (sets_for(&source.shops), sets_for(&source.categories));
         let mut verdicts = sets_for(&source.verdicts);
         let (mut active, mut ended) = (RoaringBitmap::new(), RoaringBitmap::new());
-        let mut offers = Vec::with_capacity(source.offers.len());
+        let mut offers = Vec::with_capacity(count);
         for (position, offer) in order.enumerate() {
             let position = u32::try_from(position).expect("fewer than 4 billion offers");
             // Positions come in increasing order: `push` appends without searching.
@@ -98,7 +90,6 @@ impl Snapshot {
             verdicts: named(&source.verdicts, verdicts),
             active,
             ended,
-            words: Mutex::default(),
         }
     }
 
@@ -116,6 +107,17 @@ impl Snapshot {
     /// `store::deal_queries::list_deals` picks from the search rows of this generation. `shop_ids` are the shops
     /// `filter.shop` names; `terms` are the terms of its search (required when it has one).
     pub fn page(&self, filter: &DealFilter, shop_ids: Option<&[String]>, terms: Option<&SearchTerms>) -> Vec<i64> {
+        self.ranked_page(filter, shop_ids, terms, None).into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The page as [`Snapshot::page`], with each offer's score, leaving out the offers at the `hidden` positions.
+    pub(super) fn ranked_page(
+        &self,
+        filter: &DealFilter,
+        shop_ids: Option<&[String]>,
+        terms: Option<&SearchTerms>,
+        hidden: Option<&RoaringBitmap>,
+    ) -> Vec<(Decimal, i64)> {
         let limit = usize::try_from(filter.limit.max(1)).unwrap_or(usize::MAX);
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::new();
         match filter.activity {
@@ -150,7 +152,7 @@ impl Snapshot {
         let mut page = Vec::new();
         let mut take = |offer: &ListedOffer| {
             if priced(offer) {
-                page.push(offer.offer_id);
+                page.push((offer.score, offer.offer_id));
             }
             page.len() < limit
         };
@@ -158,8 +160,9 @@ impl Snapshot {
         let mut sets = sets.into_iter();
         match sets.next() {
             None => {
-                for offer in &self.offers[start..] {
-                    if !take(offer) {
+                for (position, offer) in (start..).zip(&self.offers[start..]) {
+                    let shown = hidden.is_none_or(|hidden| !hidden.contains(position as u32));
+                    if shown && !take(offer) {
                         break;
                     }
                 }
@@ -168,6 +171,9 @@ impl Snapshot {
                 let mut candidates = first.into_owned();
                 for set in sets {
                     candidates &= set.as_ref();
+                }
+                if let Some(hidden) = hidden {
+                    candidates -= hidden;
                 }
                 let start = u32::try_from(start).expect("fewer than 4 billion offers");
                 for position in candidates.range(start..) {
@@ -178,20 +184,6 @@ impl Snapshot {
             }
         }
         page
-    }
-
-    /// The terms this snapshot keeps for query word `word`.
-    pub(super) fn kept_word(&self, word: &str) -> Option<Arc<WordTerms>> {
-        self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(word).cloned()
-    }
-
-    /// Keeps `terms` for query word `word`.
-    pub(super) fn keep_word(&self, word: &str, terms: Arc<WordTerms>) {
-        let mut words = self.words.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if words.len() >= KEPT_WORDS {
-            words.clear();
-        }
-        words.insert(word.to_owned(), terms);
     }
 
     /// The positions of the offers `terms` match: all its lexemes, or a near word of each query word.
@@ -214,6 +206,14 @@ impl Snapshot {
             found |= each_word.intersection();
         }
         found
+    }
+
+    /// The position of offer `offer_id` scored `score` in these lists, if it is there.
+    pub(super) fn position_of(&self, offer_id: i64, score: Decimal) -> Option<u32> {
+        let key = (Reverse(score_key(score)), offer_id);
+        let position = self.offers.partition_point(|offer| (Reverse(score_key(offer.score)), offer.offer_id) < key);
+        let found = self.offers.get(position).is_some_and(|offer| offer.offer_id == offer_id);
+        found.then(|| u32::try_from(position).expect("fewer than 4 billion offers"))
     }
 
     /// The position of the first offer after `after` in list order (score descending, then id).
@@ -285,7 +285,7 @@ mod tests {
         add(source_, (2, "40"), "b", "Sport", "80", None, "unverified", true, &["chaussures", "ville"]);
         add(source_, (4, "30"), "b", "Maison", "40", Some("20"), "inflated", false, &["lampe"]);
         add(source_, (5, "20"), "b", "High-tech", "49.99", Some("5"), "honest", true, &["casque", "sans"]);
-        Snapshot::build(&source)
+        Snapshot::build(&source, source.offers.values())
     }
 
     fn filter() -> DealFilter {

@@ -110,16 +110,17 @@ impl IndexSource {
         Ok(source)
     }
 
-    /// Reads what changed since `self.generation` (the rows written, the rows deleted) and applies it; returns how
-    /// many offers changed. A first read (`generation` -1) reads every scored row.
-    pub async fn catch_up(&mut self, pool: &PgPool) -> Result<usize, sqlx::Error> {
+    /// Reads what changed since `self.generation` (the rows written, the rows deleted) and applies it; returns the
+    /// offers it changed, each with the score it had before (`None`: it was not a deal). A first read (`generation`
+    /// -1) reads every scored row.
+    pub async fn catch_up(&mut self, pool: &PgPool) -> Result<Vec<(i64, Option<Decimal>)>, sqlx::Error> {
         // One snapshot for the generation and the rows: refreshes commit in generation order (migration 0015), so
         // the rows seen are exactly those of the generations up to the one read.
         let mut tx = pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
         let generation: i64 =
             sqlx::query_scalar("SELECT generation FROM search_generation").fetch_one(&mut *tx).await?;
-        let mut changed = 0;
+        let mut changed = Vec::new();
         {
             let mut rows = if self.generation < 0 {
                 sqlx::query_as::<_, SearchRow>(search_rows!("score IS NOT NULL")).fetch(&mut *tx)
@@ -127,8 +128,7 @@ impl IndexSource {
                 sqlx::query_as::<_, SearchRow>(search_rows!("generation > $1")).bind(self.generation).fetch(&mut *tx)
             };
             while let Some(row) = rows.try_next().await? {
-                self.apply(row);
-                changed += 1;
+                changed.push((row.offer_id, self.apply(row)));
             }
         }
         self.shop_names = shop_overview::shop_names(&mut *tx).await?;
@@ -139,7 +139,9 @@ impl IndexSource {
                     .fetch_all(&mut *tx)
                     .await?;
             for offer_id in removed {
-                changed += usize::from(self.offers.remove(&offer_id).is_some());
+                if let Some(offer) = self.offers.remove(&offer_id) {
+                    changed.push((offer_id, Some(offer.score)));
+                }
             }
         }
         tx.commit().await?;
@@ -147,11 +149,10 @@ impl IndexSource {
         Ok(changed)
     }
 
-    /// Keeps `row` (or forgets its offer, when it is no longer scored).
-    fn apply(&mut self, row: SearchRow) {
+    /// Keeps `row` (or forgets its offer, when it is no longer scored); returns the offer's score before.
+    fn apply(&mut self, row: SearchRow) -> Option<Decimal> {
         let Some(score) = row.score else {
-            self.offers.remove(&row.offer_id);
-            return;
+            return self.offers.remove(&row.offer_id).map(|before| before.score);
         };
         let offer = IndexedOffer {
             offer_id: row.offer_id,
@@ -165,7 +166,7 @@ impl IndexSource {
             tokens: row.tokens.iter().map(|token| self.tokens.number(token)).collect(),
             lexemes: row.lexemes.iter().map(|lexeme| self.lexemes.number(lexeme)).collect(),
         };
-        self.offers.insert(row.offer_id, offer);
+        self.offers.insert(row.offer_id, offer).map(|before| before.score)
     }
 
     /// Adds `offer` by hand (unit tests of the lists, which need no database).
@@ -185,7 +186,7 @@ impl IndexSource {
         lexemes: &[&str],
     ) {
         let decimal = |text: &str| text.parse::<Decimal>().expect("a decimal");
-        self.apply(SearchRow {
+        let _before = self.apply(SearchRow {
             offer_id,
             score: Some(decimal(score)),
             shop_id: shop.to_owned(),
@@ -197,5 +198,11 @@ impl IndexSource {
             tokens: tokens.iter().map(|&token| token.to_owned()).collect(),
             lexemes: lexemes.iter().map(|&lexeme| lexeme.to_owned()).collect(),
         });
+    }
+
+    /// Forgets offer `offer_id` by hand (unit tests).
+    #[cfg(test)]
+    pub fn forget(&mut self, offer_id: i64) {
+        self.offers.remove(&offer_id);
     }
 }
