@@ -14,6 +14,7 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::deals::score::ScoreParts;
+use crate::store::search_index;
 
 /// How many deals a list returns when the caller does not say.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -307,15 +308,57 @@ pub async fn read_listed(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut offers = QueryBuilder::new(concat!("SELECT ", deal_columns!(), " FROM unnest(",));
-    offers.push_bind(ids).push(
+    let mut query = listed_offers(ids, filter, shop_ids, "");
+    let rows: Vec<DealRow> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(DealRow::normalized).collect())
+}
+
+/// [`read_listed`] for a page chosen from a copy of search generation `generation`, which the same statement
+/// checks is still the database's (one round trip for both); `None` when it is not: the page may then be wrong.
+pub async fn read_listed_of_generation(
+    pool: &PgPool,
+    ids: Vec<i64>,
+    filter: &DealFilter,
+    shop_ids: Option<&[String]>,
+    generation: i64,
+) -> Result<Option<Vec<DealRow>>, sqlx::Error> {
+    /// A deal and the database's search generation.
+    #[derive(sqlx::FromRow)]
+    struct Stamped {
+        #[sqlx(flatten)]
+        deal: DealRow,
+        generation: i64,
+    }
+    let rows: Vec<Stamped> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let mut query =
+            listed_offers(ids, filter, shop_ids, ", (SELECT generation FROM search_generation) AS generation");
+        query.build_query_as().fetch_all(pool).await?
+    };
+    // No row says the generation: ask it (an empty page, or every offer of it gone from the filters).
+    let current = match rows.first() {
+        Some(row) => row.generation,
+        None => search_index::current_generation(pool).await?,
+    };
+    Ok((current == generation).then(|| rows.into_iter().map(|row| row.deal.normalized()).collect()))
+}
+
+/// The statement of [`read_listed`], with `extra` columns after the deal's.
+fn listed_offers(
+    ids: Vec<i64>,
+    filter: &DealFilter,
+    shop_ids: Option<&[String]>,
+    extra: &'static str,
+) -> QueryBuilder<Postgres> {
+    let mut offers = QueryBuilder::new(concat!("SELECT ", deal_columns!()));
+    offers.push(extra).push(" FROM unnest(").push_bind(ids).push(
         "::bigint[]) WITH ORDINALITY AS page (id, n) JOIN offers o ON o.id = page.id JOIN shops s ON s.id = o.shop_id
          WHERE o.score IS NOT NULL",
     );
     push_filters(&mut offers, "o", filter, shop_ids);
     offers.push(" ORDER BY page.n");
-    let rows: Vec<DealRow> = offers.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(DealRow::normalized).collect())
+    offers
 }
 
 /// The search text of `filter`, trimmed, when it has one.

@@ -4,12 +4,13 @@
 //!
 //! It exists for issue 6's load target: with a million offers, PostgreSQL chose a page of a search with filters in
 //! 5-56 ms and of a category above a price in 12 ms, while two cores at 50 connections leave about a millisecond
-//! per request. In memory the same choice takes microseconds; the request then costs PostgreSQL one primary-key
-//! read of the generation and one read of the page's offers (which tests them again, as for a search: an offer
-//! ended or repriced since the last refresh never shows outside its filters).
+//! per request. In memory the same choice takes microseconds; the request then costs PostgreSQL one statement: the
+//! page's offers (tested again, as for a search: an offer ended or repriced since the last refresh never shows
+//! outside its filters) with the database's search generation.
 //!
-//! Consistency: a request uses the lists only when their generation is the database's; otherwise it is answered by
-//! `store::deal_queries::list_deals` (the same offers, chosen by PostgreSQL) while one background task catches up:
+//! Consistency: a page chosen in memory is shown only when that statement finds the lists' generation still the
+//! database's; otherwise `store::deal_queries::list_deals` answers (the same offers, chosen by PostgreSQL) while one
+//! background task catches up:
 //! it reads the rows stamped after the lists' generation and the deletions, and lays the changed offers over the
 //! last base snapshot (milliseconds for a harvest's thousands), or builds a new base once the changes reach a
 //! twentieth of it (a first load reads and builds everything). So a list is never older than the last refresh, as
@@ -39,7 +40,6 @@ pub use self::search_terms::{SearchTerms, WordCache};
 pub use self::snapshot::Snapshot;
 use self::source::IndexSource;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
-use crate::store::search_index;
 
 /// The lists as of one generation.
 #[derive(Debug, Clone)]
@@ -97,29 +97,31 @@ impl DealIndex {
     /// The deals of `filter`, as [`deal_queries::list_deals`] gives them, chosen in memory when the snapshot is
     /// current.
     pub async fn list_deals(&self, pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
-        let generation = search_index::current_generation(pool).await?;
-        let Some(current) = self.current_at(generation) else {
+        let Some(current) = self.current() else {
             self.start_catch_up(pool);
             return deal_queries::list_deals(pool, filter).await;
         };
-        let shop_ids = match filter.shop.as_deref().map(|shop| current.shop_ids(shop)) {
-            Some(ids) if ids.is_empty() => return Ok(Vec::new()),
-            shop_ids => shop_ids,
-        };
-        let terms = match deal_queries::search_text(filter) {
-            None => None,
+        let shop_ids = filter.shop.as_deref().map(|shop| current.shop_ids(shop));
+        let ids = match deal_queries::search_text(filter) {
+            // No shop by that name: an empty page, if the lists are current (checked below).
+            _ if shop_ids.as_ref().is_some_and(Vec::is_empty) => Vec::new(),
+            None => current.lists.page(filter, shop_ids.as_deref(), None),
             Some(text) => match SearchTerms::of(pool, text, &current.words).await? {
-                Some(terms) => Some(terms),
+                Some(terms) => current.lists.page(filter, shop_ids.as_deref(), Some(&terms)),
                 None => return deal_queries::list_deals(pool, filter).await,
             },
         };
-        let ids = current.lists.page(filter, shop_ids.as_deref(), terms.as_ref());
-        deal_queries::read_listed(pool, ids, filter, shop_ids.as_deref()).await
-    }
-
-    /// The lists, when they answer for `generation`.
-    fn current_at(&self, generation: i64) -> Option<Current> {
-        self.current().filter(|current| current.generation == generation)
+        // The page's offers, read with the database's generation: when it is no longer the lists', PostgreSQL
+        // chooses the page instead and the lists catch up.
+        match deal_queries::read_listed_of_generation(pool, ids, filter, shop_ids.as_deref(), current.generation)
+            .await?
+        {
+            Some(rows) => Ok(rows),
+            None => {
+                self.start_catch_up(pool);
+                deal_queries::list_deals(pool, filter).await
+            }
+        }
     }
 
     /// The latest lists, if any were built.
