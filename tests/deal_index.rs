@@ -237,4 +237,14 @@ async fn a_current_snapshot_answers_from_memory_until_a_refresh_takes_a_new_gene
     index.catch_up(pool).await.expect("catch up");
     assert_eq!(index.list_deals(pool, &search).await.expect("a search"), before);
     assert_eq!(deal_queries::list_deals(pool, &search).await.expect("a search"), before);
+
+    // A shop renamed by a harvest changes no offer: its next refresh still brings the new name to the lists.
+    change(pool, &["UPDATE shops SET name = 'Magasin Bé' WHERE id = 'shop_b'"]).await;
+    index.catch_up(pool).await.expect("catch up");
+    let names = index.shop_names().expect("lists built");
+    assert!(names.iter().any(|(id, name)| id == "shop_b" && name == "Magasin Bé"), "{names:?}");
+    let renamed = DealFilter { shop: Some("MAGASIN BÉ".into()), ..filter() };
+    let listed = index.list_deals(pool, &renamed).await.expect("a list");
+    assert!(!listed.is_empty() && listed.iter().all(|deal| deal.shop_id == "shop_b"), "{listed:?}");
+    assert_eq!(listed, deal_queries::list_deals(pool, &renamed).await.expect("a list"));
 }

@@ -31,7 +31,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use rust_decimal::Decimal;
-
 use sqlx::PgPool;
 
 pub use self::layers::Lists;
@@ -44,7 +43,7 @@ use crate::store::deal_queries::{self, DealFilter, DealRow};
 /// The lists as of one generation.
 #[derive(Debug, Clone)]
 pub struct Current {
-    /// The generation they answer for (a catch-up that changed no offer relabels the snapshot).
+    /// The generation they answer for (a catch-up that changed no offer relabels the same lists).
     pub generation: i64,
     /// The lists themselves.
     pub lists: Arc<Lists>,
@@ -94,7 +93,7 @@ impl DealIndex {
         DealIndex::default()
     }
 
-    /// The deals of `filter`, as [`deal_queries::list_deals`] gives them, chosen in memory when the snapshot is
+    /// The deals of `filter`, as [`deal_queries::list_deals`] gives them, chosen in memory when the lists are
     /// current.
     pub async fn list_deals(&self, pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRow>, sqlx::Error> {
         let Some(current) = self.current() else {
@@ -165,10 +164,12 @@ impl DealIndex {
                 if now_changed.is_empty()
                     && let Some(current) = self.current()
                 {
-                    // Nothing changed: the same lists (and the words asked) answer for the new generation.
+                    // No offer changed: the same lists (and the words asked) answer for the new generation, with
+                    // the shops as they are now (a renamed shop changes no offer).
                     let generation = source.generation;
+                    let shop_names = source.shop_names.clone().into();
                     *held = Some(Held { source, base, changed });
-                    self.publish(Current { generation, ..current });
+                    self.publish(Current { generation, shop_names, ..current });
                     return Ok(generation);
                 }
                 for (offer_id, before) in now_changed {
