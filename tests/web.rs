@@ -444,6 +444,22 @@ async fn health_and_metrics_report_the_database() {
     ] {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
+    let generation: i64 = sqlx::query_scalar("SELECT generation FROM search_generation")
+        .fetch_one(&site.db.pool)
+        .await
+        .expect("the search generation");
+    assert!(metrics.contains(&format!("dealcast_search_generation {generation}")), "{metrics}");
+    // The server loads its deal lists in the background when it starts: they reach the database's generation.
+    let lists = [format!("dealcast_deal_lists_generation {generation}"), "dealcast_deal_lists_offers 4".to_owned()];
+    let mut metrics = metrics;
+    for _ in 0..50 {
+        if lists.iter().all(|line| metrics.contains(line)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        metrics = site.page("/metrics").await;
+    }
+    assert!(lists.iter().all(|line| metrics.contains(line)), "{lists:?} in {metrics}");
     let shops = site.page("/shops").await;
     assert!(shops.contains("http_404") && shops.contains("Boutique A"), "errors by kind on the shops page");
 }

@@ -26,6 +26,7 @@ use super::error::{ApiError, WebError};
 use crate::publish::outbox::sent_so_far;
 use crate::publish::pacing::{PacingRules, SentSoFar, budget_left};
 use crate::store::operational_counts::{OperationalCounts, operational_counts};
+use crate::store::search_index;
 
 /// The content type of the OpenMetrics text format.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -55,7 +56,15 @@ async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
         let sent = sent_so_far(state.pool(), &account.name, rules.day_start(now), rules.month_start(now)).await?;
         budgets.push(AccountBudget { account: account.name.clone(), budget_left: budget_left(&rules, &sent), sent });
     }
-    let text = exposition(&counts, &budgets).map_err(WebError::from)?;
+    let lists = ListsFigures {
+        search_generation: search_index::current_generation(state.pool()).await?,
+        in_memory: state.deal_index().and_then(|index| index.current()).map(|current| InMemoryLists {
+            generation: current.generation,
+            offers: current.lists.len(),
+            overlaid: current.lists.overlaid(),
+        }),
+    };
+    let text = exposition(&counts, &budgets, &lists).map_err(WebError::from)?;
     Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response())
 }
 
@@ -71,8 +80,31 @@ pub struct AccountBudget {
     pub budget_left: Option<Decimal>,
 }
 
-/// `counts` and `budgets` in the OpenMetrics text format.
-pub fn exposition(counts: &OperationalCounts, budgets: &[AccountBudget]) -> Result<String, std::fmt::Error> {
+/// Where the deal lists stand, for `/metrics`: a server whose lists stay behind the database's search generation
+/// answers its lists from PostgreSQL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListsFigures {
+    /// The database's search generation (each harvest's search refresh takes one).
+    pub search_generation: i64,
+    /// This server's in-memory deal lists, when they are on and built.
+    pub in_memory: Option<InMemoryLists>,
+}
+
+/// This server's in-memory deal lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InMemoryLists {
+    pub generation: i64,
+    pub offers: usize,
+    /// The offers changed since the last full build, laid over it.
+    pub overlaid: usize,
+}
+
+/// `counts`, `budgets` and `lists` in the OpenMetrics text format.
+pub fn exposition(
+    counts: &OperationalCounts,
+    budgets: &[AccountBudget],
+    lists: &ListsFigures,
+) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("dealcast");
 
     let runs = Family::<Labels2, Counter>::default();
@@ -126,9 +158,41 @@ pub fn exposition(counts: &OperationalCounts, budgets: &[AccountBudget]) -> Resu
         }
     }
 
+    let generation: Gauge = Gauge::default();
+    registry.register(
+        "search_generation",
+        "The database's search generation (one per search refresh)",
+        generation.clone(),
+    );
+    generation.set(lists.search_generation);
+    if let Some(in_memory) = &lists.in_memory {
+        let figures: [(&str, &str, i64); 3] = [
+            (
+                "deal_lists_generation",
+                "The search generation of this server's in-memory deal lists",
+                in_memory.generation,
+            ),
+            ("deal_lists_offers", "The deals this server's in-memory lists hold", saturating(in_memory.offers)),
+            (
+                "deal_lists_overlaid",
+                "The deals changed since the lists' last full build",
+                saturating(in_memory.overlaid),
+            ),
+        ];
+        for (name, help, value) in figures {
+            let gauge: Gauge = Gauge::default();
+            registry.register(name, help, gauge.clone());
+            gauge.set(value);
+        }
+    }
+
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
+}
+
+fn saturating(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 fn non_negative(count: i64) -> u64 {
@@ -149,7 +213,7 @@ mod tests {
             errors_by_kind: vec![("shop_a".into(), "http_404".into(), 2)],
             publications: vec![StatusCount { account_id: "deals_fr".into(), status: "published".into(), count: 5 }],
         };
-        let text = exposition(&counts, &[]).unwrap();
+        let text = exposition(&counts, &[], &ListsFigures::default()).unwrap();
         assert!(text.contains("dealcast_scrape_runs_total{shop=\"shop_a\",status=\"succeeded\"} 3"), "{text}");
         assert!(text.contains("dealcast_offers_active{shop=\"shop_a\"} 10"), "{text}");
         assert!(text.contains("dealcast_deals_active{shop=\"shop_a\"} 4"), "{text}");
@@ -160,12 +224,31 @@ mod tests {
     }
 
     #[test]
+    fn the_search_generation_and_the_in_memory_lists_are_exposed() {
+        let lists = ListsFigures {
+            search_generation: 42,
+            in_memory: Some(InMemoryLists { generation: 41, offers: 1_000_000, overlaid: 5_000 }),
+        };
+        let text = exposition(&OperationalCounts::default(), &[], &lists).unwrap();
+        for line in [
+            "dealcast_search_generation 42",
+            "dealcast_deal_lists_generation 41",
+            "dealcast_deal_lists_offers 1000000",
+            "dealcast_deal_lists_overlaid 5000",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
+        let without = exposition(&OperationalCounts::default(), &[], &ListsFigures::default()).unwrap();
+        assert!(!without.contains("deal_lists"), "no lists, no figures: {without}");
+    }
+
+    #[test]
     fn a_label_value_with_quotes_is_escaped() {
         let counts = OperationalCounts {
             errors_by_kind: vec![("shop_a".into(), "a\"b\\c".into(), 1)],
             ..OperationalCounts::default()
         };
-        assert!(exposition(&counts, &[]).unwrap().contains(r#"kind="a\"b\\c""#));
+        assert!(exposition(&counts, &[], &ListsFigures::default()).unwrap().contains(r#"kind="a\"b\\c""#));
     }
 
     #[test]
@@ -175,7 +258,7 @@ mod tests {
             sent: SentSoFar { this_month: 12, ..SentSoFar::default() },
             budget_left: Some(Decimal::new(750, 2)),
         }];
-        let text = exposition(&OperationalCounts::default(), &budgets).unwrap();
+        let text = exposition(&OperationalCounts::default(), &budgets, &ListsFigures::default()).unwrap();
         assert!(text.contains(r#"dealcast_publisher_posts_this_month{account="twittzat"} 12"#), "{text}");
         assert!(text.contains(r#"dealcast_publisher_budget_left{account="twittzat"} 7.5"#), "{text}");
     }
