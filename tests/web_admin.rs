@@ -12,9 +12,15 @@ use support::admin_site::{self, AdminSite, CURATED, PASSWORD, SCRIPT_TITLE, SICK
 
 /// A browser: keeps cookies, does not follow redirects (the tests look at them).
 fn browser() -> reqwest::Client {
+    browser_sending(reqwest::header::HeaderMap::new())
+}
+
+/// A browser sending `headers` with every request.
+fn browser_sending(headers: reqwest::header::HeaderMap) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .build()
         .expect("an HTTP client")
 }
@@ -153,12 +159,7 @@ async fn failed_logins_are_limited_even_for_the_right_password() {
 fn forwarded_browser(client: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-forwarded-for", client.parse().expect("a header value"));
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .expect("an HTTP client")
+    browser_sending(headers)
 }
 
 #[tokio::test]

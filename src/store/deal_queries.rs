@@ -298,7 +298,7 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
 /// copy of them in memory: `store::deal_index`), in the order of `ids`: only the offers of that page are read (a
 /// reused plan: planning a join over the offers and their many indexes cost more than running it), and tested
 /// again against `filter`, so that a copy not refreshed yet never shows an ended offer or one outside the filters
-/// (the page is a row shorter instead). `shop_ids` is [`filter_shop_ids`]' answer.
+/// (the page is a row shorter instead). `shop_ids` are the shops `filter.shop` names.
 pub async fn read_listed(
     pool: &PgPool,
     ids: Vec<i64>,
@@ -368,7 +368,7 @@ pub fn search_text(filter: &DealFilter) -> Option<&str> {
 
 /// The shops `filter.shop` names (`None` when it names none: any shop; an empty list when no shop has that id or
 /// name: no deal).
-pub async fn filter_shop_ids(pool: &PgPool, filter: &DealFilter) -> Result<Option<Vec<String>>, sqlx::Error> {
+async fn filter_shop_ids(pool: &PgPool, filter: &DealFilter) -> Result<Option<Vec<String>>, sqlx::Error> {
     match &filter.shop {
         None => Ok(None),
         Some(shop) => shop_ids(pool, shop).await.map(Some),
@@ -427,16 +427,24 @@ fn push_after(query: &mut QueryBuilder<Postgres>, after: Option<DealCursor>, (sc
 /// typos). `None` when some word has none: then only the French words of the whole query can match.
 async fn near_words(pool: &PgPool, text: &str) -> Result<Option<Vec<Vec<String>>>, sqlx::Error> {
     let words: Vec<&str> = text.split_whitespace().take(MAX_SEARCH_WORDS).collect();
-    let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
-    let near: Vec<Vec<String>> = sqlx::query_scalar(
-        "SELECT dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
-         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(pattern, word, n) ORDER BY q.n",
-    )
-    .bind(patterns)
-    .bind(words)
-    .fetch_all(pool)
-    .await?;
+    let near: Vec<Vec<String>> = word_terms(pool, &words).await?.into_iter().map(|(_, near)| near).collect();
     Ok((!near.iter().any(Vec::is_empty)).then_some(near))
+}
+
+/// For each of `words`, in order: its French lexemes as a tsquery's text (`websearch_to_tsquery('french', word)`,
+/// e.g. `'chaussur'`), and the indexed words near it (see [`near_words`]). One statement for all the words: what
+/// both the search here and the in-memory lists (`store::deal_index`) ask of PostgreSQL.
+pub(crate) async fn word_terms(pool: &PgPool, words: &[&str]) -> Result<Vec<(String, Vec<String>)>, sqlx::Error> {
+    let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
+    sqlx::query_as(
+        "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold(q.word))::text,
+            dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(word, pattern, n) ORDER BY q.n",
+    )
+    .bind(words)
+    .bind(patterns)
+    .fetch_all(pool)
+    .await
 }
 
 /// The search condition of a deal list, on its search row `x` (`store::search_index`): the offer's French words
@@ -534,7 +542,7 @@ pub async fn deal_detail(pool: &PgPool, id: i64) -> Result<Option<DealDetail>, s
 }
 
 /// An ILIKE pattern matching `text` anywhere, with ILIKE's own wildcards and escape character taken literally.
-pub(crate) fn contains_pattern(text: &str) -> String {
+fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

@@ -54,8 +54,8 @@ pub struct Current {
 }
 
 impl Current {
-    /// The shops `shop` names: the shop with that id, and any shop with that name in any case (as
-    /// `deal_queries::filter_shop_ids`, with Unicode's lower case for PostgreSQL's `lower`).
+    /// The shops `shop` names: the shop with that id, and any shop with that name in any case (as the shop filter
+    /// of `deal_queries::list_deals`, with Unicode's lower case for PostgreSQL's `lower`).
     fn shop_ids(&self, shop: &str) -> Vec<String> {
         let lower = shop.to_lowercase();
         let mut ids: Vec<String> = self

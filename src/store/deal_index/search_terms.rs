@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
 
-use crate::store::deal_queries::{MAX_SEARCH_WORDS, contains_pattern};
+use crate::store::deal_queries::{self, MAX_SEARCH_WORDS};
 
 /// A search text as the in-memory lists match it: an offer matches when its French lexemes hold all of
 /// `lexemes`, or when it holds, for each query word, one of the words `near` it.
@@ -113,17 +113,8 @@ impl WordCache {
 impl WordTerms {
     /// The terms of each of `words`, in order, in one statement.
     async fn ask(pool: &PgPool, words: &[&str]) -> Result<Vec<WordTerms>, sqlx::Error> {
-        let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
-        let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
-            "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold(q.word))::text,
-                dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
-             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(word, pattern, n) ORDER BY q.n",
-        )
-        .bind(words)
-        .bind(patterns)
-        .fetch_all(pool)
-        .await?;
-        Ok(rows.into_iter().map(|(query, near)| WordTerms { lexemes: plain_lexemes(&query), near }).collect())
+        let asked = deal_queries::word_terms(pool, words).await?;
+        Ok(asked.into_iter().map(|(query, near)| WordTerms { lexemes: plain_lexemes(&query), near }).collect())
     }
 }
 

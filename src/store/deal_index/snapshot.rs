@@ -168,12 +168,13 @@ impl Snapshot {
                 }
             }
             Some(first) => {
-                let mut candidates = first.into_owned();
+                // A list of one set (the active deals: the home page) is walked where it lies, not copied.
+                let mut candidates = first;
                 for set in sets {
-                    candidates &= set.as_ref();
+                    *candidates.to_mut() &= set.as_ref();
                 }
                 if let Some(hidden) = hidden {
-                    candidates -= hidden;
+                    *candidates.to_mut() -= hidden;
                 }
                 let start = u32::try_from(start).expect("fewer than 4 billion offers");
                 for position in candidates.range(start..) {
