@@ -2,7 +2,7 @@
 //!
 //! The pipeline is: shop file (`shop_spec`) → crawl (`crawl`, over the polite HTTP client in `fetch`) → engine
 //! (`engines`, a pure parse half per engine) → [`offer::RawOffer`]s, whose prices come from [`price`] and whose
-//! identity comes from [`canonical_url`].
+//! identity comes from [`canonical_url`]. Product pages can also be found in the shop's sitemaps ([`sitemap`]).
 
 pub mod canonical_url;
 pub mod crawl;
@@ -16,3 +16,4 @@ pub mod price;
 pub mod promo_text;
 pub mod registry;
 pub mod shop_spec;
+pub mod sitemap;

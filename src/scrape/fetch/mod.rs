@@ -124,6 +124,28 @@ pub struct Page {
     pub validators: Validators,
 }
 
+/// A fetched body as bytes, not decoded to text ([`Fetcher::fetch_bytes`]).
+#[derive(Debug, Clone)]
+pub struct RawBody {
+    /// The URL the body came from, after redirects.
+    pub url: Url,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The `Content-Type` header, as received.
+    pub content_type: Option<String>,
+    /// The body, after any `Content-Encoding` was undone.
+    pub bytes: Vec<u8>,
+    /// The validators to send next time.
+    pub validators: Validators,
+}
+
+impl RawBody {
+    fn from_answer(url: Url, status: u16, headers: &HeaderMap, bytes: Vec<u8>) -> RawBody {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_string);
+        RawBody { url, status, content_type, bytes, validators: Validators::from_headers(headers) }
+    }
+}
+
 /// The outcome of a conditional fetch.
 #[derive(Debug, Clone)]
 #[expect(
@@ -226,6 +248,47 @@ impl Fetcher {
     /// Fetches a page unless it is unchanged since `validators` were taken (`If-None-Match`,
     /// `If-Modified-Since`).
     pub async fn fetch_conditional(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let cap = self.inner.settings.max_body_bytes;
+        Ok(match self.fetch_raw(url, validators, cap).await? {
+            Some(raw) => Fetched::Page(page_from(raw)),
+            None => Fetched::NotModified,
+        })
+    }
+
+    /// Fetches a body as bytes, undecoded, reading at most `max_bytes` (after any `Content-Encoding` is undone):
+    /// for files that are not pages (a sitemap, possibly gzipped, whose own cap is not the page cap). Robots.txt,
+    /// host limits, retries and redirects are those of [`Fetcher::fetch`].
+    pub async fn fetch_bytes(&self, url: &Url, max_bytes: u64) -> Result<RawBody, FetchError> {
+        match self.fetch_raw(url, &Validators::default(), max_bytes).await? {
+            Some(raw) => Ok(raw),
+            None => Err(FetchError::UnexpectedStatus { url: url.clone(), status: 304 }),
+        }
+    }
+
+    /// The robots.txt rules of `site`'s host (fetched once per host and shared with the crawl), `None` when the
+    /// site has none. Fails when the host's robots.txt is unavailable, which puts the whole host off limits.
+    pub async fn robots_rules(&self, site: &Url) -> Result<Option<RobotsRules>, FetchError> {
+        let host = self.host_entry(site)?;
+        let verdict = if self.inner.settings.obey_robots {
+            host.robots.get_or_init(|| self.fetch_robots(&host, site)).await.clone()
+        } else {
+            // Not obeyed: read for its other lines only, without caching it or applying its Crawl-delay.
+            self.read_robots(site).await.0
+        };
+        match verdict {
+            RobotsVerdict::Rules(rules) => Ok(Some(rules)),
+            RobotsVerdict::AllowAll => Ok(None),
+            RobotsVerdict::Unavailable => Err(FetchError::RobotsUnavailable { url: site.clone() }),
+        }
+    }
+
+    /// Follows redirects to a body within `max_bytes`, or `None` for a 304.
+    async fn fetch_raw(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        max_bytes: u64,
+    ) -> Result<Option<RawBody>, FetchError> {
         let mut current = url.clone();
         current.set_fragment(None);
         let mut visited: Vec<Url> = Vec::new();
@@ -234,13 +297,11 @@ impl Fetcher {
             if self.inner.settings.obey_robots {
                 self.check_robots(&host, &current).await?;
             }
-            let answer = self
-                .exchange_with_retries(&host, &current, validators, self.inner.settings.max_body_bytes, Oversize::Fail)
-                .await?;
+            let answer = self.exchange_with_retries(&host, &current, validators, max_bytes, Oversize::Fail).await?;
             match answer {
-                Answer::NotModified => return Ok(Fetched::NotModified),
+                Answer::NotModified => return Ok(None),
                 Answer::Body { status, headers, bytes } => {
-                    return Ok(Fetched::Page(page_from(current, status, &headers, bytes)));
+                    return Ok(Some(RawBody::from_answer(current, status, &headers, bytes)));
                 }
                 Answer::Redirect { location } => {
                     let next = redirect_target(&current, &location)?;
@@ -286,6 +347,17 @@ impl Fetcher {
 
     /// Fetches and judges the robots.txt of `page_url`'s origin, and applies its `Crawl-delay` to the host.
     async fn fetch_robots(&self, host: &HostEntry, page_url: &Url) -> RobotsVerdict {
+        let (verdict, robots_url) = self.read_robots(page_url).await;
+        if let Some(delay) = verdict.crawl_delay(ROBOTS_AGENT) {
+            host.set_crawl_delay(delay.min(MAX_CRAWL_DELAY));
+            tracing::debug!(url = %robots_url, spacing_ms = host.spacing().as_millis() as u64, "robots.txt crawl-delay");
+        }
+        verdict
+    }
+
+    /// Fetches and judges the robots.txt of `page_url`'s origin; also returns where the file was found (after
+    /// redirects).
+    async fn read_robots(&self, page_url: &Url) -> (RobotsVerdict, Url) {
         let mut current = page_url.clone();
         current.set_path("/robots.txt");
         current.set_query(None);
@@ -325,11 +397,7 @@ impl Fetcher {
             break;
         }
         // More redirects than Google follows leaves `verdict` at AllowAll: as if there were no robots.txt.
-        if let Some(delay) = verdict.crawl_delay(ROBOTS_AGENT) {
-            host.set_crawl_delay(delay.min(MAX_CRAWL_DELAY));
-            tracing::debug!(url = %current, spacing_ms = host.spacing().as_millis() as u64, "robots.txt crawl-delay");
-        }
-        verdict
+        (verdict, current)
     }
 
     /// One request with retries on transient failures, each attempt taking its turn under the host's limits.
@@ -475,13 +543,13 @@ fn redirect_target(current: &Url, location: &str) -> Result<Url, FetchError> {
     Ok(next)
 }
 
-fn page_from(url: Url, status: u16, headers: &HeaderMap, bytes: Vec<u8>) -> Page {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_string);
+fn page_from(raw: RawBody) -> Page {
+    let RawBody { url, status, content_type, bytes, validators } = raw;
     let body_bytes = bytes.len();
     // The top-level domain helps charset detection tell, say, a French page from a Polish one.
     let tld = url.domain().and_then(|domain| domain.rsplit('.').next()).map(str::as_bytes);
     let (text, encoding) = charset::decode_with_hint(bytes, content_type.as_deref(), tld);
-    Page { validators: Validators::from_headers(headers), url, status, content_type, text, encoding, body_bytes }
+    Page { validators, url, status, content_type, text, encoding, body_bytes }
 }
 
 #[cfg(test)]

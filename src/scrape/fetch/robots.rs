@@ -69,6 +69,17 @@ impl RobotsRules {
         if collector.seen_our_group { collector.ours } else { collector.global }
     }
 
+    /// The `Sitemap:` lines' URLs, as written, in file order. RFC 9309 makes them independent of groups, so every
+    /// one counts wherever it stands.
+    pub fn sitemaps(&self) -> Vec<String> {
+        let mut collector = SitemapLines::default();
+        // As for the other readers here: a panic in the crate's parser must not take the crawler down.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| robotstxt::parse_robotstxt(&self.body, &mut collector))) {
+            Ok(()) => collector.urls,
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Whether `user_agent` can be matched by robots.txt rules at all (a product token of `[a-zA-Z_-]+`). Our own
     /// token must be, or no site could address us.
     pub fn is_valid_user_agent(user_agent: &str) -> bool {
@@ -151,6 +162,33 @@ impl RobotsParseHandler for GroupLines {
     }
 
     fn handle_sitemap(&mut self, _line: u32, _value: &str) {}
+
+    fn handle_unknown_action(&mut self, _line: u32, _action: &str, _value: &str) {}
+}
+
+/// Collects the values of `Sitemap:` lines (and of the `Site-map` spelling the crate also accepts).
+#[derive(Default)]
+struct SitemapLines {
+    urls: Vec<String>,
+}
+
+impl RobotsParseHandler for SitemapLines {
+    fn handle_robots_start(&mut self) {}
+
+    fn handle_robots_end(&mut self) {}
+
+    fn handle_user_agent(&mut self, _line: u32, _user_agent: &str) {}
+
+    fn handle_allow(&mut self, _line: u32, _value: &str) {}
+
+    fn handle_disallow(&mut self, _line: u32, _value: &str) {}
+
+    fn handle_sitemap(&mut self, _line: u32, value: &str) {
+        let value = value.trim();
+        if !value.is_empty() && !self.urls.iter().any(|url| url == value) {
+            self.urls.push(value.to_string());
+        }
+    }
 
     fn handle_unknown_action(&mut self, _line: u32, _action: &str, _value: &str) {}
 }
@@ -340,6 +378,20 @@ mod tests {
             let _ = rules.allowed("dealcast", "not a url é");
             let _ = rules.crawl_delay("dealcast");
         }
+    }
+
+    #[test]
+    fn sitemap_lines_are_found_wherever_they_stand_in_file_order_once_each() {
+        let rules = RobotsRules::parse(
+            "Sitemap: https://shop.example/sitemap_index.xml\nUser-agent: *\nDisallow: /cart\n\
+             sitemap:   https://cdn.shop.example/products.xml.gz # products\n\nUser-agent: dealcast\n\
+             Allow: /\nSitemap: https://shop.example/sitemap_index.xml\nSitemap:\n",
+        );
+        assert_eq!(
+            rules.sitemaps(),
+            ["https://shop.example/sitemap_index.xml", "https://cdn.shop.example/products.xml.gz"]
+        );
+        assert!(RobotsRules::parse("User-agent: *\nDisallow:\n").sitemaps().is_empty());
     }
 
     #[test]
