@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::scrape::canonical_url::canonicalize;
 use crate::scrape::engines::dispatch::extract_document;
-use crate::scrape::engines::{feed, shopify};
+use crate::scrape::engines::{feed, magento, shopify, woocommerce};
 use crate::scrape::fetch::{FetchError, Fetcher, HostPolicy};
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::Shop;
@@ -103,6 +103,14 @@ pub async fn crawl_shop(
 
     match &spec.engine {
         EngineSpec::Shopify => crawl_shopify(shop, fetcher, &start_urls, max_pages, progress, sink, &mut state).await,
+        EngineSpec::WooCommerce => {
+            let crawl = PagesCrawl { start_urls, max_pages, options };
+            crawl_catalogue_api(shop, fetcher, &WOOCOMMERCE_API, crawl, progress, sink, &mut state).await;
+        }
+        EngineSpec::Magento => {
+            let crawl = PagesCrawl { start_urls, max_pages, options };
+            crawl_catalogue_api(shop, fetcher, &MAGENTO_API, crawl, progress, sink, &mut state).await;
+        }
         EngineSpec::Feed => {
             for url in start_urls.iter().take(max_pages as usize) {
                 let outcome = match fetcher.fetch(url).await {
@@ -207,6 +215,88 @@ async fn crawl_shopify(
         let last_page = outcome.offers.is_empty();
         if !state.absorb(shop, outcome, progress, sink).await || last_page {
             break;
+        }
+    }
+}
+
+/// One page of a catalogue API read: its offers and whether another page may follow, or the error kind of an
+/// unreadable answer.
+type ApiPage = Result<(Vec<RawOffer>, bool), &'static str>;
+
+/// A platform's public catalogue API: the URL of each page and how one page reads.
+struct CatalogueApi {
+    /// The platform, for logs.
+    platform: &'static str,
+    page_url: fn(&Url, u32) -> Url,
+    /// Reads page `n` (its text, URL, and the shop's currency).
+    read: fn(&str, &Url, &str, u32) -> ApiPage,
+}
+
+const WOOCOMMERCE_API: CatalogueApi = CatalogueApi {
+    platform: "WooCommerce Store API",
+    page_url: woocommerce::products_page_url,
+    read: |text, url, currency, _| {
+        let page = woocommerce::parse_products_answer(text, url, currency).map_err(|_| "woocommerce_api")?;
+        let more = page.may_have_next();
+        Ok((page.offers, more))
+    },
+};
+
+const MAGENTO_API: CatalogueApi = CatalogueApi {
+    platform: "Magento GraphQL",
+    page_url: magento::products_page_url,
+    read: |text, url, currency, page_number| {
+        let page = magento::parse_products_answer(text, url, currency).map_err(|_| "magento_graphql")?;
+        let more = page.total_pages.map_or(!page.offers.is_empty(), |total| page_number < total);
+        Ok((page.offers, more))
+    },
+};
+
+/// What the page crawl that a closed API falls back to needs.
+struct PagesCrawl<'a> {
+    start_urls: Vec<Url>,
+    max_pages: u64,
+    options: &'a CrawlOptions,
+}
+
+/// Reads a platform's catalogue API page by page from the shop's home. When its first page cannot be had or read
+/// (the API is closed: 401/403/404, robots.txt, an HTML page instead of JSON), the shop's pages are crawled instead
+/// and read by the engine's page half (`auto`); a failure after the first page ends the crawl and is counted.
+async fn crawl_catalogue_api(
+    shop: &Shop,
+    fetcher: &Fetcher,
+    api: &CatalogueApi,
+    pages: PagesCrawl<'_>,
+    progress: &Arc<Progress>,
+    sink: &mpsc::Sender<ShopOffer>,
+    state: &mut CrawlState,
+) {
+    let store = &shop.spec.homepage.0;
+    let currency = &shop.spec.currency.0;
+    for page_number in 1..=pages.max_pages.min(u64::from(u32::MAX)) as u32 {
+        let url = (api.page_url)(store, page_number);
+        let read = match fetcher.fetch(&url).await {
+            Ok(page) => (api.read)(&page.text, &page.url, currency, page_number).map_err(|kind| (kind, None)),
+            Err(error) => Err((error.kind(), Some(error))),
+        };
+        let (offers, more) = match read {
+            Ok(read) => read,
+            Err((kind, error)) if page_number == 1 => {
+                let reason = error.map_or_else(|| kind.to_string(), |e| e.to_string());
+                tracing::info!(shop = %shop.id, %reason, "the {} is closed: reading the shop's pages", api.platform);
+                let left = pages.max_pages - 1;
+                crawl_pages(shop, fetcher, pages.start_urls, left, pages.options, progress, sink, state).await;
+                return;
+            }
+            Err((kind, _)) => {
+                let outcome = PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(kind) };
+                state.absorb(shop, outcome, progress, sink).await;
+                return;
+            }
+        };
+        let outcome = PageOutcome { offers, links: Vec::new(), error: None };
+        if !state.absorb(shop, outcome, progress, sink).await || !more {
+            return;
         }
     }
 }

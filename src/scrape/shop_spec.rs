@@ -77,6 +77,16 @@ pub enum EngineSpec {
     Shopify,
     /// An RSS, Atom or JSON Feed of promotions.
     Feed,
+    /// A WooCommerce shop's public Store API (`/wp-json/wc/store/v1/products`), its pages read with `auto` when the
+    /// API is closed.
+    #[serde(rename = "woocommerce")]
+    WooCommerce,
+    /// A PrestaShop 1.7/8 shop's pages: the product JSON of product pages, the product miniatures of listings.
+    #[serde(rename = "prestashop")]
+    PrestaShop,
+    /// A Magento 2 / Adobe Commerce shop's storefront GraphQL `products` query, its pages read with `auto` when
+    /// GraphQL is closed.
+    Magento,
 }
 
 impl EngineSpec {
@@ -90,6 +100,9 @@ impl EngineSpec {
             EngineSpec::Selectors(_) => "selectors",
             EngineSpec::Shopify => "shopify",
             EngineSpec::Feed => "feed",
+            EngineSpec::WooCommerce => "woocommerce",
+            EngineSpec::PrestaShop => "prestashop",
+            EngineSpec::Magento => "magento",
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use url::Url;
 
-use crate::scrape::engines::{auto, feed, json_ld, microdata, opengraph, selectors, shopify};
+use crate::scrape::engines::{
+    auto, feed, json_ld, magento, microdata, opengraph, prestashop, selectors, shopify, woocommerce,
+};
 use crate::scrape::offer::{OfferKind, RawOffer};
 use crate::scrape::shop_spec::EngineSpec;
 
@@ -12,6 +14,10 @@ pub enum EngineError {
     Shopify(#[from] shopify::ShopifyError),
     #[error(transparent)]
     Feed(#[from] feed::FeedError),
+    #[error(transparent)]
+    WooCommerce(#[from] woocommerce::WooCommerceError),
+    #[error(transparent)]
+    Magento(#[from] magento::MagentoError),
 }
 
 impl EngineError {
@@ -20,6 +26,8 @@ impl EngineError {
         match self {
             EngineError::Shopify(_) => "not_products_json",
             EngineError::Feed(_) => "not_a_feed",
+            EngineError::WooCommerce(_) => "woocommerce_api",
+            EngineError::Magento(_) => "magento_graphql",
         }
     }
 }
@@ -41,6 +49,11 @@ pub fn extract_document(
         EngineSpec::Selectors(spec) => selectors::extract(document, url, spec, currency),
         EngineSpec::Shopify => shopify::parse_products_page(document, url, currency)?,
         EngineSpec::Feed => feed::parse_feed(document.as_bytes(), url, currency)?,
+        // The platform engines read their API's answers, and the shop's pages when the API is closed.
+        EngineSpec::WooCommerce if is_json(document) => woocommerce::parse_products_page(document, url, currency)?,
+        EngineSpec::Magento if is_json(document) => magento::parse_products_page(document, url, currency)?,
+        EngineSpec::WooCommerce | EngineSpec::Magento => auto::extract(document, url).offers,
+        EngineSpec::PrestaShop => prestashop::extract(document, url),
     };
     // A product without a price is not an offer (a blog post's title, a sold-out page without price): only promotions
     // (codes, sales) stand without one.
@@ -62,6 +75,14 @@ pub fn engine_by_name(name: &str) -> Option<EngineSpec> {
         "opengraph" | "open_graph" => EngineSpec::OpenGraph,
         "shopify" => EngineSpec::Shopify,
         "feed" => EngineSpec::Feed,
+        "woocommerce" | "woo_commerce" => EngineSpec::WooCommerce,
+        "prestashop" => EngineSpec::PrestaShop,
+        "magento" | "adobe_commerce" => EngineSpec::Magento,
         _ => return None,
     })
+}
+
+/// An API answer rather than a page: JSON starts with an object or an array.
+fn is_json(document: &str) -> bool {
+    document.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
 }
