@@ -49,8 +49,12 @@ pub struct FixtureResult {
 
 /// The fixtures of a shop, sorted by name.
 pub fn fixtures_of(registry: &Registry, shop: &Shop) -> Vec<Fixture> {
-    let dir = registry.fixtures_dir(&shop.id);
-    let mut fixtures: Vec<Fixture> = std::fs::read_dir(&dir)
+    fixtures_in(&registry.fixtures_dir(&shop.id))
+}
+
+/// The fixtures saved in `dir`, sorted by name.
+pub fn fixtures_in(dir: &Path) -> Vec<Fixture> {
+    let mut fixtures: Vec<Fixture> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()

@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod gtin;
 pub mod normalize;
 pub mod offer;
+pub mod onboard;
 pub mod price;
 pub mod promo_text;
 pub mod registry;
