@@ -18,7 +18,7 @@ use scraper::Html;
 use url::Url;
 
 use crate::scrape::engines::heuristic::{self, VisiblePrices};
-use crate::scrape::engines::{json_ld, microdata, opengraph};
+use crate::scrape::engines::{embedded_json, json_ld, microdata, opengraph};
 use crate::scrape::offer::RawOffer;
 
 /// What the `auto` engine found on a page.
@@ -61,6 +61,8 @@ pub fn extract(html: &str, page_url: &Url) -> AutoExtraction {
         (json_ld::ENGINE, json_offers),
         (microdata::ENGINE, micro_offers),
         (opengraph::ENGINE, og_offers),
+        // The state a JavaScript shop ships in its page: exact amounts, before guessing from the visible text.
+        (embedded_json::ENGINE, embedded_json::extract_from(&document, page_url)),
         (heuristic::ENGINE, heuristic_offers),
     ];
     let Some(chosen) = sources.iter().position(|(_, offers)| offers.first().is_some_and(|main| main.price.is_some()))

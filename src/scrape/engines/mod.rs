@@ -9,6 +9,7 @@
 
 pub mod auto;
 pub mod dispatch;
+pub mod embedded_json;
 pub mod feed;
 pub mod heuristic;
 pub mod json_ld;

@@ -1,0 +1,738 @@
+//! The embedded JSON reader, used by `auto`: the state a JavaScript shop ships inside its page, searched for the
+//! page's main product with its price.
+//!
+//! Shops built on Next.js, Nuxt, or any framework that renders on the server and hydrates in the browser put the
+//! data the page was rendered from into the page itself: `<script id="__NEXT_DATA__" type="application/json">`,
+//! Nuxt's `__NUXT_DATA__` (a flattened "devalue" array) or `window.__NUXT__`, `window.__INITIAL_STATE__ = {...}`,
+//! Apollo-style caches, other `application/json` blocks. When such a page has no structured data, that state is the
+//! most exact source there is: amounts as the shop's back end holds them, with the previous price (`compareAtPrice`,
+//! `listPrice`, `wasPrice`...), the currency, the SKU.
+//!
+//! The state holds many products (recommendations, recently viewed, the menu's featured items), so the main product
+//! is chosen by what the page itself says it shows: a product whose URL, slug or name matches the page's URL,
+//! canonical link or `<h1>`. Without such a match, only a product standing alone (not one of a list of products)
+//! is taken, so a recommendation list's first item is never read as the page's product. Walking the state is
+//! bounded (bytes per script, nodes, depth): a page's state can be megabytes.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+use scraper::{Html, Selector};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::scrape::engines::values::{
+    absolute_url, clean_text, collapse_whitespace, currency_code, machine_decimal, price_text, same_page,
+};
+use crate::scrape::offer::{Availability, RawOffer};
+
+/// The source's name in offers.
+pub const ENGINE: &str = "embedded_json";
+
+/// Scripts bigger than this are not parsed (no page's product state is near it; a bundle may be).
+const MAX_SCRIPT_BYTES: usize = 8 * 1024 * 1024;
+/// JSON nodes visited per page at most, all states together (revived Nuxt payloads included).
+const MAX_NODES: usize = 400_000;
+/// How deep the walk goes into a state.
+const MAX_DEPTH: usize = 64;
+
+/// The keys shops' states use for each fact, most telling first. A data table, kept one fact to a few lines.
+#[rustfmt::skip]
+mod keys {
+    /// Keys of the product's name.
+    pub const NAME_KEYS: &[&str] = &[
+        "name", "title", "productName", "product_name", "displayName", "display_name",
+    ];
+    /// Keys of the price paid, most specific first: a sale price is the price when the shop gives one.
+    pub const PRICE_KEYS: &[&str] = &[
+        "salePrice", "sale_price", "finalPrice", "final_price", "specialPrice", "special_price", "currentPrice",
+        "current_price", "sellingPrice", "selling_price", "offerPrice", "offer_price", "discountedPrice",
+        "discounted_price", "discountPrice", "price", "priceValue", "price_value", "priceAmount", "price_amount",
+        "priceRange", "price_range",
+    ];
+    /// Keys of amounts in cents ("priceInCents": 1999 is 19.99).
+    pub const CENT_PRICE_KEYS: &[&str] = &[
+        "priceInCents", "price_in_cents", "priceCents", "price_cents", "salePriceCents",
+    ];
+    /// Keys of the crossed-out previous price.
+    pub const PREVIOUS_KEYS: &[&str] = &[
+        "compareAtPrice", "compare_at_price", "compareAtPriceV2", "compareAtPriceRange", "listPrice", "list_price",
+        "originalPrice", "original_price", "wasPrice", "was_price", "regularPrice", "regular_price", "oldPrice",
+        "old_price", "strikePrice", "strike_price", "strikethroughPrice", "strikeThroughPrice", "crossedPrice",
+        "crossed_price", "priceBeforeDiscount", "price_before_discount", "fullPrice", "full_price", "initialPrice",
+        "initial_price", "msrp", "rrp", "retailPrice", "retail_price",
+    ];
+    /// Keys inside a price object that hold the previous amount (`"price": {"current": 19, "was": 25}`).
+    pub const PREVIOUS_INNER_KEYS: &[&str] = &[
+        "was", "previous", "old", "regular", "original", "list", "before", "strike",
+    ];
+    /// Keys inside a price object that hold the amount, in order.
+    pub const AMOUNT_KEYS: &[&str] = &[
+        "value", "amount", "raw", "current", "sale", "final", "price", "min", "minimum", "minVariantPrice",
+        "minimum_price", "minimumPrice", "final_price", "finalPrice", "regular_price", "withTax", "gross",
+        "formatted", "formattedValue", "formattedPrice", "text", "display",
+    ];
+    pub const CURRENCY_KEYS: &[&str] = &[
+        "currency", "currencyCode", "currency_code", "priceCurrency", "currencyIso", "currencyIsoCode",
+    ];
+    pub const URL_KEYS: &[&str] = &[
+        "url", "href", "link", "permalink", "canonicalUrl", "canonical_url", "productUrl", "product_url", "pdpUrl",
+        "uri", "path", "urlPath", "url_path",
+    ];
+    pub const SLUG_KEYS: &[&str] = &[
+        "slug", "handle", "urlKey", "url_key", "seoSlug", "seo_slug",
+    ];
+    pub const IMAGE_KEYS: &[&str] = &[
+        "image", "imageUrl", "image_url", "mainImage", "featuredImage", "featured_image", "thumbnail",
+        "thumbnailUrl", "images", "media", "picture", "photo",
+    ];
+    pub const IMAGE_INNER_KEYS: &[&str] = &[
+        "url", "src", "href", "originalSrc", "large", "default", "original",
+    ];
+    pub const SKU_KEYS: &[&str] = &[
+        "sku", "SKU", "skuId", "productCode", "product_code", "articleNumber", "mpn",
+    ];
+    pub const GTIN_KEYS: &[&str] = &[
+        "gtin", "gtin13", "gtin14", "gtin12", "gtin8", "ean", "ean13", "EAN", "barcode", "upc",
+    ];
+    pub const BRAND_KEYS: &[&str] = &[
+        "brand", "vendor", "manufacturer", "brandName", "brand_name",
+    ];
+    pub const CATEGORY_KEYS: &[&str] = &[
+        "category", "categoryName", "category_name", "productType", "product_type",
+    ];
+    pub const STOCK_WORD_KEYS: &[&str] = &[
+        "availability", "stockStatus", "stock_status", "inventoryStatus",
+    ];
+    pub const STOCK_FLAG_KEYS: &[&str] = &[
+        "inStock", "in_stock", "isInStock", "is_in_stock", "availableForSale", "isAvailable", "available",
+    ];
+    /// Keys of a product's variants, when the product object itself holds no price.
+    pub const VARIANT_KEYS: &[&str] = &[
+        "variants", "skus", "variations", "productVariants", "offers",
+    ];
+    pub const SELECTED_KEYS: &[&str] = &[
+        "selected", "isSelected", "isDefault", "is_default", "default",
+    ];
+}
+
+use keys::*;
+
+fn css(text: &str) -> Selector {
+    Selector::parse(text).expect("a valid selector")
+}
+
+static SCRIPT: LazyLock<Selector> = LazyLock::new(|| css("script"));
+static CANONICAL: LazyLock<Selector> = LazyLock::new(|| css("link[rel=canonical][href]"));
+static H1: LazyLock<Selector> = LazyLock::new(|| css("h1"));
+
+/// A state assigned in a script: `window.__INITIAL_STATE__ = `, `self.__APOLLO_STATE__=`, `var __STATE__ = `.
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:\b(?:window|self|globalThis)\s*(?:\.\s*[A-Za-z_$][\w$]*|\[\s*["'][^"']+["']\s*\])|\b(?:var|let|const)\s+[A-Za-z_$][\w$]*)\s*=\s*(?:JSON\.parse\(\s*)?["'{\[]"#,
+    )
+    .expect("a valid regex")
+});
+
+/// The page's main product as its embedded state gives it (empty when no state names one).
+pub fn extract(html: &str, page_url: &Url) -> Vec<RawOffer> {
+    extract_from(&Html::parse_document(html), page_url)
+}
+
+/// [`extract`] on an already parsed page.
+pub fn extract_from(document: &Html, page_url: &Url) -> Vec<RawOffer> {
+    let states = states(document);
+    if states.is_empty() {
+        return Vec::new();
+    }
+    let page = PageIdentity::read(document, page_url);
+    let mut walk = Walk::default();
+    for state in &states {
+        walk.containers += 1;
+        let root = walk.containers;
+        walk.visit(state, 0, root, false);
+    }
+    let Some(mut offer) = walk.choose(&page) else { return Vec::new() };
+    if offer.currency.is_none() {
+        offer.currency = walk.state_currency.clone();
+    }
+    offer.url = offer.url.or_else(|| Some(page_url.to_string()));
+    offer.url = offer.url.and_then(|url| absolute_url(page_url, &url));
+    offer.image = offer.image.and_then(|image| absolute_url(page_url, &image));
+    vec![offer]
+}
+
+/// Every JSON state the page's scripts hold, parsed.
+fn states(document: &Html) -> Vec<Value> {
+    let mut states = Vec::new();
+    for script in document.select(&SCRIPT) {
+        let kind = script.value().attr("type").unwrap_or("").trim().to_ascii_lowercase();
+        if kind.contains("ld+json") || !(kind.is_empty() || kind.contains("javascript") || kind.contains("json")) {
+            continue;
+        }
+        let text: String = script.text().collect();
+        if text.len() > MAX_SCRIPT_BYTES || text.trim().is_empty() {
+            continue;
+        }
+        if kind.contains("json") {
+            let Ok(value) = serde_json::from_str::<Value>(text.trim()) else { continue };
+            let nuxt_payload =
+                script.value().id() == Some("__NUXT_DATA__") || script.value().attr("data-nuxt-data").is_some();
+            states.push(if nuxt_payload { revive_devalue(&value) } else { value });
+        } else {
+            states.extend(assigned_states(&text));
+        }
+    }
+    states
+}
+
+/// The JSON values a script assigns to globals (`window.__INITIAL_STATE__ = {...};`), including those passed
+/// through `JSON.parse("...")`. Assignments of code (a function call, Nuxt 2's `(function(a,b){...})`) are skipped.
+fn assigned_states(script: &str) -> Vec<Value> {
+    let mut found = Vec::new();
+    for assignment in ASSIGNMENT.find_iter(script) {
+        // The match ends on the value's first character.
+        let rest = &script[assignment.end() - 1..];
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(Value::String(inner))) => {
+                if let Ok(value) = serde_json::from_str::<Value>(&inner)
+                    && (value.is_object() || value.is_array())
+                {
+                    found.push(value);
+                }
+            }
+            Some(Ok(value)) if value.is_object() || value.is_array() => found.push(value),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Rebuilds the tree of a Nuxt 3 payload: a flat array where each object's and array's members are indexes into the
+/// array, and special types are tagged arrays (`["Reactive", 3]`, `["Date", "..."]`, `["Set", 4, 5]`).
+fn revive_devalue(flat: &Value) -> Value {
+    let Value::Array(items) = flat else { return flat.clone() };
+    if items.is_empty() {
+        return Value::Null;
+    }
+    let mut budget = MAX_NODES;
+    revive_at(items, 0, 0, &mut budget)
+}
+
+fn revive_at(items: &[Value], index: i64, depth: usize, budget: &mut usize) -> Value {
+    // Negative indexes are devalue's markers for undefined, holes, NaN and infinities.
+    let Some(value) = usize::try_from(index).ok().and_then(|i| items.get(i)) else { return Value::Null };
+    if depth > MAX_DEPTH || *budget == 0 {
+        return Value::Null;
+    }
+    *budget -= 1;
+    let child = |value: &Value, budget: &mut usize| match value.as_i64() {
+        Some(index) => revive_at(items, index, depth + 1, budget),
+        None => Value::Null,
+    };
+    match value {
+        Value::Array(members) => match members.first() {
+            Some(Value::String(tag)) => match tag.as_str() {
+                "Date" | "BigInt" | "URL" => members.get(1).cloned().unwrap_or(Value::Null),
+                "Set" => Value::Array(members[1..].iter().map(|m| child(m, budget)).collect()),
+                "Map" | "RegExp" => Value::Null,
+                "null" => {
+                    // An object without prototype: key and value indexes in pairs.
+                    let mut object = Map::new();
+                    for pair in members[1..].chunks(2) {
+                        if let [key, value] = pair
+                            && let Some(key) = key.as_str()
+                        {
+                            object.insert(key.to_string(), child(value, budget));
+                        }
+                    }
+                    Value::Object(object)
+                }
+                // Nuxt's reducers: Reactive, ShallowReactive, Ref, ShallowRef, NuxtError... wrap one value.
+                _ => members.get(1).map_or(Value::Null, |m| child(m, budget)),
+            },
+            _ => Value::Array(members.iter().map(|m| child(m, budget)).collect()),
+        },
+        Value::Object(members) => {
+            Value::Object(members.iter().map(|(key, m)| (key.clone(), child(m, budget))).collect())
+        }
+        primitive => primitive.clone(),
+    }
+}
+
+/// What the page says it shows: its URL, its canonical URL, its `<h1>`.
+struct PageIdentity {
+    urls: Vec<Url>,
+    /// The last path segments of those URLs, lower case, without extension (`robe-midi-123`).
+    segments: Vec<String>,
+    /// The `<h1>` as comparable words.
+    heading: Option<String>,
+}
+
+impl PageIdentity {
+    fn read(document: &Html, page_url: &Url) -> PageIdentity {
+        let mut urls = vec![page_url.clone()];
+        if let Some(canonical) = document
+            .select(&CANONICAL)
+            .next()
+            .and_then(|link| link.value().attr("href"))
+            .and_then(|href| page_url.join(href.trim()).ok())
+        {
+            urls.push(canonical);
+        }
+        let segments = urls.iter().filter_map(|url| last_segment(url.path())).collect();
+        let heading = document
+            .select(&H1)
+            .next()
+            .map(|h1| comparable(&h1.text().collect::<String>()))
+            .filter(|heading| !heading.is_empty());
+        PageIdentity { urls, segments, heading }
+    }
+
+    /// How surely a product with these URLs, slugs and name is the one the page shows: 0 not at all, 1 its name is
+    /// within the heading, 2 its slug is part of the page's last path segment (`robe-midi` in `123-robe-midi`), 3 its
+    /// URL is the page's, its slug the page's last segment, or its name the heading.
+    fn shows(&self, candidate: &Candidate) -> u8 {
+        let name = comparable(&candidate.offer.name);
+        let heading = self.heading.as_deref().filter(|_| !name.is_empty());
+        let slugs: Vec<String> = candidate
+            .slugs
+            .iter()
+            .map(|slug| slug.trim_matches('/').to_ascii_lowercase())
+            .filter(|slug| slug.len() >= 3)
+            .collect();
+        let exact = candidate.urls.iter().any(|url| self.urls.iter().any(|page| same_page(page, url)))
+            || slugs.iter().any(|slug| self.segments.contains(slug))
+            || heading.is_some_and(|heading| heading == name);
+        if exact {
+            3
+        } else if slugs.iter().any(|slug| self.segments.iter().any(|segment| contains_as_part(segment, slug))) {
+            2
+        } else if heading.is_some_and(|heading| name.len() >= 8 && heading.contains(&name)) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// The last non-empty segment of a URL path, lower case, its extension (`.html`) and query dropped.
+fn last_segment(path: &str) -> Option<String> {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let segment = path.trim_end_matches('/').rsplit('/').next()?.to_ascii_lowercase();
+    let segment = segment.rsplit_once('.').map_or(segment.as_str(), |(stem, _)| stem).to_string();
+    (segment.len() >= 3).then_some(segment)
+}
+
+/// `needle` is `haystack`, or a part of it between separators (`robe-midi` in `123-robe-midi`).
+fn contains_as_part(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(start, _)| {
+        let end = start + needle.len();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        boundary(haystack[..start].chars().next_back()) && boundary(haystack[end..].chars().next())
+    })
+}
+
+/// Text reduced to lower-case words, for comparing a name with a heading.
+fn comparable(text: &str) -> String {
+    let text: String = clean_text(text)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' })
+        .collect();
+    collapse_whitespace(&text)
+}
+
+/// A priced product found in the state.
+struct Candidate {
+    offer: RawOffer,
+    urls: Vec<String>,
+    slugs: Vec<String>,
+    /// The container (array or object) it was found in.
+    container: usize,
+    /// A key on its path names a product (`pageProps.product`), not a list or a cart.
+    product_path: bool,
+    depth: usize,
+}
+
+#[derive(Default)]
+struct Walk {
+    candidates: Vec<Candidate>,
+    /// The first currency code met anywhere in the state: the shop's, for products that do not say theirs.
+    state_currency: Option<String>,
+    containers: usize,
+    nodes: usize,
+}
+
+impl Walk {
+    /// Visits `value`, found directly inside the container numbered `container`.
+    fn visit(&mut self, value: &Value, depth: usize, container: usize, product_path: bool) {
+        if depth > MAX_DEPTH || self.nodes >= MAX_NODES {
+            return;
+        }
+        self.nodes += 1;
+        match value {
+            Value::Object(object) => {
+                if let Some((offer, urls, slugs)) = product(object) {
+                    self.candidates.push(Candidate { offer, urls, slugs, container, product_path, depth });
+                }
+                if self.state_currency.is_none() {
+                    self.state_currency = text_at(object, CURRENCY_KEYS).and_then(|code| iso_code(&code));
+                }
+                self.containers += 1;
+                let id = self.containers;
+                for (key, child) in object {
+                    let names_product = key.to_ascii_lowercase().contains("product");
+                    self.visit(child, depth + 1, id, names_product || (product_path && !child.is_array()));
+                }
+            }
+            Value::Array(items) => {
+                self.containers += 1;
+                let id = self.containers;
+                for item in items {
+                    self.visit(item, depth + 1, id, false);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The page's main product: one the page shows, else the only product standing alone (not one of a list).
+    fn choose(&mut self, page: &PageIdentity) -> Option<RawOffer> {
+        let mut per_container: HashMap<usize, usize> = HashMap::new();
+        for candidate in &self.candidates {
+            *per_container.entry(candidate.container).or_default() += 1;
+        }
+        let listed = |candidate: &Candidate| per_container[&candidate.container] > 1;
+        let strength: Vec<u8> = self.candidates.iter().map(|candidate| page.shows(candidate)).collect();
+        let best = strength.iter().copied().max().unwrap_or(0);
+        let chosen = if best == 0 {
+            let alone: Vec<usize> = (0..self.candidates.len()).filter(|&i| !listed(&self.candidates[i])).collect();
+            let named: Vec<usize> = alone.iter().copied().filter(|&i| self.candidates[i].product_path).collect();
+            match (named.as_slice(), alone.as_slice()) {
+                ([only], _) | ([], [only]) => Some(*only),
+                // Several products stand alone and nothing says which the page shows: better none than a guess.
+                _ => None,
+            }
+        } else {
+            // Of the products the page shows most surely, the least nested one standing alone: a product before
+            // its variants.
+            (0..self.candidates.len())
+                .filter(|&i| strength[i] == best)
+                .min_by_key(|&i| (listed(&self.candidates[i]), self.candidates[i].depth))
+        }?;
+        Some(self.candidates.swap_remove(chosen).offer)
+    }
+}
+
+/// A product with a name and a price, read from one object of the state, with the URLs and slugs that may tie it
+/// to the page.
+fn product(object: &Map<String, Value>) -> Option<(RawOffer, Vec<String>, Vec<String>)> {
+    let name = NAME_KEYS
+        .iter()
+        .filter_map(|key| object.get(*key)?.as_str())
+        .map(clean_text)
+        .find(|name| !name.is_empty() && name.len() <= 300 && !name.starts_with("http"))?;
+    // Prices sit on the product, in a `prices` object (WooCommerce blocks), or on its selected variant.
+    let holder = priced(object)
+        .or_else(|| object.get("prices").and_then(Value::as_object).and_then(priced))
+        .or_else(|| variant(object))?;
+    let (price, price_currency) = holder.price?;
+    let previous_price = holder.previous.filter(|previous| *previous > price);
+    let source = holder.object;
+    let text = |keys: &[&str]| text_at(source, keys).or_else(|| text_at(object, keys));
+    let urls: Vec<String> = URL_KEYS.iter().filter_map(|key| object.get(*key)?.as_str()).map(str::to_string).collect();
+    let slugs: Vec<String> =
+        SLUG_KEYS.iter().filter_map(|key| object.get(*key)?.as_str()).map(str::to_string).collect();
+    let gtin = GTIN_KEYS
+        .iter()
+        .filter_map(|key| source.get(*key).or_else(|| object.get(*key)))
+        .filter_map(|value| match value {
+            Value::String(text) => Some(text.trim().to_string()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
+        .find(|code| (8..=14).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()));
+    let offer = RawOffer {
+        name,
+        url: urls.iter().find(|url| url.starts_with("http") || url.starts_with('/')).cloned(),
+        price: Some(price),
+        previous_price,
+        currency: price_currency
+            .or_else(|| text_at(source, CURRENCY_KEYS).and_then(|c| iso_code(&c)))
+            .or_else(|| text_at(object, CURRENCY_KEYS).and_then(|c| iso_code(&c))),
+        availability: availability(source).or_else(|| availability(object)),
+        gtin,
+        sku: text(SKU_KEYS),
+        brand: named_text(object, BRAND_KEYS),
+        image: IMAGE_KEYS.iter().find_map(|key| image_url(object.get(*key)?, 0)),
+        category: named_text(object, CATEGORY_KEYS),
+        engine: ENGINE.to_string(),
+        ..RawOffer::default()
+    };
+    Some((offer, urls, slugs))
+}
+
+/// The object that holds a product's prices, with what it says.
+struct PriceHolder<'a> {
+    object: &'a Map<String, Value>,
+    price: Option<(Decimal, Option<String>)>,
+    previous: Option<Decimal>,
+}
+
+/// The price and previous price an object gives directly, if it gives a price.
+fn priced(object: &Map<String, Value>) -> Option<PriceHolder<'_>> {
+    // WooCommerce's preloaded Store API answers count in the currency's smallest unit.
+    let minor_unit = object.get("currency_minor_unit").and_then(Value::as_u64).filter(|unit| *unit <= 6);
+    let read = |value: &Value| match (minor_unit, value) {
+        (Some(unit), Value::String(text)) if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() => {
+            let units: i64 = text.parse().ok()?;
+            Some((Decimal::new(units, unit as u32).normalize(), None)).filter(|(amount, _)| *amount > Decimal::ZERO)
+        }
+        _ => money(value, 0),
+    };
+    let mut price_value = None;
+    let mut price = None;
+    for key in PRICE_KEYS {
+        if let Some(value) = object.get(*key)
+            && let Some(found) = read(value)
+        {
+            price = Some(found);
+            price_value = Some(value);
+            break;
+        }
+    }
+    if price.is_none() {
+        price = CENT_PRICE_KEYS.iter().find_map(|key| {
+            let cents = object.get(*key)?.as_i64()?;
+            Some((Decimal::new(cents, 2).normalize(), None)).filter(|(amount, _)| *amount > Decimal::ZERO)
+        });
+    }
+    price.as_ref()?;
+    let previous =
+        PREVIOUS_KEYS.iter().find_map(|key| read(object.get(*key)?).map(|(amount, _)| amount)).or_else(|| {
+            let inner = price_value?.as_object()?;
+            PREVIOUS_INNER_KEYS.iter().find_map(|key| money(inner.get(*key)?, 0).map(|(amount, _)| amount))
+        });
+    Some(PriceHolder { object, price, previous })
+}
+
+/// The variant a product page opens on: the selected one, else the first in stock, else the first priced.
+fn variant(object: &Map<String, Value>) -> Option<PriceHolder<'_>> {
+    let variants: Vec<&Map<String, Value>> = VARIANT_KEYS
+        .iter()
+        .filter_map(|key| object.get(*key)?.as_array())
+        .flatten()
+        .filter_map(Value::as_object)
+        .collect();
+    let flag = |variant: &Map<String, Value>, keys: &[&str]| {
+        keys.iter().any(|key| variant.get(*key) == Some(&Value::Bool(true)))
+    };
+    let selected = variants.iter().find(|v| flag(v, SELECTED_KEYS)).and_then(|v| priced(v));
+    selected
+        .or_else(|| variants.iter().filter(|v| flag(v, STOCK_FLAG_KEYS)).find_map(|v| priced(v)))
+        .or_else(|| variants.iter().find_map(|v| priced(v)))
+}
+
+/// An amount from a JSON value: a number (exactly), a string ("19,99 €"), or a money object (`{"amount": "19.99",
+/// "currencyCode": "EUR"}`, `{"value": 19.99}`, `{"centAmount": 1999, "fractionDigits": 2}`), with its currency.
+fn money(value: &Value, depth: usize) -> Option<(Decimal, Option<String>)> {
+    match value {
+        Value::Number(number) => machine_decimal(&number.to_string()).map(|amount| (amount, None)),
+        Value::String(text) if text.len() <= 60 => {
+            price_text(text).map(|(amount, currency)| (amount, currency.or_else(|| iso_from_text(text))))
+        }
+        Value::Object(object) if depth < 3 => {
+            let currency = text_at(object, CURRENCY_KEYS).and_then(|code| iso_code(&code));
+            if let (Some(cents), Some(digits)) = (
+                object.get("centAmount").and_then(Value::as_i64),
+                object.get("fractionDigits").and_then(Value::as_u64).filter(|d| *d <= 6),
+            ) {
+                let amount = Decimal::new(cents, digits as u32).normalize();
+                return (amount > Decimal::ZERO).then_some((amount, currency));
+            }
+            let (amount, inner_currency) = AMOUNT_KEYS.iter().find_map(|key| money(object.get(*key)?, depth + 1))?;
+            Some((amount, currency.or(inner_currency)))
+        }
+        _ => None,
+    }
+}
+
+/// A code written in a price string ("19.99 EUR").
+fn iso_from_text(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .find(|word| word.len() == 3 && word.chars().all(|c| c.is_ascii_uppercase()))
+        .map(str::to_string)
+}
+
+/// A three-letter code as ISO 4217 writes it, or a symbol the price parser knows.
+fn iso_code(text: &str) -> Option<String> {
+    currency_code(text).filter(|code| code.len() == 3)
+}
+
+/// The first non-empty string under one of `keys`.
+fn text_at(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter().filter_map(|key| object.get(*key)?.as_str()).map(clean_text).find(|text| !text.is_empty())
+}
+
+/// A name given as a string or as an object with a name (`"brand": {"name": "Acme"}`).
+fn named_text(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| match object.get(*key)? {
+        Value::String(text) => Some(clean_text(text)).filter(|t| !t.is_empty()),
+        Value::Object(inner) => text_at(inner, &["name", "title"]),
+        _ => None,
+    })
+}
+
+fn availability(object: &Map<String, Value>) -> Option<Availability> {
+    STOCK_WORD_KEYS.iter().find_map(|key| Availability::parse(object.get(*key)?.as_str()?)).or_else(|| {
+        STOCK_FLAG_KEYS.iter().find_map(|key| {
+            let in_stock = object.get(*key)?.as_bool()?;
+            Some(if in_stock { Availability::InStock } else { Availability::OutOfStock })
+        })
+    })
+}
+
+/// An image URL from a string, an image object (`{"url": ...}`, `{"src": ...}`) or a list of them (the first).
+fn image_url(value: &Value, depth: usize) -> Option<String> {
+    if depth > 3 {
+        return None;
+    }
+    match value {
+        Value::String(text) => {
+            let text = text.trim();
+            (text.starts_with("http") || text.starts_with('/')).then(|| text.to_string())
+        }
+        Value::Array(items) => items.iter().find_map(|item| image_url(item, depth + 1)),
+        Value::Object(object) => IMAGE_INNER_KEYS.iter().find_map(|key| image_url(object.get(*key)?, depth + 1)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    /// A Next.js product page: the product under `props.pageProps`, recommendations beside it, no structured data.
+    const NEXT_PAGE: &str = r#"<!DOCTYPE html><html><head><title>Casque Nova | Sonique</title>
+      <link rel="canonical" href="https://sonique.example/p/casque-nova"></head>
+      <body><div id="__next"><h1>Casque Nova</h1><p>149,99 €</p></div>
+      <script id="__NEXT_DATA__" type="application/json">{"props":{"pageProps":{
+        "recommendations":[
+          {"id":"r1","name":"Enceinte Mini","slug":"enceinte-mini","price":{"amount":"39.99","currencyCode":"EUR"},"compareAtPrice":{"amount":"59.99","currencyCode":"EUR"}},
+          {"id":"r2","name":"Câble","slug":"cable","price":{"amount":"9.99","currencyCode":"EUR"}}],
+        "product":{"id":"p1","name":"Casque Nova","slug":"casque-nova","sku":"NOVA-BLK","gtin13":"3700000000018",
+          "brand":{"name":"Sonique"},"images":[{"url":"https://cdn.sonique.example/nova.jpg"}],
+          "price":{"amount":"149.99","currencyCode":"EUR"},"compareAtPrice":{"amount":"199.99","currencyCode":"EUR"},
+          "availableForSale":true}},"__N_SSP":true},"page":"/p/[slug]","query":{"slug":"casque-nova"},"buildId":"x"}</script>
+      </body></html>"#;
+
+    #[test]
+    fn a_next_js_page_gives_its_product_not_the_recommendations() {
+        let offers = extract(NEXT_PAGE, &url("https://sonique.example/p/casque-nova?utm_source=x"));
+        assert_eq!(offers.len(), 1);
+        let nova = &offers[0];
+        assert_eq!(nova.name, "Casque Nova");
+        assert_eq!(nova.price, Some(dec("149.99")));
+        assert_eq!(nova.previous_price, Some(dec("199.99")));
+        assert_eq!(nova.currency.as_deref(), Some("EUR"));
+        assert_eq!(nova.sku.as_deref(), Some("NOVA-BLK"));
+        assert_eq!(nova.gtin.as_deref(), Some("3700000000018"));
+        assert_eq!(nova.brand.as_deref(), Some("Sonique"));
+        assert_eq!(nova.image.as_deref(), Some("https://cdn.sonique.example/nova.jpg"));
+        assert_eq!(nova.availability, Some(Availability::InStock));
+        assert_eq!(nova.engine, "embedded_json");
+    }
+
+    #[test]
+    fn auto_reads_the_state_when_the_page_has_no_structured_data_before_guessing_from_the_text() {
+        let found = crate::scrape::engines::auto::extract(NEXT_PAGE, &url("https://sonique.example/p/casque-nova"));
+        assert_eq!(found.engine, Some("embedded_json"));
+        let main = found.main().unwrap();
+        assert_eq!((main.price, main.previous_price), (Some(dec("149.99")), Some(dec("199.99"))));
+    }
+
+    #[test]
+    fn a_list_of_products_that_the_page_does_not_name_gives_nothing() {
+        let html = r#"<html><body><h1>Nos meilleures ventes</h1><script id="__NEXT_DATA__" type="application/json">
+          {"props":{"pageProps":{"items":[{"name":"A","slug":"a-1","price":10},{"name":"B","slug":"b-2","price":12}]}}}</script></body></html>"#;
+        assert!(extract(html, &url("https://shop.example/meilleures-ventes")).is_empty());
+    }
+
+    #[test]
+    fn a_window_state_is_matched_by_its_url_and_reads_a_was_price_in_the_price_object() {
+        let html = r#"<html><body><h1>Lampe Arc</h1><script>
+          window.__INITIAL_STATE__ = {"catalog":{"entities":{
+            "101":{"title":"Lampe Arc","url":"/fr/lampe-arc-101.html","price":{"current":{"value":89.5},"was":{"value":120}},"currency":"EUR"},
+            "102":{"title":"Lampe Sol","url":"/fr/lampe-sol-102.html","price":{"current":{"value":59}},"currency":"EUR"}}}};
+          window.dataLayer = window.dataLayer || [];</script></body></html>"#;
+        let offers = extract(html, &url("https://maison.example/fr/lampe-arc-101.html"));
+        assert_eq!(offers[0].name, "Lampe Arc");
+        assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("89.5")), Some(dec("120"))));
+        assert_eq!(offers[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(offers[0].url.as_deref(), Some("https://maison.example/fr/lampe-arc-101.html"));
+    }
+
+    #[test]
+    fn a_json_parse_state_and_an_apollo_cache_are_read_and_variants_give_the_price() {
+        let html = r#"<html><body><h1>Sneaker Volt</h1><script>window.__APOLLO_STATE__ = JSON.parse("{\"Product:7\":{\"__typename\":\"Product\",\"title\":\"Sneaker Volt\",\"handle\":\"sneaker-volt\",\"variants\":[{\"title\":\"40\",\"price\":{\"amount\":\"89.00\",\"currencyCode\":\"CHF\"},\"compareAtPrice\":{\"amount\":\"119.00\",\"currencyCode\":\"CHF\"},\"availableForSale\":false,\"sku\":\"V-40\"},{\"title\":\"41\",\"price\":{\"amount\":\"95.00\",\"currencyCode\":\"CHF\"},\"compareAtPrice\":null,\"availableForSale\":true,\"sku\":\"V-41\"}]},\"Product:8\":{\"title\":\"Chaussettes\",\"handle\":\"chaussettes\",\"price\":{\"amount\":\"9.00\",\"currencyCode\":\"CHF\"}}}");</script></body></html>"#;
+        let offers = extract(html, &url("https://volt.example/products/sneaker-volt"));
+        assert_eq!(offers[0].name, "Sneaker Volt");
+        assert_eq!(offers[0].price, Some(dec("95")), "the first variant in stock");
+        assert_eq!(offers[0].previous_price, None);
+        assert_eq!(offers[0].sku.as_deref(), Some("V-41"));
+        assert_eq!(offers[0].currency.as_deref(), Some("CHF"));
+    }
+
+    #[test]
+    fn a_nuxt_payload_is_revived_and_a_lone_product_is_taken_without_a_match() {
+        // Nuxt 3's flattened payload: indexes into the array, `ShallowReactive` and `Reactive` wrappers.
+        let html = r#"<html><body><h1>Promo du jour</h1><script type="application/json" id="__NUXT_DATA__" data-ssr="true">
+          [["ShallowReactive",1],{"data":2,"state":9},["ShallowReactive",3],{"product-42":4},
+           {"product":5},{"name":6,"price":7,"originalPrice":8},"Robe lin",39.9,49.9,{"currency":10},"EUR"]
+          </script></body></html>"#;
+        let offers = extract(html, &url("https://mode.example/promo-du-jour"));
+        assert_eq!(offers.len(), 1, "{offers:#?}");
+        assert_eq!(offers[0].name, "Robe lin");
+        assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("39.9")), Some(dec("49.9"))));
+        assert_eq!(offers[0].currency.as_deref(), Some("EUR"), "the state's currency");
+    }
+
+    #[test]
+    fn zero_decimal_minor_units_cents_and_money_objects_are_exact() {
+        let woo = serde_json::json!({"name":"Tasse","prices":{"price":"1980","regular_price":"2480","currency_code":"JPY","currency_minor_unit":0}});
+        let (offer, _, _) = product(woo.as_object().unwrap()).unwrap();
+        assert_eq!((offer.price, offer.previous_price), (Some(dec("1980")), Some(dec("2480"))));
+        assert_eq!(offer.currency.as_deref(), Some("JPY"));
+        let ct = serde_json::json!({"name":"Bol","price":{"value":{"centAmount":1299,"fractionDigits":2,"currencyCode":"EUR"}}});
+        let (offer, _, _) = product(ct.as_object().unwrap()).unwrap();
+        assert_eq!(offer.price, Some(dec("12.99")));
+        let cents = serde_json::json!({"title":"Plaid","priceInCents":4500,"listPrice":"59,00 €"});
+        let (offer, _, _) = product(cents.as_object().unwrap()).unwrap();
+        assert_eq!((offer.price, offer.previous_price), (Some(dec("45")), Some(dec("59"))));
+        assert_eq!(offer.currency, None, "the listPrice's symbol names the previous price's currency, not the price's");
+        let unpriced = serde_json::json!({"name":"Catégorie","price":0});
+        assert!(product(unpriced.as_object().unwrap()).is_none());
+    }
+
+    #[test]
+    fn pages_without_state_broken_json_or_code_assignments_give_nothing() {
+        let page = url("https://shop.example/p/x");
+        assert!(extract("<html><body><h1>X</h1><p>12 €</p></body></html>", &page).is_empty());
+        let broken =
+            r#"<html><body><script id="__NEXT_DATA__" type="application/json">{"props":</script></body></html>"#;
+        assert!(extract(broken, &page).is_empty());
+        let code = r#"<html><body><script>window.__NUXT__=(function(a,b){return {data:[{name:a,price:b}]}}("X",12));</script></body></html>"#;
+        assert!(extract(code, &page).is_empty());
+    }
+}
