@@ -122,6 +122,8 @@ pub struct Page {
     pub body_bytes: usize,
     /// The validators to send next time.
     pub validators: Validators,
+    /// The names of the response headers, lower case.
+    pub header_names: Vec<String>,
 }
 
 /// A fetched body as bytes, not decoded to text ([`Fetcher::fetch_bytes`]).
@@ -137,12 +139,15 @@ pub struct RawBody {
     pub bytes: Vec<u8>,
     /// The validators to send next time.
     pub validators: Validators,
+    /// The names of the response headers, lower case (platforms announce themselves there: `x-shopid`).
+    pub header_names: Vec<String>,
 }
 
 impl RawBody {
     fn from_answer(url: Url, status: u16, headers: &HeaderMap, bytes: Vec<u8>) -> RawBody {
+        let header_names = headers.keys().map(|name| name.as_str().to_string()).collect();
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_string);
-        RawBody { url, status, content_type, bytes, validators: Validators::from_headers(headers) }
+        RawBody { url, status, content_type, bytes, validators: Validators::from_headers(headers), header_names }
     }
 }
 
@@ -544,12 +549,12 @@ fn redirect_target(current: &Url, location: &str) -> Result<Url, FetchError> {
 }
 
 fn page_from(raw: RawBody) -> Page {
-    let RawBody { url, status, content_type, bytes, validators } = raw;
+    let RawBody { url, status, content_type, bytes, validators, header_names } = raw;
     let body_bytes = bytes.len();
     // The top-level domain helps charset detection tell, say, a French page from a Polish one.
     let tld = url.domain().and_then(|domain| domain.rsplit('.').next()).map(str::as_bytes);
     let (text, encoding) = charset::decode_with_hint(bytes, content_type.as_deref(), tld);
-    Page { validators, url, status, content_type, text, encoding, body_bytes }
+    Page { validators, url, status, content_type, text, encoding, body_bytes, header_names }
 }
 
 #[cfg(test)]

@@ -152,6 +152,7 @@ mod tests {
             encoding: "UTF-8",
             body_bytes: html.len(),
             validators: Default::default(),
+            header_names: Vec::new(),
         }
     }
 

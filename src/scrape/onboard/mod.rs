@@ -129,7 +129,7 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
     if !is_shop_id(&id) {
         return Err(OnboardError::BadId { id });
     }
-    let detection = platform::detect(&homepage.text, []);
+    let detection = platform::detect(&homepage.text, homepage.header_names.iter().map(String::as_str));
     let shown_currency = currency_in_page(&homepage.text);
     let currency_hint = shown_currency.clone().unwrap_or_else(|| "EUR".to_string());
     let mut to_check = Vec::new();
