@@ -185,7 +185,22 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
     let mut samples: Vec<ProductSample> = Vec::new();
     let mut others: Vec<Url> = vec![home.clone()];
     others.extend(listing_pages.iter().map(|p| p.url.clone()));
-    for url in catalogue::spread(&candidates, MAX_PAGE_SAMPLES) {
+    let mut to_sample = catalogue::spread(&candidates, MAX_PAGE_SAMPLES);
+    let mut tried = 0;
+    while let Some(url) = to_sample.pop() {
+        tried += 1;
+        if to_sample.is_empty() && samples.len() < 2 && tried <= MAX_PAGE_SAMPLES {
+            // Few products among pages picked evenly (a sitemap of categories and articles with products at the
+            // end): a second round among the URLs shaped like product pages.
+            to_sample = candidates
+                .iter()
+                .filter(|u| PRODUCT_LIKE.is_match(u.as_str()) && !others.contains(u) && **u != url)
+                .filter(|u| !samples.iter().any(|s| s.url == **u))
+                .take(MAX_PAGE_SAMPLES)
+                .cloned()
+                .collect();
+            to_sample.reverse();
+        }
         requests += 1;
         let page = match fetcher.fetch(&url).await {
             Ok(page) => page,
@@ -468,6 +483,12 @@ pub fn id_from_host(home: &Url) -> String {
     }
     id
 }
+
+/// URLs that look like product pages: a product directory, a long number, `.html`.
+static PRODUCT_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)/(?:p|products?|produits?|artikel|items?|dp|prodotto|producto|produkt)/|\d{3,}|\.html?$")
+        .expect("a valid regex")
+});
 
 static META_CONTENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)<meta\s+[^>]*property=["']og:site_name["'][^>]*content=["']([^"']+)["']"#)

@@ -10,9 +10,16 @@
 use regex::Regex;
 use url::Url;
 
-/// Candidate shapes for the last path segment of a product URL, as (regex fragment, the shape's example).
+/// Directory names shops give their product pages, in the languages dealcast meets.
+const PRODUCT_DIRECTORIES: &[&str] = &[
+    "p", "product", "products", "produit", "produits", "artikel", "item", "items", "dp", "prodotto", "producto",
+    "produkt", "produto",
+];
+
+/// Candidate shapes for the last path segment of a product URL (an id at the end, PrestaShop's `12-name.html`,
+/// Kiabi-like `_P123C456`, `.html`).
 const LAST_SEGMENT_SHAPES: &[&str] =
-    &[r"-\d+\.html?$", r"_[pP]\d+[^/]*$", r"-\d+$", r"\d+\.html?$", r"\.html?$", r"/\d+$"];
+    &[r"-\d+\.html?$", r"/\d+-[^/]+\.html?$", r"_[pP]\d+[^/]*$", r"-\d+$", r"\d+\.html?$", r"\.html?$", r"/\d+$"];
 
 /// The most readable pattern matching every URL of `products` and none of `others`, or `None` when no candidate
 /// shape separates them (then every page is read and the engine tells products from the rest).
@@ -32,33 +39,40 @@ fn segments(url: &Url) -> Vec<String> {
     url.path_segments().map(|s| s.filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default()
 }
 
-/// Candidate patterns, most specific and readable first.
+/// Candidate patterns, the most likely to hold for the whole shop first: a product directory by its usual name,
+/// then the shape of the product's own segment, and only then directories the samples happen to share (a few
+/// samples from one category share `/femme/`, which the shop's other products do not).
 fn candidates(products: &[Url]) -> Vec<String> {
     let paths: Vec<Vec<String>> = products.iter().map(segments).collect();
+    let directories = |path: &Vec<String>| path[..path.len().saturating_sub(1)].to_vec();
     let mut found = Vec::new();
+    let mut push = |pattern: String| {
+        if !found.contains(&pattern) {
+            found.push(pattern);
+        }
+    };
+    for name in PRODUCT_DIRECTORIES {
+        if paths.iter().all(|p| directories(p).iter().any(|d| d.eq_ignore_ascii_case(name))) {
+            push(format!(r"/{}/[^?#]+", regex::escape(name)));
+        }
+    }
+    for shape in LAST_SEGMENT_SHAPES {
+        push(format!(r"^https?://[^/]+/[^?#]*{shape}"));
+    }
     // The directories every product URL starts with ("/fr/p/"), longest first, then each shorter prefix.
     let shortest = paths.iter().map(|p| p.len().saturating_sub(1)).min().unwrap_or(0);
     let shared = (0..shortest).take_while(|&depth| paths.iter().all(|p| p[depth] == paths[0][depth])).count();
     for length in (1..=shared).rev() {
         let prefix: Vec<String> = paths[0][..length].iter().map(|s| regex::escape(s)).collect();
-        found.push(format!(r"^https?://[^/]+/{}/[^?#]+", prefix.join("/")));
+        push(format!(r"^https?://[^/]+/{}/[^?#]+", prefix.join("/")));
     }
-    // A directory every product URL has somewhere ("/p/" after a varying language).
+    // A directory every product URL has somewhere (after a varying language prefix).
     if let Some(first) = paths.first() {
-        for directory in &first[..first.len().saturating_sub(1)] {
-            let everywhere = paths.iter().all(|p| p[..p.len().saturating_sub(1)].contains(directory));
-            let pattern = format!(r"/{}/[^?#]+", regex::escape(directory));
-            if everywhere && !found.contains(&pattern) {
-                found.push(pattern);
+        for directory in directories(first) {
+            if paths.iter().all(|p| directories(p).contains(&directory)) {
+                push(format!(r"/{}/[^?#]+", regex::escape(&directory)));
             }
         }
-    }
-    // The shape of the last segment, with and without the shared leading directory.
-    for shape in LAST_SEGMENT_SHAPES {
-        if shared > 0 {
-            found.push(format!(r"^https?://[^/]+/{}/.*{shape}", regex::escape(&paths[0][0])));
-        }
-        found.push(format!(r"^https?://[^/]+/[^?#]*{shape}"));
     }
     found
 }
@@ -80,7 +94,7 @@ mod tests {
         let products = urls(&["https://s.example/p/robe-midi", "https://s.example/p/jean-droit"]);
         let others = urls(&["https://s.example/", "https://s.example/femme/robes", "https://s.example/aide/retours"]);
         let pattern = product_url_pattern(&products, &others).unwrap();
-        assert_eq!(pattern, r"^https?://[^/]+/p/[^?#]+");
+        assert_eq!(pattern, r"/p/[^?#]+");
         assert!(matches(&pattern, "http://127.0.0.1:8080/p/pull-laine"));
         assert!(!matches(&pattern, "https://s.example/pages/p"));
     }
@@ -95,10 +109,18 @@ mod tests {
     }
 
     #[test]
+    fn a_category_directory_shared_by_the_samples_is_not_taken_for_the_product_directory() {
+        let products = urls(&["https://s.example/femme/12-robe-midi.html", "https://s.example/femme/15-jupe.html"]);
+        let others = urls(&["https://s.example/3-femme", "https://s.example/content/1-livraison"]);
+        let pattern = product_url_pattern(&products, &others).unwrap();
+        assert!(matches(&pattern, "https://s.example/homme/40-pull-laine.html"), "{pattern}");
+    }
+
+    #[test]
     fn a_directory_after_a_varying_language_prefix_is_found() {
-        let products = urls(&["https://s.example/fr/produit/a", "https://s.example/en/produit/b"]);
+        let products = urls(&["https://s.example/fr/article/a", "https://s.example/en/article/b"]);
         let others = urls(&["https://s.example/fr/aide", "https://s.example/en/categorie/c"]);
-        assert_eq!(product_url_pattern(&products, &others).unwrap(), r"/produit/[^?#]+");
+        assert_eq!(product_url_pattern(&products, &others).unwrap(), r"/article/[^?#]+");
     }
 
     #[test]
