@@ -114,7 +114,7 @@ impl Detection {
             }
         }
         // Stable: equal counts keep the order the table lists them in.
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         counts.into_iter().map(|(platform, _)| platform).collect()
     }
 }
