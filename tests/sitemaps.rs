@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
 use dealcast::scrape::sitemap::{
-    SitemapError, SitemapLimits, discover, discover_matching, site_sitemaps, sitemaps_in_robots,
+    SitemapError, SitemapKind, SitemapLimits, discover, discover_matching, site_sitemaps, sitemaps_in_robots,
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -178,6 +178,16 @@ async fn a_sitemap_loop_is_refused_with_a_clear_error_and_no_file_is_read_twice(
     let urls: Vec<&str> = found.urls.iter().map(|page| page.url.as_str()).collect();
     assert_eq!(urls, ["https://shop.example/p/robe", "https://shop.example/p/jean"]);
     assert_eq!(found.files_read, 3);
+    let files: Vec<(&str, SitemapKind, usize)> =
+        found.files.iter().map(|file| (file.url.path(), file.kind, file.entries)).collect();
+    assert_eq!(
+        files,
+        [
+            ("/index.xml", SitemapKind::Index, 3),
+            ("/nested.xml", SitemapKind::Index, 2),
+            ("/products.xml", SitemapKind::Urlset, 2)
+        ]
+    );
     assert_eq!(
         messages(&found.problems),
         [
