@@ -379,3 +379,67 @@ async fn a_next_js_shop_is_read_from_the_state_it_ships_in_its_pages() {
     assert_eq!(nova["image"], "https://cdn.sonique.example/casque-nova.jpg");
     assert!(summary.contains("4 pages, 3 offers, 0 errors"), "{summary}");
 }
+
+#[test]
+fn shop_check_replays_saved_platform_answers_and_extract_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Url::parse("https://boutique.example/").unwrap();
+    let saved: [(&str, &str, &str, String, String); 3] = [
+        (
+            "bougies",
+            "woocommerce",
+            "products-page-1.json",
+            format!("[{}]", woo_product(&base, "bougie", "Bougie &amp; m&egrave;che", 1290, 1590, "")),
+            woocommerce::products_page_url(&base, 1).to_string(),
+        ),
+        (
+            "plein_air",
+            "magento",
+            "products-page-1.json",
+            magento_page(&[magento_item("Veste Oslo", "veste-oslo", "120", "84", "IN_STOCK")], 1),
+            magento::products_page_url(&base, 1).to_string(),
+        ),
+        (
+            "demo_prestashop",
+            "prestashop",
+            "t-shirt.html",
+            prestashop_product("T-shirt colibri", &base.join("1-t-shirt.html").unwrap(), "19.12", "23.90", 3),
+            base.join("1-t-shirt.html").unwrap().to_string(),
+        ),
+    ];
+    let expected_names = ["Bougie & mèche", "Veste Oslo", "T-shirt colibri"];
+    let expected_prices = [("12.90", "15.90"), ("84", "120"), ("19.12", "23.90")];
+    for (((id, engine, file, body, url), name), (price, previous)) in
+        saved.iter().zip(expected_names).zip(expected_prices)
+    {
+        std::fs::write(dir.path().join(format!("{id}.toml")), shop_file(&base, engine, "")).unwrap();
+        let fixtures = dir.path().join("fixtures").join(id);
+        std::fs::create_dir_all(&fixtures).unwrap();
+        std::fs::write(fixtures.join(file), body).unwrap();
+        let case = file.rsplit_once('.').unwrap().0;
+        let expectation =
+            serde_json::json!({"url": url, "offers": [{"name": name, "price": price, "previous_price": previous}]});
+        std::fs::write(fixtures.join(format!("{case}.expected.json")), expectation.to_string()).unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dealcast"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DEALCAST_SCRAPERS_DIR")
+            .env("DEALCAST_CONFIG", "/dev/null")
+            .args(["--scrapers", dir.path().to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let check = run(&["shop", "check"]);
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{report}{}", String::from_utf8_lossy(&check.stderr));
+    assert!(report.contains("3 fixtures checked, 0 failed"), "{report}");
+
+    let saved_answer = dir.path().join("fixtures/plein_air/products-page-1.json");
+    let extract = run(&["extract", saved_answer.to_str().unwrap(), "--engine", "magento", "--url", &saved[1].4]);
+    assert!(extract.status.success(), "{}", String::from_utf8_lossy(&extract.stderr));
+    let offer: Value = serde_json::from_str(String::from_utf8_lossy(&extract.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!((offer["price"].as_str(), offer["previous_price"].as_str()), (Some("84"), Some("120")));
+    assert_eq!(offer["url"], "https://boutique.example/veste-oslo.html");
+}
