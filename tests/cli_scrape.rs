@@ -111,27 +111,13 @@ async fn scrape_dry_run_crawls_a_shop_and_prints_json_lines_and_a_summary() {
     );
     routes.insert("/p/3".to_string(), Behaviour::Status { status: 500, headers: Vec::new() });
     let server = loopback_shop::start(routes).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("loopback.toml"),
-        format!(
-            "name = \"Loopback\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.p\"\n\
-             pagination = \"a[rel=next]\"\n[politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
-            server.url("/"),
-            server.url("/promos")
-        ),
-    )
-    .unwrap();
-    let scrapers = dir.path().to_str().unwrap().to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        dealcast()
-            .args(["--scrapers", &scrapers, "scrape", "--dry-run", "--json", "--shop", "loopback"])
-            .env("DEALCAST_CONFIG", "/dev/null")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = support::cli::scrape_dry_run(format!(
+        "name = \"Loopback\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.p\"\n\
+         pagination = \"a[rel=next]\"\n[politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
+        server.url("/"),
+        server.url("/promos")
+    ))
+    .await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let mut names: Vec<String> = stdout(&output)
         .lines()

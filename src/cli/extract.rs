@@ -17,12 +17,12 @@ use crate::scrape::registry::Registry;
 
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The saved page (HTML, products.json, feed); gzip-compressed files are read too.
+    /// The saved page (HTML, products.json, a Store API or GraphQL answer, feed); gzip-compressed files are read too.
     pub file: PathBuf,
     /// The URL the page was saved from (relative links are resolved against it).
     #[arg(long)]
     pub url: Url,
-    /// The engine: auto (default), json_ld, microdata, opengraph, shopify, feed.
+    /// The engine: auto (default), json_ld, microdata, opengraph, shopify, woocommerce, prestashop, magento, feed.
     #[arg(long, conflicts_with = "shop")]
     pub engine: Option<String>,
     /// Read the page the way this shop's file says (its engine, selectors and currency).
@@ -39,7 +39,10 @@ pub fn run(args: ExtractArgs, config: &Config) -> anyhow::Result<ExitCode> {
         }
         (None, Some(name)) => (
             engine_by_name(name).with_context(|| {
-                format!("unknown engine `{name}`: use auto, json_ld, microdata, opengraph, shopify or feed (selectors: --shop)")
+                format!(
+                    "unknown engine `{name}`: use auto, json_ld, microdata, opengraph, shopify, woocommerce, prestashop, \
+                     magento or feed (selectors: --shop)"
+                )
             })?,
             None,
         ),

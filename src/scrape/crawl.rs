@@ -1,5 +1,6 @@
-//! Walking one shop: from its start URLs, through listing pagination to product pages (or through a platform API or
-//! a feed), handing every page to the shop's engine and every offer found to a sink.
+//! Walking one shop: from its start URLs, through listing pagination to product pages, and to the product pages its
+//! sitemaps list (or through a platform API or a feed), handing every page to the shop's engine and every offer found
+//! to a sink.
 //!
 //! Many pages are in flight at once (the fetcher keeps each host within its politeness limits) and pages are parsed
 //! on the runtime's worker threads, so a crawl uses every core. One broken page never stops the crawl: its error is
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use scraper::Html;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -21,7 +23,8 @@ use crate::scrape::engines::{feed, magento, shopify, woocommerce};
 use crate::scrape::fetch::{FetchError, Fetcher, HostPolicy};
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::Shop;
-use crate::scrape::shop_spec::EngineSpec;
+use crate::scrape::shop_spec::{EngineSpec, SitemapSource};
+use crate::scrape::sitemap::{SitemapLimits, SitemapUrl, discover_matching, site_sitemaps};
 
 /// An offer found in a shop.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -29,6 +32,10 @@ pub struct ShopOffer {
     pub shop: String,
     #[serde(flatten)]
     pub offer: RawOffer,
+    /// When the offer's page last changed, as the shop's sitemap says (`<lastmod>`): a later run can skip a page
+    /// that did not change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lastmod: Option<DateTime<Utc>>,
 }
 
 /// Counters shared with whoever shows progress (a terminal progress bar, metrics).
@@ -43,9 +50,10 @@ pub struct Progress {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CrawlReport {
     pub shop: String,
+    /// Pages fetched, sitemap files included.
     pub pages: u64,
     pub offers: u64,
-    /// Page errors by kind (`http_5xx`, `timeout`, `no_offer`, ...).
+    /// Page errors by kind (`http_5xx`, `timeout`, `no_offer`, `sitemap_loop`, ...).
     pub errors: BTreeMap<&'static str, u64>,
     pub duration_ms: u64,
 }
@@ -59,7 +67,7 @@ impl CrawlReport {
 /// How a crawl may deviate from the shop file.
 #[derive(Debug, Clone, Default)]
 pub struct CrawlOptions {
-    /// Start here instead of the shop's start URLs.
+    /// Start here instead of the shop's start URLs and sitemaps.
     pub start_urls: Vec<Url>,
     /// Fetch at most this many pages (instead of the shop's `max_pages`).
     pub max_pages: Option<u32>,
@@ -143,6 +151,18 @@ impl CrawlState {
         progress: &Progress,
         sink: &mpsc::Sender<ShopOffer>,
     ) -> bool {
+        self.absorb_dated(shop, outcome, None, progress, sink).await
+    }
+
+    /// [`CrawlState::absorb`] for a page whose last change the sitemap gave: its offers carry it.
+    async fn absorb_dated(
+        &mut self,
+        shop: &Shop,
+        outcome: PageOutcome,
+        lastmod: Option<DateTime<Utc>>,
+        progress: &Progress,
+        sink: &mpsc::Sender<ShopOffer>,
+    ) -> bool {
         self.report.pages += 1;
         progress.pages.fetch_add(1, Ordering::Relaxed);
         if let Some(kind) = outcome.error {
@@ -158,7 +178,7 @@ impl CrawlState {
             }
             self.report.offers += 1;
             progress.offers.fetch_add(1, Ordering::Relaxed);
-            if sink.send(ShopOffer { shop: shop.id.clone(), offer }).await.is_err() {
+            if sink.send(ShopOffer { shop: shop.id.clone(), offer, lastmod }).await.is_err() {
                 return false;
             }
         }
@@ -312,21 +332,31 @@ async fn crawl_pages(
     sink: &mpsc::Sender<ShopOffer>,
     state: &mut CrawlState,
 ) {
+    let sitemap_pages = if options.start_urls.is_empty() {
+        sitemap_product_pages(shop, fetcher, max_pages, progress, state).await
+    } else {
+        Vec::new()
+    };
     let shop = Arc::new(shop.clone());
     let in_flight_cap = options.in_flight.unwrap_or(64).max(1);
     let allowed_hosts: HashSet<String> = start_urls.iter().filter_map(|u| u.host_str().map(str::to_string)).collect();
-    let mut queue: VecDeque<(Url, u32, Role)> = VecDeque::new();
+    let mut queue: VecDeque<(Url, u32, Role, Option<DateTime<Utc>>)> = VecDeque::new();
     let mut seen_pages: HashSet<String> = HashSet::new();
     for url in start_urls {
         if seen_pages.insert(canonicalize(&url).to_string()) {
-            queue.push_back((url, 0, Role::Listing));
+            queue.push_back((url, 0, Role::Listing, None));
+        }
+    }
+    for SitemapUrl { url, lastmod } in sitemap_pages {
+        if seen_pages.insert(canonicalize(&url).to_string()) {
+            queue.push_back((url, 1, Role::Product, lastmod));
         }
     }
     let mut started_pages = 0u64;
-    let mut tasks: JoinSet<(u32, PageOutcome)> = JoinSet::new();
+    let mut tasks: JoinSet<(u32, Option<DateTime<Utc>>, PageOutcome)> = JoinSet::new();
     loop {
         while tasks.len() < in_flight_cap && started_pages < max_pages {
-            let Some((url, depth, role)) = queue.pop_front() else { break };
+            let Some((url, depth, role, lastmod)) = queue.pop_front() else { break };
             started_pages += 1;
             let fetcher = fetcher.clone();
             let shop = Arc::clone(&shop);
@@ -335,16 +365,16 @@ async fn crawl_pages(
                     Ok(page) => read_page(&shop, &page.url, &page.text, role),
                     Err(error) => failed(&error),
                 };
-                (depth, outcome)
+                (depth, lastmod, outcome)
             });
         }
         let Some(joined) = tasks.join_next().await else { break };
-        let (depth, mut outcome) = match joined {
+        let (depth, lastmod, mut outcome) = match joined {
             Ok(done) => done,
             Err(error) => {
                 // A panic in a parser is a bug; count it and go on rather than lose the shop.
                 tracing::error!(%error, shop = %shop.id, "a page task failed");
-                (0, PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("internal") })
+                (0, None, PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("internal") })
             }
         };
         for (link, role) in outcome.links.drain(..) {
@@ -357,14 +387,91 @@ async fn crawl_pages(
                 && wanted
                 && seen_pages.insert(canonicalize(&link).to_string())
             {
-                queue.push_back((link, link_depth, role));
+                queue.push_back((link, link_depth, role, None));
             }
         }
-        if !state.absorb(&shop, outcome, progress, sink).await {
+        if !state.absorb_dated(&shop, outcome, lastmod, progress, sink).await {
             tasks.abort_all();
             break;
         }
     }
+}
+
+/// The product pages the shop's sitemaps list (none when the shop file names no sitemaps), at most `max_pages`, on
+/// the shop's own site and matching its `product_urls`. Sitemap files count as pages, and what went wrong reading
+/// them as errors, by kind.
+async fn sitemap_product_pages(
+    shop: &Shop,
+    fetcher: &Fetcher,
+    max_pages: u64,
+    progress: &Progress,
+    state: &mut CrawlState,
+) -> Vec<SitemapUrl> {
+    let crawl = &shop.spec.crawl;
+    let homepage = &shop.spec.homepage.0;
+    let mut count_error = |kind: &'static str| {
+        *state.report.errors.entry(kind).or_default() += 1;
+        progress.errors.fetch_add(1, Ordering::Relaxed);
+    };
+    let roots = match &crawl.sitemaps {
+        SitemapSource::None => return Vec::new(),
+        SitemapSource::Urls(urls) => urls.iter().map(|url| url.0.clone()).collect(),
+        SitemapSource::Site => match site_sitemaps(fetcher, homepage).await {
+            Ok(roots) => roots,
+            Err(problem) => {
+                tracing::warn!(shop = %shop.id, %problem, "the shop's sitemaps were not found");
+                count_error(problem.kind());
+                return Vec::new();
+            }
+        },
+    };
+    apply_politeness(shop, fetcher, &roots);
+    let site_hosts: HashSet<&str> =
+        crawl.start_urls.iter().map(|url| &url.0).chain([homepage]).filter_map(|url| url.host_str()).collect();
+    let keep = |url: &Url| {
+        url.host_str().is_some_and(|host| site_hosts.iter().any(|site| same_site(host, site)))
+            && crawl.product_urls.as_ref().is_none_or(|pattern| pattern.0.is_match(url.as_str()))
+    };
+    let limits =
+        SitemapLimits { max_urls: usize::try_from(max_pages).unwrap_or(usize::MAX), ..SitemapLimits::default() };
+    let found = match discover_matching(fetcher, &roots, &limits, keep).await {
+        Ok(found) => found,
+        Err(problem) => {
+            tracing::warn!(shop = %shop.id, %problem, "no sitemap of the shop could be read");
+            count_error(problem.kind());
+            return Vec::new();
+        }
+    };
+    for problem in &found.problems {
+        tracing::warn!(shop = %shop.id, %problem, "sitemap problem");
+        count_error(problem.kind());
+    }
+    state.report.pages += found.files_read as u64;
+    progress.pages.fetch_add(found.files_read as u64, Ordering::Relaxed);
+    tracing::info!(
+        shop = %shop.id,
+        files = found.files_read,
+        product_pages = found.urls.len(),
+        more_than_max_pages = found.url_limit_reached,
+        "sitemaps read"
+    );
+    // Sitemaps may list the shop's pages on a host the shop file does not name (`www.` or not): same limits there.
+    let mut hosts = HashSet::new();
+    let one_page_per_host: Vec<Url> =
+        found.urls.iter().filter(|page| hosts.insert(page.url.host_str())).map(|page| page.url.clone()).collect();
+    apply_politeness(shop, fetcher, &one_page_per_host);
+    found.urls
+}
+
+/// Whether two host names are the same site, `www.` or not (sitemaps list one, shop files often name the other).
+fn same_site(host: &str, other: &str) -> bool {
+    fn bare(host: &str) -> &str {
+        match host.get(..4) {
+            Some(www) if www.eq_ignore_ascii_case("www.") => &host[4..],
+            _ => host,
+        }
+    }
+    bare(host).eq_ignore_ascii_case(bare(other))
 }
 
 /// Reads one fetched page: links to follow from listing pages, offers from pages that carry them.
@@ -396,5 +503,18 @@ fn read_page(shop: &Shop, url: &Url, text: &str, role: Role) -> PageOutcome {
             PageOutcome { offers, links, error }
         }
         Err(error) => PageOutcome { offers: Vec::new(), links, error: Some(error.kind()) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_with_or_without_www_is_the_same_site_and_no_other_is() {
+        assert!(same_site("www.shop.example", "shop.example"));
+        assert!(same_site("shop.example", "WWW.Shop.Example"));
+        assert!(!same_site("cdn.shop.example", "shop.example"));
+        assert!(!same_site("shop.example.evil", "shop.example"));
     }
 }

@@ -151,6 +151,12 @@ pub struct CrawlSpec {
     /// of a listing is the same listing).
     #[serde(default = "default_max_depth")]
     pub max_depth: u32,
+    /// Sitemaps to find product pages in: `true` (the `Sitemap:` lines of robots.txt, else `/sitemap.xml`) or a
+    /// list of sitemap URLs. Without start URLs, the shop is then crawled from its sitemaps alone.
+    #[serde(default)]
+    pub sitemaps: SitemapSource,
+    /// Which URLs of the sitemaps are product pages (default: every URL they list).
+    pub product_urls: Option<UrlPattern>,
 }
 
 impl Default for CrawlSpec {
@@ -162,6 +168,8 @@ impl Default for CrawlSpec {
             follow_only: None,
             max_pages: default_max_pages(),
             max_depth: default_max_depth(),
+            sitemaps: SitemapSource::None,
+            product_urls: None,
         }
     }
 }
@@ -172,6 +180,59 @@ fn default_max_pages() -> NonZeroU32 {
 
 fn default_max_depth() -> u32 {
     5
+}
+
+/// Where a shop's sitemaps are (`[crawl] sitemaps`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SitemapSource {
+    /// `false` or absent: no sitemap is read.
+    #[default]
+    None,
+    /// `true`: the `Sitemap:` lines of the homepage's robots.txt, else `/sitemap.xml`.
+    Site,
+    /// These sitemaps (or sitemap indexes).
+    Urls(Vec<HttpUrl>),
+}
+
+impl SitemapSource {
+    /// Whether sitemaps are read at all.
+    pub fn is_some(&self) -> bool {
+        *self != SitemapSource::None
+    }
+}
+
+/// Read by hand rather than as an untagged enum, so that a wrong value is told what is expected, and a bad URL in
+/// the list is named.
+impl<'de> Deserialize<'de> for SitemapSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Expected;
+
+        impl<'de> serde::de::Visitor<'de> for Expected {
+            type Value = SitemapSource;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("`true`, `false` or a list of sitemap URLs")
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, read: bool) -> Result<SitemapSource, E> {
+                Ok(if read { SitemapSource::Site } else { SitemapSource::None })
+            }
+
+            fn visit_str<E: serde::de::Error>(self, url: &str) -> Result<SitemapSource, E> {
+                Ok(SitemapSource::Urls(vec![HttpUrl::try_from(url.to_string()).map_err(E::custom)?]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut list: A) -> Result<SitemapSource, A::Error> {
+                let mut urls = Vec::new();
+                while let Some(url) = list.next_element::<String>()? {
+                    urls.push(HttpUrl::try_from(url).map_err(serde::de::Error::custom)?);
+                }
+                Ok(if urls.is_empty() { SitemapSource::None } else { SitemapSource::Urls(urls) })
+            }
+        }
+
+        deserializer.deserialize_any(Expected)
+    }
 }
 
 /// Overrides of the polite defaults for this shop's hosts (a shop that asks for slower crawling, or a loopback
@@ -322,15 +383,29 @@ impl ShopSpec {
         if self.language.is_empty() || !self.language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             problems.push(("language", format!("`{}` is not a language tag such as `fr`", self.language)));
         }
+        if self.crawl.product_urls.is_some() && !self.crawl.sitemaps.is_some() {
+            problems.push((
+                "crawl.product_urls",
+                "chooses among the URLs of the shop's sitemaps: set `sitemaps = true` or list the sitemaps".to_string(),
+            ));
+        }
+        if self.crawl.sitemaps.is_some() && matches!(self.engine, EngineSpec::Shopify | EngineSpec::Feed) {
+            problems.push((
+                "crawl.sitemaps",
+                format!("the {} engine does not read product pages, so sitemaps would not be used", self.engine.name()),
+            ));
+        }
         if self.politeness.max_concurrency.is_some_and(|n| n.get() > 256) {
             problems.push(("politeness.max_concurrency", "at most 256 requests in flight per host".to_string()));
         }
         problems
     }
 
-    /// Where the crawl starts: the start URLs, or the homepage.
+    /// Where the crawl starts: the start URLs, or the homepage (none when the shop is crawled from its sitemaps).
     pub fn start_urls(&self) -> Vec<Url> {
-        if self.crawl.start_urls.is_empty() {
+        if self.crawl.start_urls.is_empty() && self.crawl.sitemaps.is_some() {
+            Vec::new()
+        } else if self.crawl.start_urls.is_empty() {
             vec![self.homepage.0.clone()]
         } else {
             self.crawl.start_urls.iter().map(|u| u.0.clone()).collect()
@@ -367,6 +442,73 @@ mod tests {
         assert_eq!(selectors.exclude.len(), 1);
         assert_eq!(spec.schedule.text, "15 7 * * *");
         assert_eq!(spec.politeness.min_delay(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn sitemaps_are_true_a_list_or_one_url_and_product_urls_a_pattern() {
+        let site: ShopSpec = parse_all(
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\nsitemaps = true\n\
+             product_urls = \"/p/[a-z0-9-]+$\"\n",
+        )
+        .unwrap();
+        assert_eq!(site.crawl.sitemaps, SitemapSource::Site);
+        assert!(site.crawl.product_urls.as_ref().unwrap().0.is_match("https://demo.example/p/robe-midi"));
+        assert!(site.start_urls().is_empty(), "a shop crawled from its sitemaps does not start at the homepage");
+        let list: ShopSpec = parse_all(
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\n\
+             sitemaps = [\"https://demo.example/sitemap_index.xml\", \"https://cdn.demo.example/p.xml.gz\"]\n\
+             start_urls = [\"https://demo.example/promos\"]\n",
+        )
+        .unwrap();
+        let SitemapSource::Urls(urls) = &list.crawl.sitemaps else { panic!("{:?}", list.crawl.sitemaps) };
+        assert_eq!(urls[1].0.as_str(), "https://cdn.demo.example/p.xml.gz");
+        assert_eq!(list.start_urls().len(), 1, "start URLs are still crawled");
+        let one: ShopSpec = parse_all(
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\nsitemaps = \"https://demo.example/s.xml\"\n",
+        )
+        .unwrap();
+        assert!(matches!(&one.crawl.sitemaps, SitemapSource::Urls(urls) if urls.len() == 1));
+        let off: ShopSpec =
+            parse_all("name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\nsitemaps = false\n").unwrap();
+        assert_eq!(off.crawl.sitemaps, SitemapSource::None);
+        assert_eq!(off.start_urls().len(), 1);
+    }
+
+    #[test]
+    fn bad_sitemaps_and_product_urls_are_reported_with_their_field() {
+        let problems = parse_all::<ShopSpec>(
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\n\
+             sitemaps = [\"https://demo.example/s.xml\", \"ftp://demo.example/s.xml\"]\nproduct_urls = \"/p/(\"\n",
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = problems.iter().filter_map(|p| p.field.as_deref()).collect();
+        assert_eq!(fields, ["crawl.sitemaps", "crawl.product_urls"], "{problems:#?}");
+        assert!(problems[0].message.contains("`ftp://demo.example/s.xml` is not an http(s) URL"), "{problems:#?}");
+        assert!(problems[1].message.contains("not a regular expression"), "{problems:#?}");
+        let wrong_type =
+            parse_all::<ShopSpec>("name = \"D\"\nhomepage = \"https://demo.example/\"\n[crawl]\nsitemaps = 3\n")
+                .unwrap_err();
+        assert!(
+            wrong_type[0].message.contains("expected `true`, `false` or a list of sitemap URLs"),
+            "{wrong_type:#?}"
+        );
+    }
+
+    #[test]
+    fn product_urls_without_sitemaps_or_sitemaps_for_an_api_engine_are_cross_check_problems() {
+        let spec: ShopSpec =
+            parse_all("name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\nproduct_urls = \"/p/\"\n")
+                .unwrap();
+        assert_eq!(spec.cross_check().iter().map(|(field, _)| *field).collect::<Vec<_>>(), ["crawl.product_urls"]);
+        let shopify: ShopSpec = parse_all(
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[engine]\nkind = \"shopify\"\n\
+             [crawl]\nsitemaps = true\n",
+        )
+        .unwrap();
+        let problems = shopify.cross_check();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "crawl.sitemaps");
+        assert!(problems[0].1.contains("the shopify engine does not read product pages"), "{problems:?}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,11 @@ pub enum Behaviour {
     Redirect(String),
     /// An HTML page sent after a pause (a slow shop).
     Slow { delay: Duration, body: Vec<u8> },
+    /// 200 with this content type, extra headers (a `content-encoding`, say) and body.
+    PageWithHeaders { content_type: &'static str, headers: Vec<(String, String)>, body: Vec<u8> },
+    /// 200 with `head`, then `filler` repeated up to `size` bytes in all; the length is declared or not (then the
+    /// body ends when the connection closes). The bytes sent are counted in [`LoopbackShop::body_bytes_sent`].
+    Stream { content_type: &'static str, head: Vec<u8>, filler: Vec<u8>, size: usize, declared: bool },
 }
 
 /// A running loopback shop, with a log of the requests it received.
@@ -36,6 +42,7 @@ pub struct LoopbackShop {
     pub addr: SocketAddr,
     pub log: Arc<Mutex<Vec<(Instant, String)>>>,
     routes: Arc<Mutex<HashMap<String, Behaviour>>>,
+    sent: Arc<AtomicU64>,
 }
 
 impl LoopbackShop {
@@ -57,6 +64,12 @@ impl LoopbackShop {
     pub fn requested(&self) -> Vec<String> {
         self.log.lock().unwrap().iter().map(|(_, path)| path.clone()).collect()
     }
+
+    /// Body bytes the server could send for [`Behaviour::Stream`] routes before the client hung up (or the body
+    /// ended).
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
 }
 
 /// Starts a server answering `routes` (anything else: 404) on 127.0.0.1, port chosen by the system.
@@ -65,23 +78,25 @@ pub async fn start(routes: HashMap<String, Behaviour>) -> LoopbackShop {
     let addr = listener.local_addr().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let routes = Arc::new(Mutex::new(routes));
-    let (server_log, server_routes) = (Arc::clone(&log), Arc::clone(&routes));
+    let sent = Arc::new(AtomicU64::new(0));
+    let (server_log, server_routes, server_sent) = (Arc::clone(&log), Arc::clone(&routes), Arc::clone(&sent));
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
-            let (routes, log) = (Arc::clone(&server_routes), Arc::clone(&server_log));
+            let (routes, log, sent) = (Arc::clone(&server_routes), Arc::clone(&server_log), Arc::clone(&server_sent));
             tokio::spawn(async move {
-                let _ = serve(stream, &routes, &log).await;
+                let _ = serve(stream, &routes, &log, &sent).await;
             });
         }
     });
-    LoopbackShop { addr, log, routes }
+    LoopbackShop { addr, log, routes, sent }
 }
 
 async fn serve(
     mut stream: TcpStream,
     routes: &Mutex<HashMap<String, Behaviour>>,
     log: &Mutex<Vec<(Instant, String)>>,
+    sent: &AtomicU64,
 ) -> std::io::Result<()> {
     loop {
         let mut head = Vec::new();
@@ -148,6 +163,34 @@ async fn serve(
                     format!("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n", body.len());
                 stream.write_all(head.as_bytes()).await?;
                 stream.write_all(&body).await?;
+            }
+            Behaviour::PageWithHeaders { content_type, headers, body } => {
+                let mut head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str("\r\n");
+                stream.write_all(head.as_bytes()).await?;
+                stream.write_all(&body).await?;
+            }
+            Behaviour::Stream { content_type, head: body_head, filler, size, declared } => {
+                let length = if declared { format!("content-length: {size}\r\n") } else { String::new() };
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n{length}connection: close\r\n\r\n");
+                stream.write_all(head.as_bytes()).await?;
+                let mut written = body_head.len().min(size);
+                stream.write_all(&body_head[..written]).await?;
+                sent.fetch_add(written as u64, Ordering::SeqCst);
+                let block = filler.repeat((64 * 1024 / filler.len().max(1)).max(1));
+                while written < size {
+                    let n = (size - written).min(block.len());
+                    stream.write_all(&block[..n]).await?;
+                    sent.fetch_add(n as u64, Ordering::SeqCst);
+                    written += n;
+                }
+                // The body ends with the connection (when no length was declared).
+                return Ok(());
             }
             Behaviour::Redirect(location) => {
                 let head = format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod admin_site;
+pub mod cli;
 pub mod loopback_shop;
 pub mod mock_x;
 

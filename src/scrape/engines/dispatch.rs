@@ -86,3 +86,39 @@ pub fn engine_by_name(name: &str) -> Option<EngineSpec> {
 fn is_json(document: &str) -> bool {
     document.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_engines_read_their_api_answers_and_the_pages_of_closed_apis() {
+        let url = Url::parse("https://boutique.example/wp-json/wc/store/v1/products?per_page=100&page=1").unwrap();
+        let api = r#"[{"name":"Mug","permalink":"https://boutique.example/produit/mug/","on_sale":true,
+            "prices":{"price":"990","regular_price":"1290","currency_code":"EUR","currency_minor_unit":2}}]"#;
+        let offers = extract_document(&EngineSpec::WooCommerce, api, &url, Some("EUR")).unwrap();
+        assert_eq!(
+            (offers[0].engine.as_str(), offers[0].price.map(|p| p.to_string())),
+            ("woocommerce", Some("9.9".into()))
+        );
+        let page = r#"<html><head><script type="application/ld+json">{"@type":"Product","name":"Mug",
+            "offers":{"@type":"Offer","price":"9.90","priceCurrency":"EUR"}}</script></head><body><h1>Mug</h1></body></html>"#;
+        for engine in [EngineSpec::WooCommerce, EngineSpec::Magento, EngineSpec::PrestaShop] {
+            let offers = extract_document(&engine, page, &url, Some("EUR")).unwrap();
+            assert_eq!(offers[0].engine, "json_ld", "{engine:?} reads a page through its structured data");
+        }
+        let refused = r#"{"errors":[{"message":"Internal server error"}]}"#;
+        let error = extract_document(&EngineSpec::Magento, refused, &url, None).unwrap_err();
+        assert_eq!(error.kind(), "magento_graphql");
+        assert!(error.to_string().contains("Internal server error"), "{error}");
+    }
+
+    #[test]
+    fn every_engine_is_found_by_its_shop_file_name() {
+        for name in
+            ["auto", "json_ld", "microdata", "opengraph", "shopify", "feed", "woocommerce", "prestashop", "magento"]
+        {
+            assert_eq!(engine_by_name(name).map(|engine| engine.name()), Some(name));
+        }
+    }
+}

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::body::sitemap_text;
 use super::parse::{ParsedSitemap, SitemapKind, parse_sitemap};
-use super::{Discovered, SitemapError, SitemapLimits};
+use super::{Discovered, SitemapError, SitemapFile, SitemapLimits};
 use crate::scrape::fetch::Fetcher;
 
 /// Sitemap files fetched at once. Each may hold [`SitemapLimits::max_file_bytes`] several times over (bytes, text,
@@ -103,6 +103,8 @@ pub async fn discover_matching(
                 }
             };
             walk.found.files_read += 1;
+            let entries = parsed.entries.len();
+            walk.found.files.push(SitemapFile { url: read_from.clone(), kind: parsed.kind, entries });
             tracing::debug!(url = %read_from, kind = ?parsed.kind, entries = parsed.entries.len(), "sitemap read");
             if let Some(first) = &parsed.first_bad {
                 let (count, first) = (parsed.bad_entries, first.clone());

@@ -31,8 +31,9 @@ pub enum SitemapError {
         #[source]
         source: Box<FetchError>,
     },
-    /// The sitemap could not be fetched: disallowed by robots.txt, gone, or the server failed.
-    #[error("sitemap {url}: {source}")]
+    /// The sitemap could not be fetched: disallowed by robots.txt, gone, or the server failed. (The fetch error
+    /// names the URL.)
+    #[error("sitemap not fetched: {source}")]
     Fetch {
         url: Url,
         #[source]
@@ -59,6 +60,10 @@ pub enum SitemapError {
         #[source]
         source: Box<quick_xml::Error>,
     },
+    /// The file ends before its root element closes: cut short (a dropped connection, a full disk on the shop's
+    /// side), so what it lists is not all there.
+    #[error("sitemap {url} is cut short (it ends before </{root}>): not read")]
+    CutShort { url: Url, root: &'static str },
     /// Well-formed XML, but neither a `<urlset>` nor a `<sitemapindex>` (an HTML page answering /sitemap.xml).
     #[error("{url} is not a sitemap: its root element is <{root}>, not <urlset> or <sitemapindex>")]
     NotASitemap { url: Url, root: String },
@@ -101,7 +106,9 @@ impl SitemapError {
             SitemapError::Fetch { .. } => "sitemap_unreachable",
             SitemapError::TooLarge { .. } => "sitemap_too_large",
             SitemapError::Gzip { .. } => "sitemap_gzip",
-            SitemapError::Xml { .. } | SitemapError::NotASitemap { .. } => "sitemap_xml",
+            SitemapError::Xml { .. } | SitemapError::CutShort { .. } | SitemapError::NotASitemap { .. } => {
+                "sitemap_xml"
+            }
             SitemapError::Loop { .. } | SitemapError::AlreadyRead { .. } => "sitemap_loop",
             SitemapError::TooDeep { .. } | SitemapError::TooManyFiles { .. } => "sitemap_limit",
             SitemapError::BadEntries { .. } => "sitemap_bad_entry",

@@ -23,6 +23,7 @@ use url::Url;
 
 pub use discover::{discover, discover_matching, site_sitemaps, sitemaps_in_robots};
 pub use errors::{SITEMAP_ERROR_KINDS, SitemapError};
+pub use parse::SitemapKind;
 
 /// How much of a site's sitemaps one discovery reads at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +59,25 @@ pub struct SitemapUrl {
     pub lastmod: Option<DateTime<Utc>>,
 }
 
+/// One sitemap file that was read, for telling a shop adder where the pages came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapFile {
+    /// Where it was read from (after redirects).
+    pub url: Url,
+    pub kind: SitemapKind,
+    /// The pages (of a urlset) or sitemaps (of an index) it lists, kept or not.
+    pub entries: usize,
+}
+
 /// What one discovery found.
 #[derive(Debug, Default)]
 pub struct Discovered {
     /// The pages, in sitemap order, each once.
     pub urls: Vec<SitemapUrl>,
-    /// Sitemap files read (indexes included).
+    /// Sitemap files read (indexes included): `files.len()`.
     pub files_read: usize,
+    /// Those files, in the order they were read.
+    pub files: Vec<SitemapFile>,
     /// What went wrong on the way (a sitemap that failed, a loop refused, a limit reached), in the order met.
     pub problems: Vec<SitemapError>,
     /// Reading stopped because [`SitemapLimits::max_urls`] URLs were kept: there may be more.

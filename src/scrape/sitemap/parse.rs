@@ -148,6 +148,10 @@ pub fn parse_sitemap(url: &Url, xml: &str) -> Result<ParsedSitemap, SitemapError
     if root_namespace.is_none() {
         return Err(SitemapError::NotASitemap { url: url.clone(), root: "nothing".to_string() });
     }
+    if !stack.is_empty() {
+        let root = if parsed.kind == SitemapKind::Index { "sitemapindex" } else { "urlset" };
+        return Err(SitemapError::CutShort { url: url.clone(), root });
+    }
     Ok(parsed)
 }
 
@@ -325,6 +329,15 @@ mod tests {
         assert_eq!(broken.kind(), "sitemap_xml");
         assert!(broken.to_string().starts_with("sitemap https://shop.example/sitemap.xml is not well-formed XML"));
         assert_eq!(parse_sitemap(&sitemap_url(), "  ").unwrap_err().kind(), "sitemap_xml");
+    }
+
+    #[test]
+    fn a_sitemap_cut_short_is_refused_rather_than_read_in_part() {
+        let cut = parse_sitemap(&sitemap_url(), "<urlset><url><loc>https://shop.example/p/1</loc></url><url><loc>htt");
+        assert_eq!(
+            cut.map(|parsed| parsed.entries.len()).unwrap_err().to_string(),
+            "sitemap https://shop.example/sitemap.xml is cut short (it ends before </urlset>): not read"
+        );
     }
 
     #[test]
