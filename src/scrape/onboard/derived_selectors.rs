@@ -75,6 +75,8 @@ fn choose(samples: &[Sample<'_>], field: Field) -> Option<CssSelector> {
         }
     }
     rank(&mut proposals);
+    // A price read by a bare tag (`span`) is whatever span comes first: it would survive no change of the page.
+    proposals.retain(|p| matches!(field, Field::Title) || is_named(p));
     proposals.into_iter().find_map(|text| {
         let css = CssSelector::try_from(text).ok()?;
         samples.iter().all(|sample| first_shows(sample, &css.selector, field)).then_some(css)
@@ -128,10 +130,12 @@ fn amount(text: &str) -> Option<rust_decimal::Decimal> {
 /// survives a new block above it, where a bare tag (`span`) picks whatever comes first; `h1` is the exception, a
 /// page's one title. Then fewer steps, then shorter.
 fn rank(proposals: &mut [String]) {
-    proposals.sort_by_key(|p| {
-        let named = p == "h1" || p.contains(['.', '#', '[']);
-        (!named, p.matches(' ').count(), p.len())
-    });
+    proposals.sort_by_key(|p| (!(p == "h1" || is_named(p)), p.matches(' ').count(), p.len()));
+}
+
+/// Whether a selector names a class, an id or an itemprop.
+fn is_named(selector: &str) -> bool {
+    selector.contains(['.', '#', '['])
 }
 
 /// Selectors for one element, from its tag, classes, id and its parent's, simplest first.

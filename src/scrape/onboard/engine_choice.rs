@@ -19,13 +19,17 @@ use crate::scrape::onboard::shop_file::EngineDraft;
 pub struct ProductSample {
     pub url: Url,
     pub html: String,
+    /// What `auto` read.
     pub auto: AutoExtraction,
+    /// The page's product as the most trusted reader gave it: the platform's own product JSON where the platform
+    /// has one in its pages (PrestaShop), else `auto`'s main product.
+    pub product: RawOffer,
 }
 
 impl ProductSample {
-    /// The main product `auto` read (samples are only kept when it read one).
+    /// The page's product (samples are only kept when it is priced).
     pub fn main(&self) -> &RawOffer {
-        self.auto.main().expect("samples are priced products")
+        &self.product
     }
 }
 
@@ -54,7 +58,10 @@ fn reads_all(name: &str, samples: &[ProductSample], currency: &str) -> bool {
 /// Chooses the engine for the samples of a shop on `platform`.
 pub fn choose(platform: Platform, samples: &[ProductSample], currency: &str) -> EngineChoice {
     let count = samples.len();
-    if platform == Platform::PrestaShop && reads_all("prestashop", samples, currency) {
+    // The platform's own product JSON is the shop's truth: when it gave every sample, it is the engine, whatever
+    // `auto` made of the visible page.
+    let platform_read_all = samples.iter().all(|s| s.product.engine == "prestashop");
+    if platform == Platform::PrestaShop && platform_read_all && reads_all("prestashop", samples, currency) {
         return EngineChoice {
             engine: EngineDraft::Named("prestashop"),
             why: vec![format!(

@@ -22,8 +22,8 @@ use regex::Regex;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::scrape::engines::auto;
 use crate::scrape::engines::dispatch::extract_document;
+use crate::scrape::engines::{auto, prestashop};
 use crate::scrape::fetch::{FetchError, Fetcher, Page};
 use crate::scrape::fixtures::EXPECTED_SUFFIX;
 use crate::scrape::offer::RawOffer;
@@ -210,10 +210,14 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
             }
         };
         let extraction = auto::extract(&page.text, &page.url);
-        if extraction.main().is_some() {
-            samples.push(ProductSample { url: page.url, html: page.text, auto: extraction });
-        } else {
-            others.push(url);
+        let product = match platform_page(detection.platform, &page) {
+            PlatformPage::Product(product) => Some(product),
+            PlatformPage::Other => None,
+            PlatformPage::Unknown => extraction.main().cloned(),
+        };
+        match product {
+            Some(product) => samples.push(ProductSample { url: page.url, html: page.text, auto: extraction, product }),
+            None => others.push(url),
         }
     }
     if samples.is_empty() {
@@ -330,6 +334,38 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
         to_check,
         requests,
     })
+}
+
+/// What a platform's own markers say a page is.
+enum PlatformPage {
+    /// A product page, and its product as the platform's page data gives it.
+    Product(RawOffer),
+    /// Another kind of page (category, content, home, cart).
+    Other,
+    /// The platform says nothing (or has no page markers): `auto` judges.
+    Unknown,
+}
+
+/// PrestaShop names each page type on `<body id="...">` (product, category, cms, index...) and puts the product
+/// it presents as JSON in a product page: a category page full of priced miniatures is never taken for a product.
+static PRESTASHOP_PAGE_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)<body[^>]*\sid=["']?([a-z_-]+)"#).expect("a valid regex"));
+
+fn platform_page(platform: Platform, page: &Page) -> PlatformPage {
+    if platform != Platform::PrestaShop {
+        return PlatformPage::Unknown;
+    }
+    match PRESTASHOP_PAGE_TYPE.captures(&page.text).map(|c| c[1].to_ascii_lowercase()) {
+        Some(kind) if kind == "product" => {
+            let product = prestashop::extract(&page.text, &page.url).into_iter().next();
+            match product.filter(|p| p.price.is_some()) {
+                Some(product) => PlatformPage::Product(product),
+                None => PlatformPage::Unknown,
+            }
+        }
+        Some(_) => PlatformPage::Other,
+        None => PlatformPage::Unknown,
+    }
 }
 
 fn api_proposal(
