@@ -211,7 +211,7 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
         };
         let extraction = auto::extract(&page.text, &page.url);
         let product = match platform_page(detection.platform, &page) {
-            PlatformPage::Product(product) => Some(product),
+            PlatformPage::Product(product) => Some(*product),
             PlatformPage::Other => None,
             PlatformPage::Unknown => extraction.main().cloned(),
         };
@@ -339,7 +339,7 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
 /// What a platform's own markers say a page is.
 enum PlatformPage {
     /// A product page, and its product as the platform's page data gives it.
-    Product(RawOffer),
+    Product(Box<RawOffer>),
     /// Another kind of page (category, content, home, cart).
     Other,
     /// The platform says nothing (or has no page markers): `auto` judges.
@@ -359,7 +359,7 @@ fn platform_page(platform: Platform, page: &Page) -> PlatformPage {
         Some(kind) if kind == "product" => {
             let product = prestashop::extract(&page.text, &page.url).into_iter().next();
             match product.filter(|p| p.price.is_some()) {
-                Some(product) => PlatformPage::Product(product),
+                Some(product) => PlatformPage::Product(Box::new(product)),
                 None => PlatformPage::Unknown,
             }
         }
