@@ -55,12 +55,17 @@ pub struct SitemapCatalogue {
     pub problems: Vec<String>,
 }
 
+/// Sitemap files read at most while probing.
+pub const PROBE_SITEMAP_FILES: usize = 12;
+
 /// Where sitemaps usually are when robots.txt does not say (the generic place, WordPress/Yoast's and PrestaShop's).
 const USUAL_SITEMAPS: &[&str] = &["/sitemap.xml", "/sitemap_index.xml", "/sitemap.xml.gz", "/1_index_sitemap.xml"];
 
 /// The shop's sitemaps: robots.txt's `Sitemap:` lines, else the first usual place that answers with URLs.
 pub async fn sitemaps(fetcher: &Fetcher, home: &Url) -> Option<SitemapCatalogue> {
-    let limits = SitemapLimits::default();
+    // A probe is a handful of requests: enough sitemap files to sample products and count them, not the whole of a
+    // large shop's sitemaps (the crawl reads those).
+    let limits = SitemapLimits { max_files: PROBE_SITEMAP_FILES, ..SitemapLimits::default() };
     let listed = sitemap::sitemaps_in_robots(fetcher, home).await.unwrap_or_default();
     let mut tries: Vec<(bool, Vec<Url>)> = Vec::new();
     if !listed.is_empty() {
@@ -70,11 +75,13 @@ pub async fn sitemaps(fetcher: &Fetcher, home: &Url) -> Option<SitemapCatalogue>
     for (from_robots, roots) in tries {
         match sitemap::discover(fetcher, &roots, &limits).await {
             Ok(found) if !found.urls.is_empty() => {
+                // A limit reached (the probe's few files) is among the problems: the count is then a lower bound.
+                let problems: Vec<String> = found.problems.iter().map(ToString::to_string).collect();
                 return Some(SitemapCatalogue {
                     from_robots,
                     roots,
                     urls: found.urls.into_iter().map(|u| u.url).collect(),
-                    problems: found.problems.iter().map(ToString::to_string).collect(),
+                    problems,
                 });
             }
             Ok(_) => {}
