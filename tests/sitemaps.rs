@@ -65,7 +65,8 @@ fn urlset(pages: &[(String, Option<&str>)]) -> Vec<u8> {
 /// A `<sitemapindex>` of these sitemaps.
 fn index(sitemaps: &[Url]) -> Vec<u8> {
     let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for sitemap in sitemaps {
         xml.push_str(&format!("  <sitemap><loc>{sitemap}</loc><lastmod>2026-11-30</lastmod></sitemap>\n"));
@@ -193,7 +194,8 @@ async fn a_sitemap_loop_is_refused_with_a_clear_error_and_no_file_is_read_twice(
         [
             format!("sitemap loop refused: {root} lists {root}, which is itself or one of its parents ({root})"),
             format!(
-                "sitemap loop refused: {nested} lists {root}, which is itself or one of its parents ({root} → {nested})"
+                "sitemap loop refused: {nested} lists {root}, which is itself or one of its parents ({root} → \
+                 {nested})"
             ),
             format!("sitemap {products}, listed by {nested}, was already read: not read twice"),
         ]
@@ -201,6 +203,40 @@ async fn a_sitemap_loop_is_refused_with_a_clear_error_and_no_file_is_read_twice(
     assert!(found.problems.iter().all(|problem| problem.kind() == "sitemap_loop"));
     let sitemap_requests = server.requested().into_iter().filter(|path| path.ends_with(".xml")).count();
     assert_eq!(sitemap_requests, 3, "{:?}", server.requested());
+}
+
+#[tokio::test]
+async fn nesting_past_the_depth_limit_and_an_index_redirecting_to_itself_are_refused() {
+    let server = loopback_shop::start(HashMap::new()).await;
+    let (top, middle, bottom) = (server.url("/top.xml"), server.url("/middle.xml"), server.url("/bottom.xml"));
+    server.set("/top.xml", xml(index(std::slice::from_ref(&middle))));
+    server.set("/middle.xml", xml(index(std::slice::from_ref(&bottom))));
+    server.set("/bottom.xml", xml(urlset(&[("https://shop.example/p/deep".to_string(), None)])));
+    let shallow = SitemapLimits { max_depth: 1, ..SitemapLimits::default() };
+    let found = discover(&fetcher(), std::slice::from_ref(&top), &shallow).await.unwrap();
+    assert!(found.urls.is_empty());
+    assert_eq!(
+        messages(&found.problems),
+        [format!(
+            "sitemap {bottom}, listed by {middle}, is below more levels of sitemap indexes than the limit (1): not read"
+        )]
+    );
+    let found = discover(&fetcher(), &[top], &SitemapLimits::default()).await.unwrap();
+    assert_eq!(found.urls.len(), 1, "{:#?}", messages(&found.problems));
+
+    // The old address of the index redirects to the new one, which still lists the old one.
+    let (old, new) = (server.url("/sitemap-old.xml"), server.url("/sitemap.xml"));
+    server.set("/sitemap-old.xml", Behaviour::Redirect(new.to_string()));
+    server.set("/sitemap.xml", xml(index(&[old.clone(), new.clone(), bottom.clone()])));
+    let found = discover(&fetcher(), std::slice::from_ref(&old), &SitemapLimits::default()).await.unwrap();
+    assert_eq!(found.urls.len(), 1);
+    assert_eq!(
+        messages(&found.problems),
+        [
+            format!("sitemap loop refused: {new} lists {old}, which is itself or one of its parents ({old} → {new})"),
+            format!("sitemap loop refused: {new} lists {new}, which is itself or one of its parents ({old} → {new})"),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -299,7 +335,8 @@ async fn a_100_mb_sitemap_and_a_gzip_bomb_are_refused_with_a_clear_error_without
 async fn robots_txt_sitemap_lines_are_found_and_a_disallowed_sitemap_is_not_fetched() {
     let server = loopback_shop::start(HashMap::new()).await;
     let robots = format!(
-        "Sitemap: {}\nUser-agent: *\nDisallow: /private/\n\nUser-agent: otherbot\nDisallow: /\nSitemap: /private/sitemap.xml\n",
+        "Sitemap: {}\nUser-agent: *\nDisallow: /private/\n\nUser-agent: otherbot\nDisallow: /\n\
+         Sitemap: /private/sitemap.xml\n",
         server.url("/sitemap_index.xml")
     );
     server.set("/robots.txt", Behaviour::Page { content_type: "text/plain", body: robots.into_bytes() });

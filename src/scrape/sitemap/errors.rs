@@ -81,7 +81,10 @@ pub enum SitemapError {
     #[error("sitemap {url}, listed by {listed_by}, was already read: not read twice")]
     AlreadyRead { url: Url, listed_by: String },
     /// Indexes nested deeper than the limit.
-    #[error("sitemap {url}, listed by {listed_by}, is nested deeper than {limit} levels of sitemap indexes: not read")]
+    #[error(
+        "sitemap {url}, listed by {listed_by}, is below more levels of sitemap indexes than the limit ({limit}): not \
+         read"
+    )]
     TooDeep { url: Url, listed_by: String, limit: usize },
     /// More sitemaps listed than the limit of files per discovery.
     #[error("{not_read} sitemaps not read: the limit of {limit} sitemap files was reached (first not read: {first})")]
