@@ -1,7 +1,7 @@
 //! Discovery by sitemap over loopback, as a shop serves its sitemaps: robots.txt `Sitemap:` lines, an index with
 //! gzipped children (as `application/x-gzip` files and as `Content-Encoding: gzip`), and the sitemaps that must be
 //! refused (a loop, 100 MB, a gzip bomb, one robots.txt disallows). Then `scrape --dry-run` of a shop crawled from its
-//! sitemaps alone.
+//! sitemaps (and its start URL).
 
 mod support;
 
@@ -431,6 +431,19 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
         server.set(path, Behaviour::Page { content_type: "text/html", body: product_page(name, price, previous) });
         product_entries.push((server.url(path).to_string(), lastmod));
     }
+    // A URL of another site in the shop's sitemap is not the shop's page: never fetched (it would fail, as an error).
+    product_entries.push(("http://other-shop.invalid/p/intrus".to_string(), None));
+    // The start URLs are still crawled: a promotions page links to a product the sitemap lacks, and to one it has.
+    server.set(
+        "/promos",
+        Behaviour::Page {
+            content_type: "text/html",
+            body: br#"<html><body><a class="p" href="/p/bonnet">Bonnet</a><a class="p" href="/p/robe-midi">Robe</a>
+                </body></html>"#
+                .to_vec(),
+        },
+    );
+    server.set("/p/bonnet", Behaviour::Page { content_type: "text/html", body: product_page("Bonnet", "9.90", None) });
     // The pages sitemap lists pages that are not products: product_urls leaves them out, so they are never fetched.
     server.set("/about", Behaviour::Page { content_type: "text/html", body: product_page("About", "1.00", None) });
     server.set(
@@ -455,8 +468,9 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
     );
     let output = scrape_dry_run(format!(
         "name = \"Loopback\"\nhomepage = \"{}\"\n[crawl]\nsitemaps = true\nproduct_urls = \"/p/\"\n\
-         [politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
-        server.url("/")
+         start_urls = [\"{}\"]\nproduct_links = \"a.p\"\n[politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
+        server.url("/"),
+        server.url("/promos")
     ))
     .await;
 
@@ -480,6 +494,7 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
         .collect();
     offers.sort_by(|a, b| a.name.cmp(&b.name));
     let expected: Vec<PrintedOffer> = [
+        ("Bonnet", "9.90", None, None, "/p/bonnet"),
         ("Canapé 3 places", "1299.00", Some("1599.00"), None, "/p/canape-3-places"),
         ("Chaussettes", "0.99", None, Some("2026-10-01T00:00:00Z"), "/p/chaussettes"),
         ("Jean slim", "35.00", None, Some("2026-11-03T07:15:00Z"), "/p/jean-slim"),
@@ -495,7 +510,10 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
     })
     .collect();
     assert_eq!(offers, expected);
-    assert!(summary.contains("Total: 7 pages, 4 offers, 0 errors"), "3 sitemap files and 4 products: {summary}");
+    assert!(
+        summary.contains("Total: 9 pages, 5 offers, 0 errors"),
+        "3 sitemap files, 1 listing and 5 products: {summary}"
+    );
     let requested = server.requested();
     assert!(!requested.iter().any(|path| path == "/about" || path == "/cart" || path == "/"), "{requested:?}");
 }
