@@ -368,6 +368,14 @@ async fn robots_txt_sitemap_lines_are_found_and_a_disallowed_sitemap_is_not_fetc
     let requested = server.requested();
     assert!(requested.iter().all(|path| !path.starts_with("/private/")), "{requested:?}");
     assert_eq!(requested.iter().filter(|path| *path == "/robots.txt").count(), 1, "{requested:?}");
+    // A fetcher told not to obey robots.txt (one's own sites) still finds the Sitemap lines there.
+    let unbound = Fetcher::new(FetchSettings {
+        obey_robots: false,
+        default_host_policy: HostPolicy::LIFTED,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    assert_eq!(sitemaps_in_robots(&unbound, &server.url("/")).await.unwrap(), listed);
 
     // Without Sitemap lines (here: without a robots.txt), the place sitemaps.org names.
     let bare = loopback_shop::start(HashMap::new()).await;
