@@ -1,7 +1,7 @@
 //! Discovery by sitemap over loopback, as a shop serves its sitemaps: robots.txt `Sitemap:` lines, an index with
 //! gzipped children (as `application/x-gzip` files and as `Content-Encoding: gzip`), and the sitemaps that must be
 //! refused (a loop, 100 MB, a gzip bomb, one robots.txt disallows). Then `scrape --dry-run` of a shop crawled from its
-//! sitemaps alone.
+//! sitemaps (and its start URL).
 
 mod support;
 
@@ -65,7 +65,8 @@ fn urlset(pages: &[(String, Option<&str>)]) -> Vec<u8> {
 /// A `<sitemapindex>` of these sitemaps.
 fn index(sitemaps: &[Url]) -> Vec<u8> {
     let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for sitemap in sitemaps {
         xml.push_str(&format!("  <sitemap><loc>{sitemap}</loc><lastmod>2026-11-30</lastmod></sitemap>\n"));
@@ -193,7 +194,8 @@ async fn a_sitemap_loop_is_refused_with_a_clear_error_and_no_file_is_read_twice(
         [
             format!("sitemap loop refused: {root} lists {root}, which is itself or one of its parents ({root})"),
             format!(
-                "sitemap loop refused: {nested} lists {root}, which is itself or one of its parents ({root} → {nested})"
+                "sitemap loop refused: {nested} lists {root}, which is itself or one of its parents ({root} → \
+                 {nested})"
             ),
             format!("sitemap {products}, listed by {nested}, was already read: not read twice"),
         ]
@@ -201,6 +203,40 @@ async fn a_sitemap_loop_is_refused_with_a_clear_error_and_no_file_is_read_twice(
     assert!(found.problems.iter().all(|problem| problem.kind() == "sitemap_loop"));
     let sitemap_requests = server.requested().into_iter().filter(|path| path.ends_with(".xml")).count();
     assert_eq!(sitemap_requests, 3, "{:?}", server.requested());
+}
+
+#[tokio::test]
+async fn nesting_past_the_depth_limit_and_an_index_redirecting_to_itself_are_refused() {
+    let server = loopback_shop::start(HashMap::new()).await;
+    let (top, middle, bottom) = (server.url("/top.xml"), server.url("/middle.xml"), server.url("/bottom.xml"));
+    server.set("/top.xml", xml(index(std::slice::from_ref(&middle))));
+    server.set("/middle.xml", xml(index(std::slice::from_ref(&bottom))));
+    server.set("/bottom.xml", xml(urlset(&[("https://shop.example/p/deep".to_string(), None)])));
+    let shallow = SitemapLimits { max_depth: 1, ..SitemapLimits::default() };
+    let found = discover(&fetcher(), std::slice::from_ref(&top), &shallow).await.unwrap();
+    assert!(found.urls.is_empty());
+    assert_eq!(
+        messages(&found.problems),
+        [format!(
+            "sitemap {bottom}, listed by {middle}, is below more levels of sitemap indexes than the limit (1): not read"
+        )]
+    );
+    let found = discover(&fetcher(), &[top], &SitemapLimits::default()).await.unwrap();
+    assert_eq!(found.urls.len(), 1, "{:#?}", messages(&found.problems));
+
+    // The old address of the index redirects to the new one, which still lists the old one.
+    let (old, new) = (server.url("/sitemap-old.xml"), server.url("/sitemap.xml"));
+    server.set("/sitemap-old.xml", Behaviour::Redirect(new.to_string()));
+    server.set("/sitemap.xml", xml(index(&[old.clone(), new.clone(), bottom.clone()])));
+    let found = discover(&fetcher(), std::slice::from_ref(&old), &SitemapLimits::default()).await.unwrap();
+    assert_eq!(found.urls.len(), 1);
+    assert_eq!(
+        messages(&found.problems),
+        [
+            format!("sitemap loop refused: {new} lists {old}, which is itself or one of its parents ({old} → {new})"),
+            format!("sitemap loop refused: {new} lists {new}, which is itself or one of its parents ({old} → {new})"),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -299,7 +335,8 @@ async fn a_100_mb_sitemap_and_a_gzip_bomb_are_refused_with_a_clear_error_without
 async fn robots_txt_sitemap_lines_are_found_and_a_disallowed_sitemap_is_not_fetched() {
     let server = loopback_shop::start(HashMap::new()).await;
     let robots = format!(
-        "Sitemap: {}\nUser-agent: *\nDisallow: /private/\n\nUser-agent: otherbot\nDisallow: /\nSitemap: /private/sitemap.xml\n",
+        "Sitemap: {}\nUser-agent: *\nDisallow: /private/\n\nUser-agent: otherbot\nDisallow: /\n\
+         Sitemap: /private/sitemap.xml\n",
         server.url("/sitemap_index.xml")
     );
     server.set("/robots.txt", Behaviour::Page { content_type: "text/plain", body: robots.into_bytes() });
@@ -331,6 +368,14 @@ async fn robots_txt_sitemap_lines_are_found_and_a_disallowed_sitemap_is_not_fetc
     let requested = server.requested();
     assert!(requested.iter().all(|path| !path.starts_with("/private/")), "{requested:?}");
     assert_eq!(requested.iter().filter(|path| *path == "/robots.txt").count(), 1, "{requested:?}");
+    // A fetcher told not to obey robots.txt (one's own sites) still finds the Sitemap lines there.
+    let unbound = Fetcher::new(FetchSettings {
+        obey_robots: false,
+        default_host_policy: HostPolicy::LIFTED,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    assert_eq!(sitemaps_in_robots(&unbound, &server.url("/")).await.unwrap(), listed);
 
     // Without Sitemap lines (here: without a robots.txt), the place sitemaps.org names.
     let bare = loopback_shop::start(HashMap::new()).await;
@@ -394,6 +439,19 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
         server.set(path, Behaviour::Page { content_type: "text/html", body: product_page(name, price, previous) });
         product_entries.push((server.url(path).to_string(), lastmod));
     }
+    // A URL of another site in the shop's sitemap is not the shop's page: never fetched (it would fail, as an error).
+    product_entries.push(("http://other-shop.invalid/p/intrus".to_string(), None));
+    // The start URLs are still crawled: a promotions page links to a product the sitemap lacks, and to one it has.
+    server.set(
+        "/promos",
+        Behaviour::Page {
+            content_type: "text/html",
+            body: br#"<html><body><a class="p" href="/p/bonnet">Bonnet</a><a class="p" href="/p/robe-midi">Robe</a>
+                </body></html>"#
+                .to_vec(),
+        },
+    );
+    server.set("/p/bonnet", Behaviour::Page { content_type: "text/html", body: product_page("Bonnet", "9.90", None) });
     // The pages sitemap lists pages that are not products: product_urls leaves them out, so they are never fetched.
     server.set("/about", Behaviour::Page { content_type: "text/html", body: product_page("About", "1.00", None) });
     server.set(
@@ -418,8 +476,9 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
     );
     let output = scrape_dry_run(format!(
         "name = \"Loopback\"\nhomepage = \"{}\"\n[crawl]\nsitemaps = true\nproduct_urls = \"/p/\"\n\
-         [politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
-        server.url("/")
+         start_urls = [\"{}\"]\nproduct_links = \"a.p\"\n[politeness]\nmin_delay_ms = 0\nmax_concurrency = 8\n",
+        server.url("/"),
+        server.url("/promos")
     ))
     .await;
 
@@ -443,6 +502,7 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
         .collect();
     offers.sort_by(|a, b| a.name.cmp(&b.name));
     let expected: Vec<PrintedOffer> = [
+        ("Bonnet", "9.90", None, None, "/p/bonnet"),
         ("Canapé 3 places", "1299.00", Some("1599.00"), None, "/p/canape-3-places"),
         ("Chaussettes", "0.99", None, Some("2026-10-01T00:00:00Z"), "/p/chaussettes"),
         ("Jean slim", "35.00", None, Some("2026-11-03T07:15:00Z"), "/p/jean-slim"),
@@ -458,7 +518,10 @@ async fn scrape_dry_run_of_a_shop_with_sitemaps_finds_every_product_with_exact_p
     })
     .collect();
     assert_eq!(offers, expected);
-    assert!(summary.contains("Total: 7 pages, 4 offers, 0 errors"), "3 sitemap files and 4 products: {summary}");
+    assert!(
+        summary.contains("Total: 9 pages, 5 offers, 0 errors"),
+        "3 sitemap files, 1 listing and 5 products: {summary}"
+    );
     let requested = server.requested();
     assert!(!requested.iter().any(|path| path == "/about" || path == "/cart" || path == "/"), "{requested:?}");
 }

@@ -464,7 +464,8 @@ mod tests {
         assert_eq!(urls[1].0.as_str(), "https://cdn.demo.example/p.xml.gz");
         assert_eq!(list.start_urls().len(), 1, "start URLs are still crawled");
         let one: ShopSpec = parse_all(
-            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\nsitemaps = \"https://demo.example/s.xml\"\n",
+            "name = \"Demo\"\nhomepage = \"https://demo.example/\"\n[crawl]\n\
+             sitemaps = \"https://demo.example/s.xml\"\n",
         )
         .unwrap();
         assert!(matches!(&one.crawl.sitemaps, SitemapSource::Urls(urls) if urls.len() == 1));

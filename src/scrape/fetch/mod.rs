@@ -355,7 +355,8 @@ impl Fetcher {
         let (verdict, robots_url) = self.read_robots(page_url).await;
         if let Some(delay) = verdict.crawl_delay(ROBOTS_AGENT) {
             host.set_crawl_delay(delay.min(MAX_CRAWL_DELAY));
-            tracing::debug!(url = %robots_url, spacing_ms = host.spacing().as_millis() as u64, "robots.txt crawl-delay");
+            let spacing_ms = host.spacing().as_millis() as u64;
+            tracing::debug!(url = %robots_url, spacing_ms, "robots.txt crawl-delay");
         }
         verdict
     }

@@ -83,7 +83,7 @@ pub async fn discover_matching(
     };
     let mut level: Vec<Pending> = Vec::new();
     for root in roots {
-        walk.enqueue(root, Vec::new(), &mut level);
+        walk.enqueue(root, 0, Vec::new(), &mut level);
     }
     'levels: while !level.is_empty() {
         let mut next_level = Vec::new();
@@ -105,7 +105,10 @@ pub async fn discover_matching(
             walk.found.files_read += 1;
             let entries = parsed.entries.len();
             walk.found.files.push(SitemapFile { url: read_from.clone(), kind: parsed.kind, entries });
-            tracing::debug!(url = %read_from, kind = ?parsed.kind, entries = parsed.entries.len(), "sitemap read");
+            tracing::debug!(url = %read_from, kind = ?parsed.kind, entries, "sitemap read");
+            // Redirected: the file read counts as read too, and as a parent of what it lists.
+            let redirected = read_from != pending.url;
+            walk.files.insert(read_from.clone());
             if let Some(first) = &parsed.first_bad {
                 let (count, first) = (parsed.bad_entries, first.clone());
                 walk.found.problems.push(SitemapError::BadEntries { url: read_from.clone(), count, first });
@@ -119,13 +122,11 @@ pub async fn discover_matching(
                 SitemapKind::Index => {
                     let mut chain = pending.chain;
                     chain.push(pending.url);
-                    if chain.last() != Some(&read_from) {
-                        // Redirected: the file read is a parent of what it lists too.
-                        walk.files.insert(read_from.clone());
+                    if redirected {
                         chain.push(read_from.clone());
                     }
                     for child in parsed.entries {
-                        walk.follow(child.url, &read_from, &chain, &mut next_level);
+                        walk.follow(child.url, &read_from, pending.depth + 1, &chain, &mut next_level);
                     }
                 }
             }
@@ -143,9 +144,12 @@ pub async fn discover_matching(
     Ok(found)
 }
 
-/// A sitemap to read, with the indexes that led to it (the root first).
+/// A sitemap to read, with the indexes that led to it (the root first; an index that redirected appears under both
+/// its URLs).
 struct Pending {
     url: Url,
+    /// Levels of indexes above it: 0 for a root.
+    depth: usize,
     chain: Vec<Url>,
 }
 
@@ -166,7 +170,7 @@ struct Walk<'a, F> {
 
 impl<F: Fn(&Url) -> bool> Walk<'_, F> {
     /// Queues a sitemap (once), or counts it as not read when the file limit is reached.
-    fn enqueue(&mut self, url: &Url, chain: Vec<Url>, level: &mut Vec<Pending>) {
+    fn enqueue(&mut self, url: &Url, depth: usize, chain: Vec<Url>, level: &mut Vec<Pending>) {
         let mut url = url.clone();
         url.set_fragment(None);
         if self.files.contains(&url) {
@@ -181,22 +185,22 @@ impl<F: Fn(&Url) -> bool> Walk<'_, F> {
         }
         self.files.insert(url.clone());
         self.queued += 1;
-        level.push(Pending { url, chain });
+        level.push(Pending { url, depth, chain });
     }
 
-    /// Decides about a sitemap listed by index `listed_by` (reached through `chain`): queued, or refused with a
-    /// problem.
-    fn follow(&mut self, mut url: Url, listed_by: &Url, chain: &[Url], level: &mut Vec<Pending>) {
+    /// Decides about a sitemap listed by index `listed_by` (reached through `chain`), `depth` levels below the roots:
+    /// queued, or refused with a problem.
+    fn follow(&mut self, mut url: Url, listed_by: &Url, depth: usize, chain: &[Url], level: &mut Vec<Pending>) {
         url.set_fragment(None);
         let listed_by = listed_by.to_string();
         if chain.contains(&url) {
             self.found.problems.push(SitemapError::Loop { url, chain: chain.to_vec() });
         } else if self.files.contains(&url) {
             self.found.problems.push(SitemapError::AlreadyRead { url, listed_by });
-        } else if chain.len() > self.limits.max_depth {
+        } else if depth > self.limits.max_depth {
             self.found.problems.push(SitemapError::TooDeep { url, listed_by, limit: self.limits.max_depth });
         } else {
-            self.enqueue(&url, chain.to_vec(), level);
+            self.enqueue(&url, depth, chain.to_vec(), level);
         }
     }
 

@@ -64,6 +64,9 @@ pub enum SitemapError {
     /// side), so what it lists is not all there.
     #[error("sitemap {url} is cut short (it ends before </{root}>): not read")]
     CutShort { url: Url, root: &'static str },
+    /// An empty body (only white space, or an XML declaration and comments without an element).
+    #[error("sitemap {url} is empty")]
+    Empty { url: Url },
     /// Well-formed XML, but neither a `<urlset>` nor a `<sitemapindex>` (an HTML page answering /sitemap.xml).
     #[error("{url} is not a sitemap: its root element is <{root}>, not <urlset> or <sitemapindex>")]
     NotASitemap { url: Url, root: String },
@@ -81,7 +84,10 @@ pub enum SitemapError {
     #[error("sitemap {url}, listed by {listed_by}, was already read: not read twice")]
     AlreadyRead { url: Url, listed_by: String },
     /// Indexes nested deeper than the limit.
-    #[error("sitemap {url}, listed by {listed_by}, is nested deeper than {limit} levels of sitemap indexes: not read")]
+    #[error(
+        "sitemap {url}, listed by {listed_by}, is below more levels of sitemap indexes than the limit ({limit}): not \
+         read"
+    )]
     TooDeep { url: Url, listed_by: String, limit: usize },
     /// More sitemaps listed than the limit of files per discovery.
     #[error("{not_read} sitemaps not read: the limit of {limit} sitemap files was reached (first not read: {first})")]
@@ -106,9 +112,10 @@ impl SitemapError {
             SitemapError::Fetch { .. } => "sitemap_unreachable",
             SitemapError::TooLarge { .. } => "sitemap_too_large",
             SitemapError::Gzip { .. } => "sitemap_gzip",
-            SitemapError::Xml { .. } | SitemapError::CutShort { .. } | SitemapError::NotASitemap { .. } => {
-                "sitemap_xml"
-            }
+            SitemapError::Xml { .. }
+            | SitemapError::CutShort { .. }
+            | SitemapError::Empty { .. }
+            | SitemapError::NotASitemap { .. } => "sitemap_xml",
             SitemapError::Loop { .. } | SitemapError::AlreadyRead { .. } => "sitemap_loop",
             SitemapError::TooDeep { .. } | SitemapError::TooManyFiles { .. } => "sitemap_limit",
             SitemapError::BadEntries { .. } => "sitemap_bad_entry",

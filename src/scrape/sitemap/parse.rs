@@ -5,8 +5,10 @@
 //! the root element's namespace: the sitemaps.org one, Google's old one, or none at all, as shops write them; the
 //! extensions shops add (`<image:loc>`, `<xhtml:link>`, `<news:…>`) are in other namespaces and skipped, so an
 //! image's `<image:loc>` is never taken for a page. Entries whose `<loc>` is not an http(s) URL are counted and
-//! skipped, not fatal: one bad line must not cost the other 49,999.
+//! skipped, not fatal: one bad line must not cost the other 49,999. sitemaps.org also allows a plain text file of
+//! one URL per line: a body that does not start with `<` is read that way.
 
+use chrono::{DateTime, Utc};
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -50,9 +52,30 @@ enum Inside {
     Other,
 }
 
-/// Reads sitemap `url` (its text, already inflated and decoded). Relative `<loc>`s, which sitemaps.org forbids but
-/// some shops write, are resolved against the sitemap's URL.
-pub fn parse_sitemap(url: &Url, xml: &str) -> Result<ParsedSitemap, SitemapError> {
+/// Reads sitemap `url` (its text, already inflated and decoded): XML, or plain text of one URL per line. Relative
+/// URLs, which sitemaps.org forbids but some shops write, are resolved against the sitemap's URL.
+pub fn parse_sitemap(url: &Url, text: &str) -> Result<ParsedSitemap, SitemapError> {
+    match text.trim_start().chars().next() {
+        None => Err(SitemapError::Empty { url: url.clone() }),
+        Some('<') => parse_xml_sitemap(url, text),
+        Some(_) => Ok(parse_text_sitemap(url, text)),
+    }
+}
+
+/// A text sitemap: every non-empty line is a page's absolute URL (no `<lastmod>` in this form). Relative lines are
+/// not resolved here, unlike `<loc>`s: in a text body they are more likely words (a plain-text error page) than paths.
+fn parse_text_sitemap(url: &Url, text: &str) -> ParsedSitemap {
+    let mut parsed = ParsedSitemap { kind: SitemapKind::Urlset, entries: Vec::new(), bad_entries: 0, first_bad: None };
+    for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        match Url::parse(line) {
+            Ok(_) => add_entry(url, line, None, &mut parsed),
+            Err(_) => count_bad(line, &mut parsed),
+        }
+    }
+    parsed
+}
+
+fn parse_xml_sitemap(url: &Url, xml: &str) -> Result<ParsedSitemap, SitemapError> {
     let mut reader = NsReader::from_str(xml);
     // Unescaped `&` in URLs is the commonest sitemap mistake; a lone one is kept as written.
     reader.config_mut().allow_dangling_amp = true;
@@ -146,7 +169,7 @@ pub fn parse_sitemap(url: &Url, xml: &str) -> Result<ParsedSitemap, SitemapError
         }
     }
     if root_namespace.is_none() {
-        return Err(SitemapError::NotASitemap { url: url.clone(), root: "nothing".to_string() });
+        return Err(SitemapError::Empty { url: url.clone() });
     }
     if !stack.is_empty() {
         let root = if parsed.kind == SitemapKind::Index { "sitemapindex" } else { "urlset" };
@@ -169,25 +192,30 @@ fn close(url: &Url, closed: Option<Inside>, loc: &mut String, lastmod: &str, par
     if closed != Some(Inside::Entry) {
         return;
     }
-    let written = loc.trim();
+    add_entry(url, loc.trim(), parse_lastmod(lastmod), parsed);
+    loc.clear();
+}
+
+/// Adds the page (or sitemap) `written` in sitemap `url`, or counts it as bad when it is not an http(s) URL.
+fn add_entry(url: &Url, written: &str, lastmod: Option<DateTime<Utc>>, parsed: &mut ParsedSitemap) {
     match url.join(written) {
         Ok(page) if !written.is_empty() && matches!(page.scheme(), "http" | "https") && page.has_host() => {
-            parsed.entries.push(SitemapUrl { url: page, lastmod: parse_lastmod(lastmod) });
+            parsed.entries.push(SitemapUrl { url: page, lastmod });
         }
-        _ => {
-            parsed.bad_entries += 1;
-            if parsed.first_bad.is_none() {
-                parsed.first_bad = Some(written.to_string());
-            }
-        }
+        _ => count_bad(written, parsed),
     }
-    loc.clear();
+}
+
+/// Counts an entry that is not a page's URL, keeping the first to show.
+fn count_bad(written: &str, parsed: &mut ParsedSitemap) {
+    parsed.bad_entries += 1;
+    if parsed.first_bad.is_none() {
+        parsed.first_bad = Some(written.to_string());
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
-
     use super::*;
 
     fn sitemap_url() -> Url {
@@ -328,7 +356,22 @@ mod tests {
             parse_sitemap(&sitemap_url(), "<urlset><url><loc>https://shop.example/</url></urlset>").unwrap_err();
         assert_eq!(broken.kind(), "sitemap_xml");
         assert!(broken.to_string().starts_with("sitemap https://shop.example/sitemap.xml is not well-formed XML"));
-        assert_eq!(parse_sitemap(&sitemap_url(), "  ").unwrap_err().kind(), "sitemap_xml");
+        let empty = parse_sitemap(&sitemap_url(), " \n ").unwrap_err();
+        assert_eq!(empty.to_string(), "sitemap https://shop.example/sitemap.xml is empty");
+        let declaration_only = parse_sitemap(&sitemap_url(), "<?xml version=\"1.0\"?>\n<!-- none -->").unwrap_err();
+        assert_eq!(declaration_only.to_string(), "sitemap https://shop.example/sitemap.xml is empty");
+    }
+
+    #[test]
+    fn a_text_sitemap_gives_one_page_per_line() {
+        let parsed = parse("https://shop.example/p/robe\r\n\n  https://shop.example/p/jean  \nnot a url\n/p/pull\n");
+        assert_eq!(parsed.kind, SitemapKind::Urlset);
+        assert_eq!(urls(&parsed), ["https://shop.example/p/robe", "https://shop.example/p/jean"]);
+        assert!(parsed.entries.iter().all(|entry| entry.lastmod.is_none()));
+        assert_eq!((parsed.bad_entries, parsed.first_bad.as_deref()), (2, Some("not a url")));
+        let error_page = parse("Not Found\n\nThe requested URL was not found on this server.\n");
+        assert!(error_page.entries.is_empty());
+        assert_eq!(error_page.bad_entries, 2);
     }
 
     #[test]
