@@ -54,17 +54,23 @@ pub async fn run(action: ShopCommand, config: &Config) -> anyhow::Result<ExitCod
         ShopCommand::List => {
             let registry = Registry::load(&config.scrapers_dir)?;
             println!(
-                "{:<20} {:<24} {:<10} {:<18} {:>6} {:>9}",
-                "SHOP", "NAME", "ENGINE", "SCHEDULE", "STARTS", "FIXTURES"
+                "{:<20} {:<24} {:<12} {:<18} {:<16} {:>9}",
+                "SHOP", "NAME", "ENGINE", "SCHEDULE", "STARTS FROM", "FIXTURES"
             );
             for shop in registry.shops() {
+                let starts = shop.spec.start_urls().len();
+                let from = match (starts, shop.spec.crawl.sitemaps.is_some()) {
+                    (0, true) => "sitemaps".to_string(),
+                    (n, true) => format!("{n} URL{} + sitemaps", if n == 1 { "" } else { "s" }),
+                    (n, false) => format!("{n} URL{}", if n == 1 { "" } else { "s" }),
+                };
                 println!(
-                    "{:<20} {:<24} {:<10} {:<18} {:>6} {:>9}",
+                    "{:<20} {:<24} {:<12} {:<18} {:<16} {:>9}",
                     shop.id,
                     shop.spec.name,
                     shop.spec.engine.name(),
                     shop.spec.schedule.text,
-                    shop.spec.start_urls().len(),
+                    from,
                     fixtures_of(&registry, shop).len()
                 );
             }
