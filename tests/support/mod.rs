@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod admin_site;
+pub mod expected_pages;
 pub mod loopback_shop;
 pub mod mock_x;
 
