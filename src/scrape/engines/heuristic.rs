@@ -16,7 +16,6 @@
 //! only gets a price when it shows a product: a buy button of its own (not one per card), or metadata saying it is
 //! a product page; cart pages never do. Everything is general vocabulary (several languages), never per-shop rules.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -341,8 +340,8 @@ struct ElementSpan {
     parent: Option<usize>,
     /// One past the index of its last descendant.
     end: usize,
-    /// Its tag and first class, interned: alike blocks (cards of a grid) share it.
-    signature: u32,
+    /// Its tag and first class: alike blocks (cards of a grid) share it.
+    signature: u64,
 }
 
 /// The page's visible amounts and title, read once and queried by this engine and by `auto`.
@@ -370,7 +369,6 @@ pub struct VisiblePrices {
     links: Vec<usize>,
     /// Discount badges ("-33 %"): element index and percentage.
     discounts: Vec<(usize, Decimal)>,
-    signatures: HashMap<String, u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -446,13 +444,6 @@ impl VisiblePrices {
         prices
     }
 
-    fn signature(&mut self, element: &scraper::node::Element) -> u32 {
-        let class = element.attr("class").and_then(|class| class.split_whitespace().next()).unwrap_or_default();
-        let key = format!("{}|{class}", element.name());
-        let next = u32::try_from(self.signatures.len()).unwrap_or(u32::MAX);
-        *self.signatures.entry(key).or_insert(next)
-    }
-
     fn visit(&mut self, element: ElementRef, context: WalkContext, titles: &mut Vec<(String, usize)>) -> ShortText {
         let mut text = ShortText { text: String::new(), overflow: false };
         let value = element.value();
@@ -462,7 +453,7 @@ impl VisiblePrices {
         }
         let words = attribute_words(value);
         let index = self.elements.len();
-        let signature = self.signature(value);
+        let signature = signature(value);
         self.elements.push(ElementSpan { parent: context.parent, end: index + 1, signature });
         if name == "a"
             && value.attr("href").is_some_and(|href| !href.starts_with('#') && !href.starts_with("javascript"))
@@ -532,10 +523,9 @@ impl VisiblePrices {
             self.buy_controls.push(index);
         }
         if !text.overflow {
-            let label = self.sibling_label(element);
             let context =
                 WalkContext { secondary, struck: struck || own_previous_words, struck_by_tag, noise, ..context };
-            self.consider(index, &text.text, &label, &words, context);
+            self.consider(index, element, &text.text, &words, context);
         }
         text
     }
@@ -557,9 +547,12 @@ impl VisiblePrices {
         label
     }
 
-    fn consider(&mut self, index: usize, raw: &str, sibling_label: &str, words: &[String], context: WalkContext) {
+    fn consider(&mut self, index: usize, element: ElementRef, raw: &str, words: &[String], context: WalkContext) {
+        if !raw.bytes().any(|b| b.is_ascii_digit()) {
+            return;
+        }
         let text = clean_text(raw);
-        if text.is_empty() || text.chars().count() > MAX_PRICE_TEXT || !text.chars().any(|c| c.is_ascii_digit()) {
+        if text.is_empty() || text.chars().count() > MAX_PRICE_TEXT {
             return;
         }
         // A price text ends at a parenthesis or a plus sign ("€1239.00 (from 25/03/20)", "12,44 € + 6,99 €").
@@ -574,7 +567,7 @@ impl VisiblePrices {
         let amount_start = text.find(amount_text).unwrap_or(0);
         let digits_start = amount_text.find(|c: char| c.is_ascii_digit()).map_or(0, |at| amount_start + at);
         let before_amount = text[..digits_start].to_lowercase();
-        let label = format!("{} {}", sibling_label.to_lowercase(), before_amount);
+        let label = format!("{} {}", self.sibling_label(element).to_lowercase(), before_amount);
         if is_noise(&lower) || is_noise(&label) {
             return;
         }
@@ -831,6 +824,14 @@ fn cents_separator(before: &str, inline: &str, superscript: bool) -> Option<&'st
     let amount_start = whole.rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).map_or(0, |at| at + 1);
     let grouping = whole[amount_start..].chars().rev().find(|c| matches!(c, '.' | ','));
     Some(if grouping == Some('.') { "," } else { "." })
+}
+
+/// An element's tag and first class as one number (FNV-1a): alike blocks share it. Hashed rather than interned:
+/// this runs for every element of every page.
+fn signature(element: &scraper::node::Element) -> u64 {
+    let class = element.attr("class").and_then(|class| class.split_whitespace().next()).unwrap_or_default();
+    let bytes = element.name().bytes().chain(std::iter::once(b'|')).chain(class.bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325, |hash: u64, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Hidden from sight. `aria-hidden` is not: it hides from screen readers what sighted visitors see (shops put it

@@ -231,8 +231,10 @@ pub fn is_buy_control(element: &scraper::node::Element, words: &[String], text: 
         return false;
     }
     let shown = if name == "input" { element.attr("value").unwrap_or_default() } else { text };
-    let shown = shown.to_lowercase();
-    if shown.chars().count() <= 60 && BUY_TEXTS.iter().any(|buy| shown.contains(buy)) {
+    if shown.len() <= 120 && {
+        let shown = shown.to_lowercase();
+        BUY_TEXTS.iter().any(|buy| shown.contains(buy))
+    } {
         return true;
     }
     let named_add_to_cart = element.attr("name").is_some_and(|n| n.eq_ignore_ascii_case("add-to-cart"));
