@@ -24,8 +24,8 @@ use scraper::{ElementRef, Html};
 use url::Url;
 
 use crate::scrape::engines::page_dom::{
-    MAX_DOM_DEPTH, attribute_words, is_buy_control, is_cart_heading, is_cart_url, is_invisible_tag, marks_noise_block,
-    marks_secondary_block, meta_content, selector, visible_text,
+    MAX_DOM_DEPTH, attribute_words, is_booking_control, is_buy_control, is_cart_heading, is_cart_url, is_invisible_tag,
+    marks_noise_block, marks_secondary_block, meta_content, selector, visible_text,
 };
 use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, locale_currency, shown_price};
 use crate::scrape::offer::RawOffer;
@@ -61,7 +61,7 @@ const PREVIOUS_WORDS: [&str; 23] = [
 ];
 
 /// Labels written before a previous price (lower case, matched at word starts in the text before the amount).
-const PREVIOUS_LABELS: [&str; 45] = [
+const PREVIOUS_LABELS: [&str; 44] = [
     "was",
     "rrp",
     "uvp",
@@ -74,7 +74,7 @@ const PREVIOUS_LABELS: [&str; 45] = [
     "prix initial",
     "prix barré",
     "list price",
-    "list",
+    "list:",
     "previously",
     "before",
     "regular price",
@@ -91,7 +91,6 @@ const PREVIOUS_LABELS: [&str; 45] = [
     "precio normal",
     "normal",
     "pvpr",
-    "pvp",
     "p.v.p.r.",
     "bisher",
     "ehemals",
@@ -363,6 +362,8 @@ pub struct VisiblePrices {
     pub product_declared: bool,
     /// The title is a cart page's ("Your cart").
     pub cart_title: bool,
+    /// A link or button books an event ("Tickets kaufen").
+    books_an_event: bool,
     /// Buy buttons outside secondary blocks (element indices).
     buy_controls: Vec<usize>,
     /// Links to other pages (element indices, in order).
@@ -430,18 +431,31 @@ impl VisiblePrices {
             WalkContext { parent: None, secondary: false, struck: false, struck_by_tag: false, noise: None, depth: 0 };
         let mut titles = Vec::new();
         prices.visit(root, context, &mut titles);
-        // Elements report their amounts after their children's: put them back in document order.
-        prices.nodes.sort_by_key(|node| node.index);
-        let elements = &prices.elements;
-        prices
-            .nodes
-            .retain(|node| node.noise_block.is_none_or(|block| elements[block].end - block > NOISE_BLOCK_MAX_ELEMENTS));
         if let Some((title, confirmed)) = choose_title(document, titles) {
             prices.cart_title = is_cart_heading(&title.0);
             prices.title = Some(title);
             prices.title_confirmed = confirmed;
         }
+        // Elements report their amounts after their children's: put them back in document order.
+        prices.nodes.sort_by_key(|node| node.index);
+        let noise: Vec<bool> = prices
+            .nodes
+            .iter()
+            .map(|node| node.noise_block.is_some_and(|block| prices.is_noise_block(block)))
+            .collect();
+        let mut noise = noise.into_iter();
+        prices.nodes.retain(|_| !noise.next().unwrap_or(false));
         prices
+    }
+
+    /// Whether a block whose class says instalments, loyalty... really is one: small, and holding neither the
+    /// title nor a buy button (a product container may list such words among its classes).
+    fn is_noise_block(&self, block: usize) -> bool {
+        let end = self.elements[block].end;
+        let inside = |index: usize| index >= block && index < end;
+        end - block <= NOISE_BLOCK_MAX_ELEMENTS
+            && !self.title.as_ref().is_some_and(|(_, title)| inside(*title))
+            && !self.buy_controls.iter().any(|&control| inside(control))
     }
 
     fn visit(&mut self, element: ElementRef, context: WalkContext, titles: &mut Vec<(String, usize)>) -> ShortText {
@@ -521,6 +535,8 @@ impl VisiblePrices {
         self.elements[index].end = self.elements.len();
         if !secondary && is_buy_control(value, &words, &text.text) {
             self.buy_controls.push(index);
+        } else if !secondary && is_booking_control(value, &text.text) {
+            self.books_an_event = true;
         }
         if !text.overflow {
             let context =
@@ -637,7 +653,7 @@ impl VisiblePrices {
         let price = nearest(PriceRole::Current, false).or_else(|| nearest(PriceRole::Previous, false))?;
         let marked_near_title = price.price_hint
             && title_index.is_some_and(|title| price.index > title && price.index - title <= TITLE_REACH);
-        if !(self.shows_a_product() || marked_near_title) {
+        if !(self.shows_a_product() || (marked_near_title && !self.books_an_event)) {
             return None;
         }
         if let Some((current, previous)) = self.confirmed_pair(price) {

@@ -43,8 +43,9 @@ const SECONDARY_WORDS: [&str; 23] = [
 ];
 
 /// Words in class names and ids of blocks whose amounts are never the product's price: instalment and financing
-/// offers, loyalty points, shipping and delivery costs, deposits and eco-fees, add-on services, unit prices.
-const NOISE_BLOCK_WORDS: [&str; 40] = [
+/// offers, loyalty points, deposits, add-on services, unit prices. Not shipping: shops name their price blocks
+/// `product-price-and-shipping` or `shipping-taxable`; shipping amounts are told by their text.
+const NOISE_BLOCK_WORDS: [&str; 36] = [
     "klarna",
     "afterpay",
     "clearpay",
@@ -77,10 +78,6 @@ const NOISE_BLOCK_WORDS: [&str; 40] = [
     "fidelite",
     "bonus",
     "cashback",
-    "shipping",
-    "delivery",
-    "livraison",
-    "versand",
     "deposit",
     "pfand",
     "warranty",
@@ -241,6 +238,32 @@ pub fn is_buy_control(element: &scraper::node::Element, words: &[String], text: 
     named_add_to_cart
         || words.iter().any(|word| matches!(word.as_str(), "addtocart" | "tocart" | "addtobasket" | "addtobag"))
         || words.windows(3).any(|w| w[0] == "add" && w[1] == "to" && matches!(w[2].as_str(), "cart" | "basket" | "bag"))
+}
+
+/// Texts of controls that book an event rather than buy a product (lower case, matched inside the control's text).
+const BOOKING_TEXTS: [&str; 14] = [
+    "ticket",
+    "billet",
+    "billets",
+    "entradas",
+    "biglietti",
+    "bilety",
+    "réserver",
+    "reservieren",
+    "reservar",
+    "prenota",
+    "reserveren",
+    "zarezerwuj",
+    "book now",
+    "book your place",
+];
+
+/// Whether an element is a link or button that books an event ("Book tickets", "Réserver ma place").
+pub fn is_booking_control(element: &scraper::node::Element, text: &str) -> bool {
+    matches!(element.name(), "button" | "a") && text.len() <= 120 && {
+        let text = text.to_lowercase();
+        BOOKING_TEXTS.iter().any(|booking| text.contains(booking))
+    }
 }
 
 /// Last path segments of cart and checkout pages.
