@@ -9,6 +9,12 @@
 //! complete or find: parsing the DOM costs ten times more than the rest, so when JSON-LD gives a priced product
 //! without a previous price, the raw text around the visible price is first scanned for any sign of a crossed-out
 //! price (`may_show_previous_near`), and the DOM is parsed only if there is one.
+//!
+//! Not every page of a shop sells a product. Structured data only counts when it names a product of the page's
+//! own (not the items of a listing, a bundle's or a menu's product when the page's own is there too); a page that
+//! describes itself as an event or an article, a cart page, and a listing whose only buy buttons are its cards'
+//! get no product at all, so a crawl counts them as pages without an offer rather than storing a wrong price.
+//! When a product's variants have several prices, the one the page shows is taken.
 
 use std::sync::LazyLock;
 
@@ -18,6 +24,9 @@ use scraper::Html;
 use url::Url;
 
 use crate::scrape::engines::heuristic::{self, VisiblePrices};
+use crate::scrape::engines::json_ld::OfferFacts;
+use crate::scrape::engines::page_dom::{PageIdentity, is_cart_url};
+use crate::scrape::engines::values::real_previous;
 use crate::scrape::engines::{embedded_json, json_ld, microdata, opengraph};
 use crate::scrape::offer::RawOffer;
 
@@ -40,21 +49,39 @@ impl AutoExtraction {
 
 /// Reads the page's main product with the first engine that finds it priced, completed by the others.
 pub fn extract(html: &str, page_url: &Url) -> AutoExtraction {
-    let json_offers = json_ld::extract(html, page_url);
-    let json_complete = json_offers.first().is_some_and(|main| {
+    let identity = PageIdentity::scan(html, page_url);
+    let json = json_ld::read(html, page_url, &identity);
+    let json_main = json.offers.first().filter(|_| json.main_found && json.price_options.is_empty());
+    let json_complete = json_main.is_some_and(|main| {
         main.price.is_some() && main.currency.is_some() && !main.name.is_empty() && main.previous_price.is_some()
     });
-    let json_enough = json_offers.first().is_some_and(|main| {
+    let json_enough = json_main.is_some_and(|main| {
         main.price.is_some_and(|price| !may_show_previous_near(html, price))
             && main.currency.is_some()
             && !main.name.is_empty()
     });
     if json_complete || json_enough {
-        return answer(json_ld::ENGINE, json_offers, &[], None, page_url);
+        return answer(json_ld::ENGINE, json.offers, &[], None, page_url);
     }
     let document = Html::parse_document(html);
-    let visible = VisiblePrices::read(&document);
-    let micro_offers = microdata::extract_from(&document, page_url);
+    let mut visible = VisiblePrices::read(&document);
+    let micro = microdata::read_from(&document, page_url, &identity);
+    let own_product = json.main_found || micro.main_found;
+    visible.product_declared |= own_product || micro.has_offer_item;
+    let only_listed = (!json.offers.is_empty() && !json.main_found) || (!micro.offers.is_empty() && !micro.main_found);
+    let other_page = json.other_page_kind
+        || micro.other_page_kind
+        || is_cart_url(page_url)
+        || visible.cart_title
+        || (only_listed && !visible.shows_a_product());
+    if !own_product && other_page {
+        return AutoExtraction::default();
+    }
+    let mut json_offers = if json.main_found { json.offers } else { Vec::new() };
+    if let Some(main) = json_offers.first_mut() {
+        take_the_shown_option(main, &json.price_options, &visible);
+    }
+    let micro_offers = if micro.main_found { micro.offers } else { Vec::new() };
     let og_offers = opengraph::extract_from(&document, page_url);
     let heuristic_offers: Vec<RawOffer> = heuristic::offer_from(&document, &visible, page_url).into_iter().collect();
     let sources = [
@@ -80,6 +107,23 @@ pub fn extract(html: &str, page_url: &Url) -> AutoExtraction {
         .collect();
     let (engine, offers) = &sources[chosen];
     answer(engine, offers.clone(), &others, Some(&visible), page_url)
+}
+
+/// A product sold at several prices (sizes, colours) shows one of them by the title: that one is the price, when
+/// it is one of the product's offers.
+fn take_the_shown_option(main: &mut RawOffer, options: &[OfferFacts], visible: &VisiblePrices) {
+    let Some(shown) = visible.main_price().map(|node| node.amount) else { return };
+    if main.price == Some(shown) {
+        return;
+    }
+    if let Some(option) = options.iter().find(|option| option.price == Some(shown)) {
+        main.price = option.price;
+        main.previous_price = real_previous(option.price, option.previous);
+        main.availability = option.availability.or(main.availability);
+        main.sku = option.sku.clone().or(main.sku.take());
+        main.gtin = option.gtin.clone().or(main.gtin.take());
+        main.currency = option.currency.clone().or(main.currency.take());
+    }
 }
 
 fn answer(

@@ -2,27 +2,39 @@
 //! no structured data, and the crossed-out "was" price that structured data often leaves out.
 //!
 //! The page is walked once into a flat list of elements; every short text that reads as an amount becomes a
-//! [`PriceNode`] with a role (price to pay, previous price, saving, or noise such as shipping and monthly
-//! instalments) judged from its tag (`<del>`, `<s>`), its class/id words and its label ("Was", "RRP", "UVP").
-//! The price is the priced element nearest after the title (`<h1>`), outside recommendation blocks; the previous
-//! price is looked for in the smallest block around that price, so other products' "was" prices never count.
-//! Everything is general vocabulary (several languages), never per-shop rules.
+//! [`PriceNode`] with a role (price to pay, previous price, saving) judged from its tag (`<del>`, `<s>`), its
+//! class/id words and its label ("Was", "RRP", "UVP", "PVPR", "Adviesprijs"). Amounts that are not a price to pay
+//! are left out: instalments ("ou 4 x 24,99 €", "from £9/month", Klarna/Alma/PayPal blocks), unit prices
+//! ("soit 9,30 € / L", "Grundpreis"), shipping and free-delivery thresholds, eco-fees and deposits, loyalty
+//! points, warranties, the EU "lowest price in 30 days", multi-buy offers; the number read is the one next to the
+//! currency, so quantities, pack sizes and codes around it ("Lot de 3", "3 x 25 cl", "Réf. 204518") are not.
+//!
+//! The price is the priced element nearest after the title (`<h1>`), outside recommendation blocks and outside
+//! repeated product cards (a grid of three or more alike blocks, each with a price and a link, is a listing's);
+//! the previous price is looked for in the smallest block around that price, so other products' "was" prices never
+//! count, and a higher price beside it that a discount badge ("-33 %") or a saving confirms is one too. A page
+//! only gets a price when it shows a product: a buy button of its own (not one per card), or metadata saying it is
+//! a product page; cart pages never do. Everything is general vocabulary (several languages), never per-shop rules.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use rust_decimal::Decimal;
 use scraper::{ElementRef, Html};
 use url::Url;
 
 use crate::scrape::engines::page_dom::{
-    MAX_DOM_DEPTH, attribute_words, is_invisible_tag, marks_secondary_block, meta_content, selector, visible_text,
+    MAX_DOM_DEPTH, attribute_words, is_booking_control, is_buy_control, is_cart_heading, is_cart_url, is_invisible_tag,
+    marks_noise_block, marks_secondary_block, meta_content, selector, visible_text,
 };
-use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, shown_price};
+use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, locale_currency, shown_price};
 use crate::scrape::offer::RawOffer;
 
 /// The engine name written in [`RawOffer::engine`].
 pub const ENGINE: &str = "heuristic";
 
 /// Class/id words of an element showing a price that no longer applies.
-const PREVIOUS_WORDS: [&str; 20] = [
+const PREVIOUS_WORDS: [&str; 23] = [
     "old",
     "was",
     "before",
@@ -43,10 +55,13 @@ const PREVIOUS_WORDS: [&str; 20] = [
     "streich",
     "ancien",
     "initial",
+    "tachado",
+    "barrato",
+    "durchgestrichen",
 ];
 
 /// Labels written before a previous price (lower case, matched at word starts in the text before the amount).
-const PREVIOUS_LABELS: [&str; 22] = [
+const PREVIOUS_LABELS: [&str; 44] = [
     "was",
     "rrp",
     "uvp",
@@ -55,8 +70,11 @@ const PREVIOUS_LABELS: [&str; 22] = [
     "au lieu de",
     "prix conseillé",
     "prix de référence",
+    "prix public conseillé",
+    "prix initial",
     "prix barré",
     "list price",
+    "list:",
     "previously",
     "before",
     "regular price",
@@ -64,55 +82,176 @@ const PREVIOUS_LABELS: [&str; 22] = [
     "old price",
     "ancien prix",
     "prezzo consigliato",
+    "prezzo di listino",
+    "prezzo pieno",
+    "invece di",
+    "anziché",
     "antes",
     "precio anterior",
+    "precio normal",
+    "normal",
+    "pvpr",
+    "p.v.p.r.",
     "bisher",
+    "ehemals",
+    "regulärer preis",
     "instead of",
     "compare at",
+    "adviesprijs",
+    "van",
+    "cena regularna",
+    "cena katalogowa",
+    "stara cena",
+    "poprzednia cena",
+    "zamiast",
+    "mrp",
+    "reg.",
 ];
 
 /// Words and labels of an amount saved ("Save £6.01", "Économisez 10 €").
-const SAVING_WORDS: [&str; 11] = [
+const SAVING_WORDS: [&str; 18] = [
     "save",
     "saving",
     "savings",
     "you save",
     "économisez",
     "economisez",
+    "économie",
     "sparen",
+    "sie sparen",
+    "du sparst",
     "ersparnis",
     "risparmi",
+    "risparmio",
     "ahorra",
-    "économie",
+    "ahorro",
+    "bespaar",
+    "je bespaart",
+    "oszczędzasz",
 ];
 
-/// Texts of amounts that are not the product's price: shipping, instalments, unit prices.
-const NOISE_WORDS: [&str; 24] = [
-    "mensualité",
+/// Words (matched at word boundaries in an amount's text and label) of amounts that are not the product's price:
+/// shipping and thresholds, instalments, unit prices, fees and deposits, loyalty, services, 30-day lowest prices,
+/// multi-buy offers.
+const NOISE_WORDS: [&str; 99] = [
     "livraison",
+    "frais de port",
     "delivery",
     "shipping",
     "postage",
     "versand",
+    "versandkosten",
     "lieferung",
     "porto",
     "frete",
     "envío",
     "envio",
+    "despacho",
     "spedizione",
-    "/mois",
-    "par mois",
-    "/month",
-    "per month",
-    "/mo",
+    "consegna",
+    "bezorging",
+    "verzending",
+    "verzendkosten",
+    "dostawa",
+    "wysyłka",
+    "kurier",
+    "installation",
+    "montage",
+    "mensualité",
+    "mensualités",
+    "mois",
+    "month",
+    "monthly",
+    "mo",
     "monatlich",
-    "/kg",
-    "/ kg",
-    "per kg",
-    "/l ",
-    "/100",
+    "monat",
     "mensual",
+    "mes",
+    "mese",
+    "mensili",
+    "mies",
+    "miesięcznie",
+    "maand",
+    "rate",
+    "rata",
+    "raty",
+    "cuotas",
+    "plazos",
+    "termijnen",
+    "installments",
+    "instalments",
+    "payments",
+    "interest-free",
+    "sans frais",
+    "senza interessi",
+    "sin intereses",
+    "zinsfrei",
+    "taeg",
+    "apr",
+    "klarna",
+    "afterpay",
+    "clearpay",
+    "scalapay",
+    "paypal",
+    "alma",
+    "oney",
+    "affirm",
+    "soit",
+    "grundpreis",
+    "prix au kg",
+    "prix au litre",
+    "dont",
+    "pfand",
+    "statiegeld",
+    "consigne",
+    "deposit",
+    "raee",
+    "ecotasa",
+    "points",
+    "punkte",
+    "punti",
+    "puntos",
+    "punkty",
+    "cagnotte",
+    "fidélité",
+    "cashback",
+    "earn",
+    "garantie",
+    "warranty",
+    "garanzia",
+    "garantía",
+    "lowest price",
+    "niedrigster preis",
+    "prix le plus bas",
+    "najniższa cena",
+    "laagste prijs",
+    "precio más bajo",
+    "prezzo più basso",
+    "achetez",
+    "buy",
+    "each",
+    "chacun",
+    "members",
+    "membres",
 ];
+
+/// Parts of words (matched anywhere) of amounts that are not the product's price.
+const NOISE_STEMS: [&str; 8] = ["éco-part", "eco-part", "écopart", "ecopart", "financ", "gwarancj", "/mois", "/month"];
+
+/// Patterns of amounts that are not the product's price: "4 x 24,99 €" and "x2" (instalments, quantities, packs),
+/// "€/kg", "/ 1 l", "le litre", "(1 l = 11,93 €)" (unit prices), "2e", "2nd" (the second item of a multi-buy).
+static NOISE_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?:^|[^\w,.])\d{1,2}\s?[x×](?:\s|\d|$)
+        | (?:^|\s)[x×]\s?\d{1,2}\b
+        | /\s?(?:\d+\s?)?(?:kg|g|l|ml|cl|m|m2|m²|lb|oz|st|stk|pc|pcs|unit|litre|liter|kilo|wash|lavage)\b
+        | \b(?:le|la|par|per|pro|al|por|za)\s(?:kg|kilo|litre|liter|l|unité|stück|100\s?g|100\s?ml)\b
+        | \d\s?(?:l|kg|g|ml)\s?=
+        | (?:^|\s)(?:2e|2ème|2nd|2°)\s",
+    )
+    .expect("a valid regex")
+});
 
 /// Class/id words of an element meant to show a price.
 const PRICE_WORDS: [&str; 9] = ["price", "prix", "preis", "prezzo", "precio", "preco", "cena", "pret", "amount"];
@@ -121,8 +260,48 @@ const PRICE_WORDS: [&str; 9] = ["price", "prix", "preis", "prezzo", "precio", "p
 const PRICE_BLOCK_LEVELS: usize = 6;
 const PRICE_BLOCK_MAX_ELEMENTS: usize = 150;
 
+/// How many levels above a price a product card is looked for, how large a card may be, and how many alike
+/// blocks with a price and a link make a grid of cards.
+const CARD_LEVELS: usize = 12;
+const CARD_MAX_ELEMENTS: usize = 80;
+const MIN_CARDS: usize = 3;
+
+/// How far (levels, elements) a discount badge or a saving confirms a pair of prices as previous and current.
+const PAIR_BLOCK_LEVELS: usize = 3;
+const PAIR_BLOCK_MAX_ELEMENTS: usize = 40;
+
+/// A block marked as instalments, shipping, loyalty... larger than this is a container that merely lists such a
+/// word among its classes.
+const NOISE_BLOCK_MAX_ELEMENTS: usize = 40;
+
+/// On a page without a buy button or product metadata, a price marked up as one counts only this close (in
+/// elements) after the title.
+const TITLE_REACH: usize = 40;
+
 /// A text longer than this is a paragraph, not a price.
 const MAX_PRICE_TEXT: usize = 60;
+
+/// Currency symbols printed next to amounts.
+const CURRENCY_SYMBOLS: [char; 12] = ['€', '£', '$', '¥', '₹', '₽', '₺', '₴', '₪', '₩', '₫', '₱'];
+
+/// Currency words printed next to amounts (lower case), besides the symbols.
+const CURRENCY_WORDS: [&str; 24] = [
+    "zł", "kr", "kč", "lei", "ft", "fr.", "chf", "eur", "usd", "gbp", "pln", "ron", "czk", "huf", "sek", "nok", "dkk",
+    "cad", "aud", "clp", "mxn", "brl", "лв", "руб",
+];
+
+/// Numbers in a text, as the price parser reads them (digits with `.`, `,`, apostrophes and spaces inside).
+static NUMBER_RUNS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d(?:[\d.,'’\u{a0}\u{202f} ]*\d)?").expect("a valid regex"));
+
+/// An amount with cents ("12,99", "1.299,00", "4.99"): two of them in one text are two prices.
+static CENTS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d[.,]\d{2}(?:\D|$)").expect("a valid regex"));
+
+/// The euro sign as decimal separator ("999€99").
+static EURO_CENTS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d\s?€\s?\d{2}\b").expect("a valid regex"));
+
+/// A discount badge: "-33%", "-23 %".
+static DISCOUNT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-\s?(\d{1,2})\s?%").expect("a valid regex"));
 
 /// What an amount on the page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +327,11 @@ pub struct PriceNode {
     pub secondary: bool,
     /// Its class/id/itemprop says "price".
     pub price_hint: bool,
+    /// Crossed out by its tag (`<del>`, `<s>`), not only named "old" or "regular" by its class or label.
+    marked_by_tag: bool,
+    /// The innermost block around it whose class says instalments, shipping, loyalty...: such an amount is not
+    /// the price, unless the block is large (a product container whose classes list `shipping-taxable`).
+    noise_block: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +339,8 @@ struct ElementSpan {
     parent: Option<usize>,
     /// One past the index of its last descendant.
     end: usize,
+    /// Its tag and first class: alike blocks (cards of a grid) share it.
+    signature: u64,
 }
 
 /// The page's visible amounts and title, read once and queried by this engine and by `auto`.
@@ -169,6 +355,21 @@ pub struct VisiblePrices {
     pub title_confirmed: bool,
     /// The currency the page declares in its metadata, used when a price text names none.
     pub page_currency: Option<String>,
+    /// The currency the page's locale implies (`<html lang>`, `og:locale`): settles "$" or "kr".
+    pub locale_currency: Option<String>,
+    /// The page's metadata says it shows a product (`og:type` product, product price tags); `auto` adds what the
+    /// structured data says.
+    pub product_declared: bool,
+    /// The title is a cart page's ("Your cart").
+    pub cart_title: bool,
+    /// A link or button books an event ("Tickets kaufen").
+    books_an_event: bool,
+    /// Buy buttons outside secondary blocks (element indices).
+    buy_controls: Vec<usize>,
+    /// Links to other pages (element indices, in order).
+    links: Vec<usize>,
+    /// Discount badges ("-33 %"): element index and percentage.
+    discounts: Vec<(usize, Decimal)>,
 }
 
 #[derive(Clone, Copy)]
@@ -176,6 +377,10 @@ struct WalkContext {
     parent: Option<usize>,
     secondary: bool,
     struck: bool,
+    /// Inside `<del>`, `<s>` or `<strike>`.
+    struck_by_tag: bool,
+    /// The innermost instalment, shipping, loyalty... block around.
+    noise: Option<usize>,
     depth: usize,
 }
 
@@ -202,24 +407,55 @@ impl ShortText {
 impl VisiblePrices {
     /// Reads the page's visible amounts, title and declared currency.
     pub fn read(document: &Html) -> VisiblePrices {
+        let meta = |keys: &[&str]| meta_content(document, keys);
+        let locale = selector("html")
+            .and_then(|html| document.select(&html).next())
+            .and_then(|html| html.value().attr("lang").map(str::to_string))
+            .or_else(|| meta(&["og:locale"]));
         let mut prices = VisiblePrices {
-            page_currency: meta_content(
-                document,
-                &["product:price:currency", "og:price:currency", "priceCurrency", "product:sale_price:currency"],
-            )
+            page_currency: meta(&[
+                "product:price:currency",
+                "og:price:currency",
+                "priceCurrency",
+                "product:sale_price:currency",
+            ])
             .and_then(|code| currency_code(&code)),
+            locale_currency: locale.as_deref().and_then(locale_currency).map(str::to_string),
+            product_declared: meta(&["og:type"]).is_some_and(|kind| kind.to_ascii_lowercase().contains("product"))
+                || meta(&["product:price:amount", "og:price:amount", "product:sale_price:amount"]).is_some(),
             ..VisiblePrices::default()
         };
         let body = selector("body").and_then(|body| document.select(&body).next());
         let root = body.unwrap_or_else(|| document.root_element());
-        let context = WalkContext { parent: None, secondary: false, struck: false, depth: 0 };
+        let context =
+            WalkContext { parent: None, secondary: false, struck: false, struck_by_tag: false, noise: None, depth: 0 };
         let mut titles = Vec::new();
         prices.visit(root, context, &mut titles);
         if let Some((title, confirmed)) = choose_title(document, titles) {
+            prices.cart_title = is_cart_heading(&title.0);
             prices.title = Some(title);
             prices.title_confirmed = confirmed;
         }
+        // Elements report their amounts after their children's: put them back in document order.
+        prices.nodes.sort_by_key(|node| node.index);
+        let noise: Vec<bool> = prices
+            .nodes
+            .iter()
+            .map(|node| node.noise_block.is_some_and(|block| prices.is_noise_block(block)))
+            .collect();
+        let mut noise = noise.into_iter();
+        prices.nodes.retain(|_| !noise.next().unwrap_or(false));
         prices
+    }
+
+    /// Whether a block whose class says instalments, loyalty... really is one: small, and holding neither the
+    /// title nor a buy button (a product container may list such words among its classes).
+    fn is_noise_block(&self, block: usize) -> bool {
+        let end = self.elements[block].end;
+        let inside = |index: usize| index >= block && index < end;
+        end - block <= NOISE_BLOCK_MAX_ELEMENTS
+            && !self.title.as_ref().is_some_and(|(_, title)| inside(*title))
+            && !self.buy_controls.iter().any(|&control| inside(control))
     }
 
     fn visit(&mut self, element: ElementRef, context: WalkContext, titles: &mut Vec<(String, usize)>) -> ShortText {
@@ -229,13 +465,20 @@ impl VisiblePrices {
         if context.depth > MAX_DOM_DEPTH || is_invisible_tag(name) || is_hidden(value) {
             return text;
         }
-        let index = self.elements.len();
-        self.elements.push(ElementSpan { parent: context.parent, end: index + 1 });
         let words = attribute_words(value);
+        let index = self.elements.len();
+        let signature = signature(value);
+        self.elements.push(ElementSpan { parent: context.parent, end: index + 1, signature });
+        if name == "a"
+            && value.attr("href").is_some_and(|href| !href.starts_with('#') && !href.starts_with("javascript"))
+        {
+            self.links.push(index);
+        }
         let secondary = context.secondary || marks_secondary_block(value, &words);
-        let struck = matches!(name, "del" | "s" | "strike") || context.struck;
-        let own_previous_words = words.iter().any(|word| PREVIOUS_WORDS.contains(&word.as_str()))
-            || words.windows(2).any(|pair| pair[0] == "list" && pair[1] == "price");
+        let noise = if marks_noise_block(&words) { Some(index) } else { context.noise };
+        let struck_by_tag = matches!(name, "del" | "s" | "strike") || context.struck_by_tag;
+        let struck = struck_by_tag || context.struck;
+        let own_previous_words = names_previous_price(&words);
         if name == "h1" && !secondary {
             let title = clean_text(&visible_text(element));
             if !title.is_empty() {
@@ -246,6 +489,8 @@ impl VisiblePrices {
             parent: Some(index),
             secondary,
             struck: struck || own_previous_words,
+            struck_by_tag,
+            noise,
             depth: context.depth + 1,
         };
         for child in element.children() {
@@ -279,7 +524,8 @@ impl VisiblePrices {
                     if !inline {
                         text.push(" ");
                     }
-                    if is_sup && let Some(separator) = cents_separator(&text.text, &child_text.text) {
+                    if inline && let Some(separator) = cents_separator(&text.text, &child_text.text, is_sup) {
+                        // Cents in their own element (`$229<span class="cents">99</span>`, `173<sup>34</sup>`).
                         text.push(separator);
                     }
                     text.push(&child_text.text);
@@ -287,9 +533,15 @@ impl VisiblePrices {
             }
         }
         self.elements[index].end = self.elements.len();
+        if !secondary && is_buy_control(value, &words, &text.text) {
+            self.buy_controls.push(index);
+        } else if !secondary && is_booking_control(value, &text.text) {
+            self.books_an_event = true;
+        }
         if !text.overflow {
-            let label = self.sibling_label(element);
-            self.consider(index, &text.text, &label, &words, secondary, struck || own_previous_words);
+            let context =
+                WalkContext { secondary, struck: struck || own_previous_words, struck_by_tag, noise, ..context };
+            self.consider(index, element, &text.text, &words, context);
         }
         text
     }
@@ -311,37 +563,41 @@ impl VisiblePrices {
         label
     }
 
-    fn consider(
-        &mut self,
-        index: usize,
-        raw: &str,
-        sibling_label: &str,
-        words: &[String],
-        secondary: bool,
-        struck: bool,
-    ) {
-        let text = clean_text(raw);
-        if text.is_empty() || text.chars().count() > MAX_PRICE_TEXT || !text.chars().any(|c| c.is_ascii_digit()) {
+    fn consider(&mut self, index: usize, element: ElementRef, raw: &str, words: &[String], context: WalkContext) {
+        if !raw.bytes().any(|b| b.is_ascii_digit()) {
             return;
         }
-        let lower = text.to_lowercase();
+        let text = clean_text(raw);
+        if text.is_empty() || text.chars().count() > MAX_PRICE_TEXT {
+            return;
+        }
         // A price text ends at a parenthesis or a plus sign ("€1239.00 (from 25/03/20)", "12,44 € + 6,99 €").
         let amount_text = text.split(['(', '+']).next().unwrap_or(&text);
-        let Some(shown) = shown_price(amount_text, self.page_currency.as_deref()) else { return };
-        let amount = shown.amount;
-        let digits_start = lower.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
-        let before_amount = &lower[..digits_start];
-        let label = format!("{} {}", sibling_label.to_lowercase(), before_amount);
-        if NOISE_WORDS.iter().any(|noise| lower.contains(noise) || label.contains(noise)) {
+        if shows_several_amounts(amount_text) {
+            // A block showing several prices: each is read in its own element.
             return;
         }
-        let currency = shown.currency;
+        let amount_text = amount_by_currency(amount_text);
+        let lower = text.to_lowercase();
+        // The words before the number are its label ("UVP 11,95 €", "Normal: $34.990").
+        let amount_start = text.find(amount_text).unwrap_or(0);
+        let digits_start = amount_text.find(|c: char| c.is_ascii_digit()).map_or(0, |at| amount_start + at);
+        let before_amount = text[..digits_start].to_lowercase();
+        let label = format!("{} {}", self.sibling_label(element).to_lowercase(), before_amount);
+        if is_noise(&lower) || is_noise(&label) {
+            return;
+        }
+        let hint = self.page_currency.clone().or_else(|| self.locale_currency.clone());
+        let Some(shown) = shown_price(amount_text, hint.as_deref()) else { return };
         if amount_text.contains('%') && !shown.prints_currency {
+            if let Some(percent) = DISCOUNT.captures(amount_text).and_then(|c| c[1].parse::<Decimal>().ok()) {
+                self.discounts.push((index, percent));
+            }
             return;
         }
         let price_hint = words.iter().any(|word| PRICE_WORDS.iter().any(|hint| word.contains(hint)));
         let saving = has_label(&label, &SAVING_WORDS) || words.iter().any(|w| SAVING_WORDS.contains(&w.as_str()));
-        let previous = struck || has_label(&label, &PREVIOUS_LABELS);
+        let previous = context.struck || has_label(&label, &PREVIOUS_LABELS);
         let role = if saving {
             PriceRole::Saving
         } else if previous {
@@ -354,17 +610,56 @@ impl VisiblePrices {
         if !(shown.prints_currency || priced_by_markup || role == PriceRole::Saving) {
             return;
         }
-        self.nodes.push(PriceNode { index, amount, currency, role, secondary, price_hint });
+        let node = PriceNode {
+            index,
+            amount: shown.amount,
+            currency: shown.currency,
+            role,
+            secondary: context.secondary,
+            price_hint,
+            noise_block: context.noise,
+            marked_by_tag: context.struck_by_tag,
+        };
+        self.nodes.push(node);
+    }
+
+    /// Whether the page shows a product of its own: a buy button outside product cards, or metadata saying so.
+    pub fn shows_a_product(&self) -> bool {
+        self.product_declared || self.buy_controls.iter().any(|&control| self.card_of(control).is_none())
     }
 
     /// The price to pay for the main product: the priced element nearest after the title, those marked as prices
-    /// first, outside secondary blocks.
+    /// first, outside secondary blocks and product cards; none on a page that shows no product.
     pub fn main_price(&self) -> Option<&PriceNode> {
+        self.main_price_and_previous().map(|(price, _)| price)
+    }
+
+    /// The main product's price and the previous price shown with it.
+    pub fn main_price_and_previous(&self) -> Option<(&PriceNode, Option<Decimal>)> {
+        if self.cart_title {
+            return None;
+        }
         let title_index = self.title.as_ref().map(|(_, index)| *index);
-        self.nodes
-            .iter()
-            .filter(|node| node.role == PriceRole::Current && !node.secondary)
-            .min_by_key(|node| (!node.price_hint, self.distance_from_title(node.index, title_index)))
+        let nearest = |role: PriceRole, marked_by_tag: bool| {
+            let mut candidates: Vec<&PriceNode> = self
+                .nodes
+                .iter()
+                .filter(|node| node.role == role && node.marked_by_tag == marked_by_tag && !node.secondary)
+                .collect();
+            candidates.sort_by_key(|node| (!node.price_hint, self.distance_from_title(node.index, title_index)));
+            candidates.into_iter().find(|node| self.card_of(node.index).is_none())
+        };
+        // A price labelled "Regular price" by its class or a screen-reader text is the price when no other is shown.
+        let price = nearest(PriceRole::Current, false).or_else(|| nearest(PriceRole::Previous, false))?;
+        let marked_near_title = price.price_hint
+            && title_index.is_some_and(|title| price.index > title && price.index - title <= TITLE_REACH);
+        if !(self.shows_a_product() || (marked_near_title && !self.books_an_event)) {
+            return None;
+        }
+        if let Some((current, previous)) = self.confirmed_pair(price) {
+            return Some((current, Some(previous)));
+        }
+        Some((price, self.previous_near(price)))
     }
 
     fn distance_from_title(&self, index: usize, title_index: Option<usize>) -> usize {
@@ -374,6 +669,84 @@ impl VisiblePrices {
             Some(title) => (title - index) * 4 + 200,
             None => index,
         }
+    }
+
+    /// The product card an element sits in: one of at least [`MIN_CARDS`] alike sibling blocks that each hold a
+    /// price and a link, small, and without the page's title.
+    fn card_of(&self, index: usize) -> Option<usize> {
+        let title = self.title.as_ref().map(|(_, title)| *title);
+        let mut current = index;
+        for _ in 0..CARD_LEVELS {
+            let parent = self.elements[current].parent?;
+            let span = &self.elements[current];
+            if span.end - current > CARD_MAX_ELEMENTS || title.is_some_and(|t| t >= current && t < span.end) {
+                return None;
+            }
+            let alike = self
+                .children(parent)
+                .filter(|&child| self.elements[child].signature == span.signature && self.holds_price_and_link(child))
+                .count();
+            if alike >= MIN_CARDS {
+                return Some(current);
+            }
+            current = parent;
+        }
+        None
+    }
+
+    fn children(&self, parent: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.elements[parent].end;
+        let mut next = parent + 1;
+        std::iter::from_fn(move || {
+            let child = (next < end).then_some(next)?;
+            next = self.elements[child].end;
+            Some(child)
+        })
+    }
+
+    fn holds_price_and_link(&self, element: usize) -> bool {
+        let end = self.elements[element].end;
+        let first_node = self.nodes.partition_point(|node| node.index < element);
+        let first_link = self.links.partition_point(|&link| link < element);
+        self.nodes.get(first_node).is_some_and(|node| node.index < end)
+            && self.links.get(first_link).is_some_and(|&link| link < end)
+    }
+
+    /// A lower and a higher price side by side, that a discount badge or a saving in the same small block confirms:
+    /// the lower one is the price, the higher one the previous price (shops do not always mark the old price up).
+    fn confirmed_pair<'a>(&'a self, price: &'a PriceNode) -> Option<(&'a PriceNode, Decimal)> {
+        let mut block = price.index;
+        for _ in 0..PAIR_BLOCK_LEVELS {
+            block = self.elements[block].parent?;
+            let end = self.elements[block].end;
+            if end - block > PAIR_BLOCK_MAX_ELEMENTS {
+                return None;
+            }
+            let inside = |index: usize| index >= block && index < end;
+            let others = self.nodes.iter().filter(|node| {
+                inside(node.index)
+                    && node.index != price.index
+                    && node.role == PriceRole::Current
+                    && !node.secondary
+                    && node.amount != price.amount
+                    && (node.currency.is_none() || price.currency.is_none() || node.currency == price.currency)
+            });
+            for other in others {
+                let (low, high) = if other.amount < price.amount { (other, price) } else { (price, other) };
+                let cut = high.amount - low.amount;
+                let percent = (cut * Decimal::ONE_HUNDRED / high.amount).round();
+                let badge =
+                    self.discounts.iter().any(|(at, shown)| inside(*at) && (percent - shown).abs() <= Decimal::ONE);
+                let saving = self
+                    .nodes
+                    .iter()
+                    .any(|node| inside(node.index) && node.role == PriceRole::Saving && node.amount == cut);
+                if badge || saving {
+                    return Some((low, high.amount));
+                }
+            }
+        }
+        None
     }
 
     /// The previous price shown in the block around a price element: crossed-out or labelled amounts above it, or
@@ -453,11 +826,13 @@ fn choose_title(document: &Html, titles: Vec<(String, usize)>) -> Option<((Strin
     }
 }
 
-/// Cents written as a superscript (`173<sup>34</sup> Lei`) are the decimals of the amount before them: the
-/// separator to put back, chosen so it differs from any grouping separator already in the amount.
-fn cents_separator(before: &str, superscript: &str) -> Option<&'static str> {
-    let cents = superscript.trim();
-    let whole = before.trim_end();
+/// Cents written in their own inline element, often a superscript (`173<sup>34</sup> Lei`, `$229<span>99</span>`),
+/// are the decimals of the amount right before them: the separator to put back, chosen so it differs from any
+/// grouping separator already in the amount.
+fn cents_separator(before: &str, inline: &str, superscript: bool) -> Option<&'static str> {
+    let cents = inline.trim();
+    // Outside a superscript, only cents glued to the amount count ("229" then "99", not "Art. 12" then " 34").
+    let whole = if superscript { before.trim_end() } else { before };
     if cents.len() != 2 || !cents.chars().all(|c| c.is_ascii_digit()) || !whole.ends_with(|c: char| c.is_ascii_digit())
     {
         return None;
@@ -467,13 +842,86 @@ fn cents_separator(before: &str, superscript: &str) -> Option<&'static str> {
     Some(if grouping == Some('.') { "," } else { "." })
 }
 
+/// An element's tag and first class as one number (FNV-1a): alike blocks share it. Hashed rather than interned:
+/// this runs for every element of every page.
+fn signature(element: &scraper::node::Element) -> u64 {
+    let class = element.attr("class").and_then(|class| class.split_whitespace().next()).unwrap_or_default();
+    let bytes = element.name().bytes().chain(std::iter::once(b'|')).chain(class.bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325, |hash: u64, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Hidden from sight. `aria-hidden` is not: it hides from screen readers what sighted visitors see (shops put it
+/// on the visible price when a screen-reader text repeats it).
 fn is_hidden(element: &scraper::node::Element) -> bool {
     element.attr("hidden").is_some()
-        || element.attr("aria-hidden").is_some_and(|value| value.trim() == "true")
         || element.attr("style").is_some_and(|style| {
             let style: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
             style.contains("display:none") || style.contains("visibility:hidden")
         })
+}
+
+/// Whether class/id words name a previous price ("price-old", "list-price"), but not a state of a block that has
+/// one ("with-list-price", "has-old-price").
+fn names_previous_price(words: &[String]) -> bool {
+    let modified = |at: usize| at > 0 && matches!(words[at - 1].as_str(), "with" | "has");
+    words.iter().enumerate().any(|(at, word)| PREVIOUS_WORDS.contains(&word.as_str()) && !modified(at))
+        || words.windows(2).enumerate().any(|(at, pair)| pair[0] == "list" && pair[1] == "price" && !modified(at))
+}
+
+/// Whether an amount's text or label says it is not the product's price (see [`NOISE_WORDS`]).
+fn is_noise(text: &str) -> bool {
+    has_label(text, &NOISE_WORDS) || NOISE_STEMS.iter().any(|stem| text.contains(stem)) || NOISE_PATTERNS.is_match(text)
+}
+
+/// Whether a text shows two prices or more ("$89.00 to $59.99"), rather than one.
+fn shows_several_amounts(text: &str) -> bool {
+    CENTS.find_iter(text).count() >= 2 || text.chars().filter(|c| CURRENCY_SYMBOLS.contains(c)).count() >= 2
+}
+
+/// The part of a text that is its amount: the number printed next to the currency, with the currency, when the text
+/// holds other numbers too ("Lot de 3 - 12,99 €", "3 x 25 cl 8,95 €"); else the whole text.
+fn amount_by_currency(text: &str) -> &str {
+    let runs: Vec<regex::Match> = NUMBER_RUNS.find_iter(text).collect();
+    if runs.len() < 2 || EURO_CENTS.is_match(text) {
+        return text;
+    }
+    let currency_at = |fragment: &str, at_end: bool| {
+        let fragment = fragment.trim().to_lowercase();
+        let symbol = if at_end { fragment.chars().next_back() } else { fragment.chars().next() };
+        symbol.is_some_and(|c| CURRENCY_SYMBOLS.contains(&c))
+            || CURRENCY_WORDS.iter().any(
+                |word| {
+                    if at_end { fragment.ends_with(word) } else { fragment.starts_with(word) }
+                },
+            )
+    };
+    for run in &runs {
+        let before = &text[..run.start()];
+        let after = &text[run.end()..];
+        let before_near = &before[floor_char(before, before.len().saturating_sub(4))..];
+        let after_near = &after[..ceil_char(after, 4.min(after.len()))];
+        if currency_at(before_near, true) {
+            return &text[floor_char(text, run.start().saturating_sub(4))..run.end()];
+        }
+        if currency_at(after_near, false) {
+            return &text[run.start()..run.end() + after_near.len()];
+        }
+    }
+    text
+}
+
+fn floor_char(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn ceil_char(text: &str, mut index: usize) -> usize {
+    while index < text.len() && !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
 }
 
 /// Whether a label text has one of the labels at a word start.
@@ -508,12 +956,16 @@ pub fn offer_from(document: &Html, prices: &VisiblePrices, page_url: &Url) -> Op
             document.select(&title).next().map(|title| clean_text(&visible_text(title)))
         })
         .filter(|name| !name.is_empty())?;
-    let price = prices.main_price();
+    let found = if is_cart_url(page_url) { None } else { prices.main_price_and_previous() };
+    let price = found.map(|(price, _)| price);
     Some(RawOffer {
         name,
         price: price.map(|price| price.amount),
-        previous_price: price.and_then(|price| prices.previous_near(price)),
-        currency: price.and_then(|price| price.currency.clone()).or_else(|| prices.page_currency.clone()),
+        previous_price: found.and_then(|(_, previous)| previous),
+        currency: price
+            .and_then(|price| price.currency.clone())
+            .or_else(|| prices.page_currency.clone())
+            .or_else(|| prices.locale_currency.clone()),
         image: meta_content(document, &["og:image"]).and_then(|image| absolute_url(page_url, &image)),
         engine: ENGINE.to_string(),
         ..RawOffer::default()

@@ -6,8 +6,15 @@
 //! broken JSON-LD (HTML comments or CDATA around it, raw control characters, trailing commas, several objects in
 //! one script): the cheap repairs are tried, and whatever still does not parse is skipped, never a panic.
 //!
-//! The page's main product comes first: the one the page declares as its `mainEntity`, or whose URL is the page's,
-//! before products listed in an `ItemList` (recommendations), then in document order.
+//! The page's main product comes first: the one the page declares as its `mainEntity`, or whose URL is the page's
+//! (its own URL, canonical link or `og:url`), before products listed in an `ItemList` (recommendations, listings),
+//! then the one named like the page's heading, before products whose URL is another page (bundles, accessories),
+//! then in document order. [`read`] also says whether a page product was found at all (a listing or search page
+//! only lists products) and whether the JSON-LD describes the page as something else (an event, an article).
+//!
+//! A product sold in several variants (sizes, colours) has several prices: the offer or variant whose URL is the
+//! page's is the one shown; otherwise the cheapest one in stock, and the prices of the others are given as
+//! options, so that `auto` can take the one the page shows.
 
 use std::collections::HashMap;
 
@@ -16,9 +23,8 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::scrape::engines::values::{
-    absolute_url, clean_text, currency_code, json_price, real_previous, same_page, valid_until,
-};
+use crate::scrape::engines::page_dom::PageIdentity;
+use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, json_price, real_previous, valid_until};
 use crate::scrape::offer::{Availability, RawOffer};
 
 /// The engine name written in [`RawOffer::engine`].
@@ -26,15 +32,42 @@ pub const ENGINE: &str = "json_ld";
 
 /// The products the page's JSON-LD describes, the main product first.
 pub fn extract(html: &str, page_url: &Url) -> Vec<RawOffer> {
+    read(html, page_url, &PageIdentity::scan(html, page_url)).offers
+}
+
+/// What the page's JSON-LD says about the page's products.
+#[derive(Debug, Clone, Default)]
+pub struct PageProducts {
+    /// Every product, the page's own first when [`Self::main_found`].
+    pub offers: Vec<RawOffer>,
+    /// The first offer is a product of its own (outside lists): the page's product.
+    pub main_found: bool,
+    /// The JSON-LD describes the page as an event, an article, a listing or search results.
+    pub other_page_kind: bool,
+    /// The main product's buyable prices when its offers or variants have several (sizes, colours).
+    pub(crate) price_options: Vec<OfferFacts>,
+}
+
+/// Reads the page's JSON-LD products, with `identity` to recognise the page's own.
+pub fn read(html: &str, page_url: &Url, identity: &PageIdentity) -> PageProducts {
     let documents: Vec<Value> = script_blocks(html).into_iter().flat_map(parse_block).collect();
-    let mut walker = Walker { page_url, ids: HashMap::new(), main_ids: Vec::new(), found: Vec::new() };
+    let mut walker = Walker {
+        page_url,
+        identity,
+        ids: HashMap::new(),
+        main_ids: Vec::new(),
+        found: Vec::new(),
+        other_page_kind: false,
+    };
     for document in &documents {
         walker.index_ids(document, 0);
     }
     for document in &documents {
         walker.walk(document, Placement::default(), 0);
     }
-    rank(walker.found)
+    let other_page_kind = walker.other_page_kind;
+    let (offers, main_found, price_options) = rank(walker.found);
+    PageProducts { offers, main_found, other_page_kind, price_options }
 }
 
 /// The text inside each `<script type="application/ld+json">` of the page, in document order.
@@ -167,6 +200,12 @@ struct Candidate {
     offer: RawOffer,
     placement: Placement,
     url_is_page: bool,
+    /// Named like the page's heading.
+    named_as_page: bool,
+    /// Its URL is another page than this one (a bundle's, an accessory's).
+    url_elsewhere: bool,
+    /// Its other buyable prices (variants).
+    options: Vec<OfferFacts>,
     order: usize,
 }
 
@@ -178,8 +217,15 @@ const MAX_DEPTH: usize = 64;
 const RELATED_PROPERTIES: [&str; 6] =
     ["isRelatedTo", "isSimilarTo", "isAccessoryOrSparePartFor", "isConsumableFor", "isVariantOf", "relatedLink"];
 
+/// Types of nodes saying that the page is not a product page (when no product stands on its own). Event types
+/// all end in "Event" and are matched by that.
+const OTHER_PAGE_TYPES: [&str; 7] =
+    ["Article", "BlogPosting", "NewsArticle", "Report", "CollectionPage", "SearchResultsPage", "LiveBlogPosting"];
+
 struct Walker<'a> {
     page_url: &'a Url,
+    identity: &'a PageIdentity,
+    other_page_kind: bool,
     /// Nodes by `@id`, to follow references such as `"offers": {"@id": "#offer"}`.
     ids: HashMap<String, Value>,
     /// `@id`s named as a page's `mainEntity`.
@@ -237,13 +283,18 @@ impl Walker<'_> {
                     return;
                 }
                 let is_list = has_type(object, &["ItemList", "OfferCatalog", "SearchResultsPage", "CollectionPage"]);
+                if has_type(object, &OTHER_PAGE_TYPES) || types_of(object).iter().any(|t| t.ends_with("Event")) {
+                    self.other_page_kind = true;
+                }
                 for (key, child) in object {
                     if RELATED_PROPERTIES.contains(&key.as_str()) {
                         continue;
                     }
                     let mut child_placement = placement;
-                    child_placement.in_list |= is_list || key == "itemListElement";
-                    child_placement.main_entity |= key == "mainEntity";
+                    let listed = is_list || key == "itemListElement";
+                    child_placement.in_list |= listed;
+                    // A list as the page's main entity makes the page a listing, not its items main products.
+                    child_placement.main_entity = (placement.main_entity || key == "mainEntity") && !listed;
                     self.walk(child, child_placement, depth + 1);
                 }
             }
@@ -256,31 +307,52 @@ impl Walker<'_> {
             .get("hasVariant")
             .map(|value| as_items(value).map(|item| self.resolve(item)).filter_map(Value::as_object).collect())
             .unwrap_or_default();
-        let mut offers: Vec<RawOffer> = variants
+        let mut offers: Vec<(RawOffer, Vec<OfferFacts>)> = variants
             .iter()
             .map(|variant| self.read_product(variant, Some(product)))
-            .filter(|o| o.price.is_some())
+            .filter(|(offer, _)| offer.price.is_some())
             .collect();
         if offers.is_empty() {
             offers.push(self.read_product(product, None));
         } else {
-            // The variant the page URL names (`?sku=`, its own URL) is the one the page shows.
-            if let Some(shown) =
-                offers.iter().position(|offer| offer.url.as_deref().is_some_and(|u| u == self.page_url.as_str()))
-            {
-                let chosen = offers.remove(shown);
-                offers.insert(0, chosen);
+            // One variant stands for the group: the one the page URL names (`?size=M`), else the cheapest in stock;
+            // the others' prices are the options the page may show instead.
+            let as_facts: Vec<OfferFacts> = offers.iter().map(|(offer, _)| OfferFacts::of_variant(offer)).collect();
+            let shown = self.offer_at_page_url(&as_facts).or_else(|| cheapest_buyable(&as_facts));
+            let options = buyable_options(&as_facts);
+            if let Some(shown) = shown {
+                let (chosen, _) = offers.remove(shown);
+                offers.insert(0, (chosen, options));
             }
         }
-        for offer in offers {
-            let url_is_page = offer.url.as_deref().is_some_and(|url| same_page(self.page_url, url));
+        for (offer, options) in offers {
+            let url_is_page = offer.url.as_deref().is_some_and(|url| self.identity.is_page_url(url));
+            let url_elsewhere = !url_is_page && offer.url.is_some();
+            let named_as_page = self.identity.names_heading(&offer.name);
             let order = self.found.len();
-            self.found.push(Candidate { offer, placement, url_is_page, order });
+            self.found.push(Candidate { offer, placement, url_is_page, named_as_page, url_elsewhere, options, order });
         }
     }
 
-    /// One product node as a raw offer; a variant inherits what it does not say from its group.
-    fn read_product(&self, node: &Map<String, Value>, group: Option<&Map<String, Value>>) -> RawOffer {
+    /// The one priced offer whose URL is exactly the page's, query included (`?variant=…`): the one shown.
+    fn offer_at_page_url(&self, offers: &[OfferFacts]) -> Option<usize> {
+        let page = self.page_url.as_str();
+        let mut at_page = offers
+            .iter()
+            .enumerate()
+            .filter(|(_, offer)| offer.price.is_some() && offer.url.as_deref() == Some(page))
+            .map(|(index, _)| index);
+        let first = at_page.next()?;
+        at_page.next().is_none().then_some(first)
+    }
+
+    /// One product node as a raw offer, with its other buyable prices; a variant inherits what it does not say
+    /// from its group.
+    fn read_product(
+        &self,
+        node: &Map<String, Value>,
+        group: Option<&Map<String, Value>>,
+    ) -> (RawOffer, Vec<OfferFacts>) {
         let field = |key: &str| node.get(key).or_else(|| group.and_then(|group| group.get(key)));
         let mut offer = RawOffer { engine: ENGINE.to_string(), ..RawOffer::default() };
         offer.name = field("name").and_then(first_text).map(|name| clean_text(&name)).unwrap_or_default();
@@ -292,12 +364,22 @@ impl Walker<'_> {
         offer.category = field("category").and_then(named_text).map(|category| clean_text(&category));
         let offer_nodes: Vec<&Map<String, Value>> =
             node.get("offers").map(|value| self.flatten_offers(value, 0)).unwrap_or_default();
-        let facts = choose_offer(offer_nodes.iter().map(|offer| self.read_offer(offer)).collect())
-            .or_else(|| Some(self.read_offer(node)).filter(|facts| facts.price.is_some()));
+        let all: Vec<OfferFacts> = offer_nodes.iter().map(|offer| self.read_offer(offer)).collect();
+        let options = buyable_options(&all);
+        let pool = match self.offer_at_page_url(&all) {
+            Some(shown) => {
+                let currency = all.iter().find_map(|offer| offer.currency.clone());
+                let mut shown = all[shown].clone();
+                shown.currency = shown.currency.or(currency);
+                vec![shown]
+            }
+            None => all,
+        };
+        let facts = choose_offer(pool).or_else(|| Some(self.read_offer(node)).filter(|facts| facts.price.is_some()));
         if let Some(facts) = facts {
             facts.apply_to(&mut offer);
         }
-        offer
+        (offer, options)
     }
 
     /// Every `Offer` under an `offers` value: a single offer, a list, or an `AggregateOffer` with its own offers.
@@ -322,6 +404,7 @@ impl Walker<'_> {
         for key in ["price", "lowPrice"] {
             if let Some((amount, currency)) = node.get(key).and_then(json_price) {
                 facts.price = Some(amount);
+                facts.summary = key == "lowPrice";
                 text_currency = currency;
                 break;
             }
@@ -374,6 +457,21 @@ pub(crate) struct OfferFacts {
 }
 
 impl OfferFacts {
+    /// A variant already read as an offer, as the facts of its offer (to choose among variants like among offers).
+    fn of_variant(offer: &RawOffer) -> OfferFacts {
+        OfferFacts {
+            price: offer.price,
+            previous: offer.previous_price,
+            currency: offer.currency.clone(),
+            availability: offer.availability,
+            valid_until: offer.valid_until,
+            url: offer.url.clone(),
+            gtin: offer.gtin.clone(),
+            sku: offer.sku.clone(),
+            summary: false,
+        }
+    }
+
     /// Puts the chosen offer's facts on the product; identifiers the product itself gives win.
     pub(crate) fn apply_to(self, offer: &mut RawOffer) {
         offer.price = self.price;
@@ -413,25 +511,54 @@ pub(crate) fn choose_offer(offers: Vec<OfferFacts>) -> Option<OfferFacts> {
     Some(chosen)
 }
 
+/// The index of the cheapest priced offer in stock (or the cheapest, when none is known to be), as a buyer sees the
+/// price of a product sold in several variants.
+fn cheapest_buyable(offers: &[OfferFacts]) -> Option<usize> {
+    let priced = || offers.iter().enumerate().filter(|(_, offer)| offer.price.is_some());
+    let buyable = priced().filter(|(_, offer)| !matches!(offer.availability, Some(Availability::OutOfStock)));
+    buyable
+        .min_by_key(|(_, offer)| offer.price)
+        .or_else(|| priced().min_by_key(|(_, offer)| offer.price))
+        .map(|(i, _)| i)
+}
+
+/// The buyable concrete offers with distinct prices, when there are several prices (else none: nothing to choose).
+pub(crate) fn buyable_options(offers: &[OfferFacts]) -> Vec<OfferFacts> {
+    let mut options: Vec<OfferFacts> = Vec::new();
+    for offer in offers {
+        let buyable = !offer.summary && !matches!(offer.availability, Some(Availability::OutOfStock));
+        if buyable && offer.price.is_some() && !options.iter().any(|option| option.price == offer.price) {
+            options.push(offer.clone());
+        }
+    }
+    if options.len() > 1 { options } else { Vec::new() }
+}
+
 /// Main product first: declared main entity, then the product whose URL is the page's, then products outside
-/// listings, then priced ones, then document order. Exact repeats (one node per size with the same data) are dropped.
-fn rank(mut found: Vec<Candidate>) -> Vec<RawOffer> {
+/// listings, then the one named like the page's heading, then products without a URL of another page, then priced
+/// ones, then document order. Exact repeats (one node per size with the same data) are dropped. Also says whether
+/// the first one stands on its own (outside lists), and gives its price options.
+fn rank(mut found: Vec<Candidate>) -> (Vec<RawOffer>, bool, Vec<OfferFacts>) {
     found.sort_by_key(|candidate| {
         (
             !candidate.placement.main_entity,
             !candidate.url_is_page,
             candidate.placement.in_list,
+            !candidate.named_as_page,
+            candidate.url_elsewhere,
             candidate.offer.price.is_none(),
             candidate.order,
         )
     });
+    let main_found = found.first().is_some_and(|first| !first.placement.in_list);
+    let options = found.first().map(|first| first.options.clone()).unwrap_or_default();
     let mut offers: Vec<RawOffer> = Vec::with_capacity(found.len());
     for candidate in found {
         if !offers.contains(&candidate.offer) {
             offers.push(candidate.offer);
         }
     }
-    offers
+    (offers, main_found, options)
 }
 
 fn is_previous_price_type(spec: &Map<String, Value>) -> bool {

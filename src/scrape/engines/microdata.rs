@@ -4,15 +4,18 @@
 //! source after JSON-LD. Items are read as the HTML microdata model says: an `itemprop` belongs to the nearest
 //! enclosing `itemscope`, a nested `itemscope` with an `itemprop` is that property's value (an `Offer`, a `Brand`),
 //! and a property's value comes from `content` first, then the element's URL attribute, then its text.
-//! Products nested in another product (accessories, similar items) and products in recommendation blocks are not
-//! taken as the page's main product.
+//! Products nested in another product (accessories, similar items), products listed in an `ItemList` (a category
+//! page's product miniatures) and products in recommendation blocks are not taken as the page's main product;
+//! among the others, the one whose URL is the page's or whose name is the page's heading comes first (a header's
+//! "deal of the day" is marked up as a product too). [`read_from`] also says whether the page describes itself as
+//! an event or an article.
 
 use rust_decimal::Decimal;
 use scraper::{ElementRef, Html};
 use url::Url;
 
 use crate::scrape::engines::json_ld::{OfferFacts, choose_offer, is_previous_price_term, schema_term};
-use crate::scrape::engines::page_dom::{MAX_DOM_DEPTH, in_secondary_block, selector, visible_text};
+use crate::scrape::engines::page_dom::{MAX_DOM_DEPTH, PageIdentity, in_secondary_block, selector, visible_text};
 use crate::scrape::engines::values::{absolute_url, clean_text, currency_code, price_text, valid_until};
 use crate::scrape::offer::{Availability, RawOffer};
 
@@ -33,28 +36,88 @@ pub fn extract(html: &str, page_url: &Url) -> Vec<RawOffer> {
 
 /// As [`extract`], on a page already parsed (the `auto` engine parses once for all DOM engines).
 pub fn extract_from(document: &Html, page_url: &Url) -> Vec<RawOffer> {
-    let Some(scopes) = selector("[itemscope][itemtype]") else { return Vec::new() };
+    read_from(document, page_url, &PageIdentity::default()).offers
+}
+
+/// What the page's microdata says about the page's products.
+#[derive(Debug, Clone, Default)]
+pub struct PageItems {
+    /// Every product, the page's own first when [`Self::main_found`].
+    pub offers: Vec<RawOffer>,
+    /// The first offer is a product of the page's own (not listed, related or in a recommendation block).
+    pub main_found: bool,
+    /// The page describes itself as an event or an article.
+    pub other_page_kind: bool,
+    /// The page has an `Offer` item of its own outside any product (a price marked up for machines without the
+    /// product around it, as some themes do).
+    pub has_offer_item: bool,
+}
+
+/// Item types of pages that are not product pages (when no product stands on its own).
+const OTHER_PAGE_TYPES: [&str; 4] = ["article", "blogposting", "newsarticle", "collectionpage"];
+
+/// Reads the page's microdata products, with `identity` to recognise the page's own.
+pub fn read_from(document: &Html, page_url: &Url, identity: &PageIdentity) -> PageItems {
+    let Some(scopes) = selector("[itemscope][itemtype]") else { return PageItems::default() };
+    let mut items = PageItems::default();
     let mut candidates = Vec::new();
     for (order, scope) in document.select(&scopes).enumerate() {
+        let types = item_types(scope);
+        if types.iter().any(|t| t.ends_with("event") || OTHER_PAGE_TYPES.contains(&t.as_str())) {
+            items.other_page_kind = true;
+        }
+        let is_offer = types.iter().any(|t| t == "offer" || t == "aggregateoffer");
+        if is_offer && !items.has_offer_item {
+            let in_product = scope.ancestors().filter_map(ElementRef::wrap).any(is_product_scope);
+            items.has_offer_item = !in_product && !listed(scope);
+        }
         if !is_product_scope(scope) || scope.ancestors().filter_map(ElementRef::wrap).any(is_product_scope) {
             continue;
         }
         let related = scope.value().attr("itemprop").is_some_and(|names| {
             names.split_whitespace().any(|n| RELATED_PROPERTIES.contains(&n.to_ascii_lowercase().as_str()))
         });
-        let secondary = related || in_secondary_block(scope);
+        let secondary = related || listed(scope) || in_secondary_block(scope);
         let item = read_item(scope, page_url, 0);
         let offer = item_to_offer(&item, page_url);
-        candidates.push((secondary, offer.price.is_none(), offer.name.is_empty(), order, offer));
+        let url_is_page = offer.url.as_deref().is_some_and(|url| identity.is_page_url(url));
+        let url_elsewhere = !url_is_page && offer.url.is_some();
+        let named_as_page = identity.names_heading(&offer.name);
+        let key =
+            (secondary, !url_is_page, !named_as_page, url_elsewhere, offer.price.is_none(), offer.name.is_empty());
+        candidates.push((key, order, offer));
     }
-    candidates.sort_by_key(|(secondary, unpriced, unnamed, order, _)| (*secondary, *unpriced, *unnamed, *order));
-    let mut offers: Vec<RawOffer> = Vec::with_capacity(candidates.len());
-    for (_, _, _, _, offer) in candidates {
-        if !offers.contains(&offer) {
-            offers.push(offer);
+    candidates.sort_by_key(|(key, order, _)| (*key, *order));
+    items.main_found = candidates.first().is_some_and(|((secondary, ..), _, _)| !secondary);
+    for (_, _, offer) in candidates {
+        if !items.offers.contains(&offer) {
+            items.offers.push(offer);
         }
     }
-    offers
+    items
+}
+
+/// The lower-case schema.org types of an item.
+fn item_types(scope: ElementRef) -> Vec<String> {
+    scope
+        .value()
+        .attr("itemtype")
+        .map(|types| types.split_whitespace().map(|t| schema_term(t).to_ascii_lowercase()).collect())
+        .unwrap_or_default()
+}
+
+/// Whether an item sits in a list of items (`itemListElement`, an `ItemList` or `OfferCatalog`): a listing's
+/// product, not a page's.
+fn listed(scope: ElementRef) -> bool {
+    std::iter::once(scope).chain(scope.ancestors().filter_map(ElementRef::wrap)).any(|element| {
+        let value = element.value();
+        let list_property = value.attr("itemprop").is_some_and(|names| {
+            names.split_whitespace().any(|name| schema_term(name).eq_ignore_ascii_case("itemListElement"))
+        });
+        let list_type = value.attr("itemscope").is_some()
+            && item_types(element).iter().any(|t| matches!(t.as_str(), "itemlist" | "offercatalog"));
+        list_property || list_type
+    })
 }
 
 fn is_product_scope(element: ElementRef) -> bool {

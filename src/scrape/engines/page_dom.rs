@@ -3,11 +3,20 @@
 //!
 //! Product pages repeat prices and product markup in blocks around the main product ("customers also bought",
 //! "similar items"); every engine must recognise those blocks the same way, so the vocabulary lives here once.
+//! The same goes for what tells a product page from other pages of a shop (a buy button, a cart page) and for
+//! what names the page's own product (its canonical URL, its heading), which the engines use to pick it among
+//! several.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use crate::scrape::engines::values::{clean_text, same_page};
 
 /// Words in class names and ids that mark a block of other products than the page's own.
-const SECONDARY_WORDS: [&str; 21] = [
+const SECONDARY_WORDS: [&str; 23] = [
     "recommend",
     "recommendation",
     "recommendations",
@@ -29,6 +38,50 @@ const SECONDARY_WORDS: [&str; 21] = [
     "tile",
     "accessories",
     "minicart",
+    "facets",
+    "filters",
+];
+
+/// Words in class names and ids of blocks whose amounts are never the product's price: instalment and financing
+/// offers, loyalty points, deposits, add-on services, unit prices. Not shipping: shops name their price blocks
+/// `product-price-and-shipping` or `shipping-taxable`; shipping amounts are told by their text.
+const NOISE_BLOCK_WORDS: [&str; 36] = [
+    "klarna",
+    "afterpay",
+    "clearpay",
+    "scalapay",
+    "alma",
+    "oney",
+    "paypal",
+    "affirm",
+    "sezzle",
+    "installment",
+    "installments",
+    "instalment",
+    "instalments",
+    "financing",
+    "finance",
+    "finanzierung",
+    "financiacion",
+    "financement",
+    "credit",
+    "paylater",
+    "bnpl",
+    "rate",
+    "raty",
+    "cuotas",
+    "plazos",
+    "loyalty",
+    "rewards",
+    "points",
+    "punti",
+    "fidelite",
+    "bonus",
+    "cashback",
+    "deposit",
+    "pfand",
+    "warranty",
+    "omnibus",
 ];
 
 /// Tags that hold site-wide content, never the main product.
@@ -78,6 +131,18 @@ pub fn marks_secondary_block(element: &scraper::node::Element, words: &[String])
             .any(|pair| matches!((pair[0].as_str(), pair[1].as_str()), ("cross", "sell") | ("mini", "cart")))
 }
 
+/// Whether an element's words mark a block of amounts that are not the product's price (see [`NOISE_BLOCK_WORDS`]),
+/// including unit-price blocks (`base-price`, `unit-price`, `price-per-unit`).
+pub fn marks_noise_block(words: &[String]) -> bool {
+    words.iter().any(|word| NOISE_BLOCK_WORDS.contains(&word.as_str()))
+        || words.windows(2).any(|pair| {
+            matches!(
+                (pair[0].as_str(), pair[1].as_str()),
+                ("base", "price") | ("unit", "price") | ("per", "unit") | ("price", "per") | ("pay", "in")
+            )
+        })
+}
+
 /// Whether the element or one of its ancestors is a secondary block.
 pub fn in_secondary_block(element: ElementRef) -> bool {
     std::iter::once(element)
@@ -113,6 +178,223 @@ fn push_visible_text(element: ElementRef, text: &mut String, depth: usize) {
 /// Tags whose content is never shown as text.
 pub fn is_invisible_tag(name: &str) -> bool {
     matches!(name, "script" | "style" | "noscript" | "template" | "svg" | "head")
+}
+
+/// Texts of controls that put the page's product in the cart (lower case, matched inside the control's text).
+const BUY_TEXTS: [&str; 33] = [
+    "add to cart",
+    "add to basket",
+    "add to bag",
+    "add to trolley",
+    "buy now",
+    "buy it now",
+    "ajouter au panier",
+    "ajouter au caddie",
+    "acheter maintenant",
+    "in den warenkorb",
+    "in den einkaufswagen",
+    "jetzt kaufen",
+    "añadir al carrito",
+    "añadir a la cesta",
+    "agregar al carro",
+    "agregar al carrito",
+    "aggiungi al carrello",
+    "acquista ora",
+    "in winkelwagen",
+    "in winkelmand",
+    "in mijn winkelwagen",
+    "dodaj do koszyka",
+    "kup teraz",
+    "adicionar ao carrinho",
+    "comprar agora",
+    "přidat do košíku",
+    "do košíku",
+    "lägg i varukorg",
+    "læg i kurv",
+    "legg i handlekurv",
+    "kosárba",
+    "adaugă în coș",
+    "adauga in cos",
+];
+
+/// Whether an element is a control that adds a product to the cart: a button, link or submit input whose text says
+/// so in one of the shop languages, or whose class/id/name says "add to cart".
+pub fn is_buy_control(element: &scraper::node::Element, words: &[String], text: &str) -> bool {
+    let name = element.name();
+    if !matches!(name, "button" | "a" | "input") {
+        return false;
+    }
+    if name == "input" && !element.attr("type").is_some_and(|kind| kind.eq_ignore_ascii_case("submit")) {
+        return false;
+    }
+    let shown = if name == "input" { element.attr("value").unwrap_or_default() } else { text };
+    if shown.len() <= 120 && {
+        let shown = shown.to_lowercase();
+        BUY_TEXTS.iter().any(|buy| shown.contains(buy))
+    } {
+        return true;
+    }
+    let named_add_to_cart = element.attr("name").is_some_and(|n| n.eq_ignore_ascii_case("add-to-cart"));
+    named_add_to_cart
+        || words.iter().any(|word| matches!(word.as_str(), "addtocart" | "tocart" | "addtobasket" | "addtobag"))
+        || words.windows(3).any(|w| w[0] == "add" && w[1] == "to" && matches!(w[2].as_str(), "cart" | "basket" | "bag"))
+}
+
+/// Texts of controls that book an event rather than buy a product (lower case, matched inside the control's text).
+const BOOKING_TEXTS: [&str; 14] = [
+    "ticket",
+    "billet",
+    "billets",
+    "entradas",
+    "biglietti",
+    "bilety",
+    "réserver",
+    "reservieren",
+    "reservar",
+    "prenota",
+    "reserveren",
+    "zarezerwuj",
+    "book now",
+    "book your place",
+];
+
+/// Whether an element is a link or button that books an event ("Book tickets", "Réserver ma place").
+pub fn is_booking_control(element: &scraper::node::Element, text: &str) -> bool {
+    matches!(element.name(), "button" | "a") && text.len() <= 120 && {
+        let text = text.to_lowercase();
+        BOOKING_TEXTS.iter().any(|booking| text.contains(booking))
+    }
+}
+
+/// Last path segments of cart and checkout pages.
+const CART_PATHS: [&str; 18] = [
+    "cart",
+    "basket",
+    "panier",
+    "warenkorb",
+    "koszyk",
+    "carrito",
+    "carrello",
+    "winkelwagen",
+    "winkelmand",
+    "cesta",
+    "carro",
+    "checkout",
+    "kosik",
+    "kurv",
+    "varukorg",
+    "handlekurv",
+    "kosar",
+    "bag",
+];
+
+/// Whether the page's URL is a cart or checkout page (`/cart`, `/panier`, `/checkout/cart/`).
+pub fn is_cart_url(url: &Url) -> bool {
+    url.path_segments().and_then(|mut segments| segments.rfind(|s| !s.is_empty())).is_some_and(|last| {
+        let last = last.to_ascii_lowercase();
+        let stem = last.split('.').next().unwrap_or(&last);
+        CART_PATHS.contains(&stem)
+    })
+}
+
+/// Headings of cart pages, whole (lower case, counts in parentheses removed).
+const CART_HEADINGS: [&str; 30] = [
+    "cart",
+    "your cart",
+    "my cart",
+    "shopping cart",
+    "your shopping cart",
+    "basket",
+    "your basket",
+    "shopping basket",
+    "your bag",
+    "shopping bag",
+    "panier",
+    "mon panier",
+    "votre panier",
+    "warenkorb",
+    "ihr warenkorb",
+    "dein warenkorb",
+    "mein warenkorb",
+    "koszyk",
+    "twój koszyk",
+    "carrito",
+    "tu carrito",
+    "mi carrito",
+    "carrello",
+    "il tuo carrello",
+    "winkelwagen",
+    "je winkelwagen",
+    "jouw winkelwagen",
+    "winkelmand",
+    "tu cesta",
+    "carro de compras",
+];
+
+/// Whether a page heading is a cart page's ("Your cart", "Mon panier (3)", "Twój koszyk").
+pub fn is_cart_heading(heading: &str) -> bool {
+    let text: String = heading.chars().filter(|c| !c.is_ascii_digit() && !matches!(c, '(' | ')' | ':')).collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    CART_HEADINGS.contains(&text.as_str())
+}
+
+/// What the page says about itself: the URLs it gives as its own (canonical link, `og:url`) and its headings
+/// (`<h1>`), read from the raw HTML without building a DOM. Engines use it to tell the page's product from the
+/// other products its structured data describes (bundles, accessories, a menu's featured product).
+#[derive(Debug, Clone, Default)]
+pub struct PageIdentity {
+    urls: Vec<Url>,
+    headings: Vec<String>,
+}
+
+static CANONICAL_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?is)<link[^>]*rel\s*=\s*["']?canonical[^>]*>"#).expect("a valid regex"));
+static OG_URL_META: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?is)<meta[^>]*property\s*=\s*["']og:url["'][^>]*>"#).expect("a valid regex"));
+static HREF_OR_CONTENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?is)(?:href|content)\s*=\s*["']([^"']+)["']"#).expect("a valid regex"));
+static HEADING_ONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<h1[^>]*>(.*?)</h1\s*>").expect("a valid regex"));
+
+/// How many headings are read: pages have one product heading, sometimes after a logo's or an account link's.
+const MAX_HEADINGS: usize = 5;
+
+impl PageIdentity {
+    /// Reads the page's own URLs and headings from its raw HTML.
+    pub fn scan(html: &str, page_url: &Url) -> PageIdentity {
+        let mut urls = vec![page_url.clone()];
+        for tag in CANONICAL_LINK.find_iter(html).chain(OG_URL_META.find_iter(html)).take(4) {
+            let found = HREF_OR_CONTENT.captures(tag.as_str()).and_then(|c| c.get(1));
+            if let Some(url) = found.and_then(|href| page_url.join(&clean_text(href.as_str())).ok()) {
+                urls.push(url);
+            }
+        }
+        let headings = HEADING_ONE
+            .captures_iter(html)
+            .take(MAX_HEADINGS)
+            .filter_map(|c| c.get(1))
+            .map(|inner| squeeze(&clean_text(inner.as_str())))
+            .filter(|heading| heading.chars().count() >= 3)
+            .collect();
+        PageIdentity { urls, headings }
+    }
+
+    /// Whether `url` (absolute or relative) names this page.
+    pub fn is_page_url(&self, url: &str) -> bool {
+        self.urls.iter().any(|own| same_page(own, url))
+    }
+
+    /// Whether a product name is the page's heading (or one contains the other, as shops add a brand or a size).
+    pub fn names_heading(&self, name: &str) -> bool {
+        let name = squeeze(name);
+        name.chars().count() >= 3
+            && self.headings.iter().any(|heading| heading.contains(&name) || name.contains(heading.as_str()))
+    }
+}
+
+/// Lower-case letters and digits only: names and headings compare regardless of case, spacing and punctuation.
+pub fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// A CSS selector written in this crate; `None` only if the crate's own selector text were invalid.

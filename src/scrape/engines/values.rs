@@ -118,6 +118,70 @@ pub fn currency_code(text: &str) -> Option<String> {
     price::iso_currency(text)
 }
 
+/// The currency a page's locale implies (`<html lang="en-CA">`, `og:locale` `es_CL`): the country's, else the
+/// language's where one country uses it. Only a hint that settles a symbol several currencies print ("$" in a
+/// Canadian or Chilean shop); a currency the text prints always wins over it.
+pub fn locale_currency(locale: &str) -> Option<&'static str> {
+    let mut parts = locale.trim().split(['-', '_']);
+    let language = parts.next()?.to_ascii_lowercase();
+    let region = parts.find(|part| part.len() == 2).map(str::to_ascii_uppercase);
+    const EURO_COUNTRIES: [&str; 20] = [
+        "AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT",
+        "SI", "SK",
+    ];
+    const COUNTRIES: [(&str, &str); 30] = [
+        ("US", "USD"),
+        ("CA", "CAD"),
+        ("AU", "AUD"),
+        ("NZ", "NZD"),
+        ("MX", "MXN"),
+        ("CL", "CLP"),
+        ("AR", "ARS"),
+        ("CO", "COP"),
+        ("UY", "UYU"),
+        ("PE", "PEN"),
+        ("BR", "BRL"),
+        ("SG", "SGD"),
+        ("HK", "HKD"),
+        ("TW", "TWD"),
+        ("JP", "JPY"),
+        ("CN", "CNY"),
+        ("GB", "GBP"),
+        ("CH", "CHF"),
+        ("SE", "SEK"),
+        ("DK", "DKK"),
+        ("NO", "NOK"),
+        ("IS", "ISK"),
+        ("PL", "PLN"),
+        ("CZ", "CZK"),
+        ("HU", "HUF"),
+        ("RO", "RON"),
+        ("IN", "INR"),
+        ("ZA", "ZAR"),
+        ("BG", "BGN"),
+        ("TR", "TRY"),
+    ];
+    const LANGUAGES: [(&str, &str); 10] = [
+        ("ja", "JPY"),
+        ("sv", "SEK"),
+        ("da", "DKK"),
+        ("nb", "NOK"),
+        ("nn", "NOK"),
+        ("pl", "PLN"),
+        ("cs", "CZK"),
+        ("hu", "HUF"),
+        ("ro", "RON"),
+        ("bg", "BGN"),
+    ];
+    if let Some(region) = region {
+        if EURO_COUNTRIES.contains(&region.as_str()) {
+            return Some("EUR");
+        }
+        return COUNTRIES.iter().find(|(country, _)| *country == region).map(|(_, code)| *code);
+    }
+    LANGUAGES.iter().find(|(lang, _)| *lang == language).map(|(_, code)| *code)
+}
+
 /// `href` made absolute against the page, or `None` when it is empty or not a URL at all.
 pub fn absolute_url(page_url: &Url, href: &str) -> Option<String> {
     let href = html_escape::decode_html_entities(href.trim());
@@ -204,6 +268,16 @@ mod tests {
             valid_until("2020-12-03T23:59:59-06:00").map(|d| d.to_rfc3339()).as_deref(),
             Some("2020-12-04T05:59:59+00:00")
         );
+    }
+
+    #[test]
+    fn a_locale_names_its_country_s_currency_or_its_language_s() {
+        assert_eq!(locale_currency("en-CA"), Some("CAD"));
+        assert_eq!(locale_currency("es_CL"), Some("CLP"));
+        assert_eq!(locale_currency("fr-FR"), Some("EUR"));
+        assert_eq!(locale_currency("pl"), Some("PLN"));
+        assert_eq!(locale_currency("en"), None);
+        assert_eq!(locale_currency("en-XX"), None);
     }
 
     #[test]
