@@ -23,6 +23,7 @@ use scraper::{Html, Selector};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::scrape::engines::page_dom::visible_text;
 use crate::scrape::engines::values::{
     absolute_url, clean_text, collapse_whitespace, currency_code, machine_decimal, price_text, same_page,
 };
@@ -154,7 +155,15 @@ pub fn extract_from(document: &Html, page_url: &Url) -> Vec<RawOffer> {
         let root = walk.containers;
         walk.visit(state, 0, root, false);
     }
-    let Some(mut offer) = walk.choose(&page) else { return Vec::new() };
+    let Some(chosen) = walk.choose(&page) else { return Vec::new() };
+    let mut offer = chosen.offer;
+    if chosen.whole_amounts && shows_in_cents(document, offer.price) {
+        let cents = |amount: Decimal| {
+            if amount.fract().is_zero() { (amount / Decimal::ONE_HUNDRED).normalize() } else { amount }
+        };
+        offer.price = offer.price.map(cents);
+        offer.previous_price = offer.previous_price.map(cents);
+    }
     if offer.currency.is_none() {
         offer.currency = walk.state_currency.clone();
     }
@@ -350,6 +359,8 @@ struct Candidate {
     offer: RawOffer,
     urls: Vec<String>,
     slugs: Vec<String>,
+    /// Its price was a whole number: maybe in cents, as Shopify themes and many back ends write them.
+    whole_amounts: bool,
     /// The container (array or object) it was found in.
     container: usize,
     /// A key on its path names a product (`pageProps.product`), not a list or a cart.
@@ -375,8 +386,17 @@ impl Walk {
         self.nodes += 1;
         match value {
             Value::Object(object) => {
-                if let Some((offer, urls, slugs)) = product(object) {
-                    self.candidates.push(Candidate { offer, urls, slugs, container, product_path, depth });
+                if let Some(found) = product(object) {
+                    let Found { offer, urls, slugs, whole_amounts } = found;
+                    self.candidates.push(Candidate {
+                        offer,
+                        urls,
+                        slugs,
+                        whole_amounts,
+                        container,
+                        product_path,
+                        depth,
+                    });
                 }
                 if self.state_currency.is_none() {
                     self.state_currency = text_at(object, CURRENCY_KEYS).and_then(|code| iso_code(&code));
@@ -400,7 +420,7 @@ impl Walk {
     }
 
     /// The page's main product: one the page shows, else the only product standing alone (not one of a list).
-    fn choose(&mut self, page: &PageIdentity) -> Option<RawOffer> {
+    fn choose(&mut self, page: &PageIdentity) -> Option<Candidate> {
         let mut per_container: HashMap<usize, usize> = HashMap::new();
         for candidate in &self.candidates {
             *per_container.entry(candidate.container).or_default() += 1;
@@ -423,13 +443,20 @@ impl Walk {
                 .filter(|&i| strength[i] == best)
                 .min_by_key(|&i| (listed(&self.candidates[i]), self.candidates[i].depth))
         }?;
-        Some(self.candidates.swap_remove(chosen).offer)
+        Some(self.candidates.swap_remove(chosen))
     }
 }
 
-/// A product with a name and a price, read from one object of the state, with the URLs and slugs that may tie it
+/// A product with a name and a price read from one object of the state, with the URLs and slugs that may tie it
 /// to the page.
-fn product(object: &Map<String, Value>) -> Option<(RawOffer, Vec<String>, Vec<String>)> {
+struct Found {
+    offer: RawOffer,
+    urls: Vec<String>,
+    slugs: Vec<String>,
+    whole_amounts: bool,
+}
+
+fn product(object: &Map<String, Value>) -> Option<Found> {
     let name = NAME_KEYS
         .iter()
         .filter_map(|key| object.get(*key)?.as_str())
@@ -472,7 +499,7 @@ fn product(object: &Map<String, Value>) -> Option<(RawOffer, Vec<String>, Vec<St
         engine: ENGINE.to_string(),
         ..RawOffer::default()
     };
-    Some((offer, urls, slugs))
+    Some(Found { offer, urls, slugs, whole_amounts: holder.whole })
 }
 
 /// The object that holds a product's prices, with what it says.
@@ -480,6 +507,8 @@ struct PriceHolder<'a> {
     object: &'a Map<String, Value>,
     price: Option<(Decimal, Option<String>)>,
     previous: Option<Decimal>,
+    /// The price was written as a whole number (`10900`, `"1950"`), in an unknown unit.
+    whole: bool,
 }
 
 /// The price and previous price an object gives directly, if it gives a price.
@@ -516,7 +545,66 @@ fn priced(object: &Map<String, Value>) -> Option<PriceHolder<'_>> {
             let inner = price_value?.as_object()?;
             PREVIOUS_INNER_KEYS.iter().find_map(|key| money(inner.get(*key)?, 0).map(|(amount, _)| amount))
         });
-    Some(PriceHolder { object, price, previous })
+    let whole = minor_unit.is_none()
+        && price_value.is_some_and(|value| match value {
+            Value::Number(number) => number.is_u64() || number.is_i64(),
+            Value::String(text) => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+            _ => false,
+        });
+    Some(PriceHolder { object, price, previous, whole })
+}
+
+/// Whether a whole price (`10900`) is shown on the page in cents (`109,00 €`, `109 €`) and not as written: states
+/// rarely say their unit, the page the visitor reads does.
+fn shows_in_cents(document: &Html, price: Option<Decimal>) -> bool {
+    let Some(price) = price.filter(|p| p.fract().is_zero() && *p >= Decimal::ONE_HUNDRED) else { return false };
+    let text = visible_text(document.root_element());
+    let written = price.trunc().to_string();
+    let mut as_written = number_forms(&written, None);
+    as_written.extend(number_forms(&written, Some("00")));
+    let cents = format!("{:.2}", price / Decimal::ONE_HUNDRED);
+    let (units, fraction) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut in_cents = number_forms(units, Some(fraction));
+    if fraction == "00" {
+        in_cents.extend(number_forms(units, None));
+    }
+    let shown = |forms: &[String]| forms.iter().any(|form| shows_number(&text, form));
+    shown(&in_cents) && !shown(&as_written)
+}
+
+/// The ways a shop may print an amount: thousands grouped by nothing, a space, a dot, a comma or an apostrophe, and
+/// the fraction (if any) after a dot or a comma.
+fn number_forms(units: &str, fraction: Option<&str>) -> Vec<String> {
+    let mut forms = Vec::new();
+    for group in ["", " ", ".", ",", "'"] {
+        if !group.is_empty() && units.len() <= 3 {
+            continue;
+        }
+        let mut grouped = String::new();
+        for (i, digit) in units.chars().enumerate() {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
+                grouped.push_str(group);
+            }
+            grouped.push(digit);
+        }
+        match fraction {
+            Some(fraction) => forms
+                .extend([".", ","].iter().filter(|sep| **sep != group).map(|sep| format!("{grouped}{sep}{fraction}"))),
+            None => forms.push(grouped),
+        }
+    }
+    forms
+}
+
+/// `number` appears in `text` as a whole number: no digit, and no decimal part, glued to it.
+fn shows_number(text: &str, number: &str) -> bool {
+    text.match_indices(number).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let mut after = text[start + number.len()..].chars();
+        let (next, then) = (after.next(), after.next());
+        let glued_fraction = matches!(next, Some('.' | ',')) && then.is_some_and(|c| c.is_ascii_digit());
+        !before.is_some_and(|c| c.is_ascii_digit()) && !next.is_some_and(|c| c.is_ascii_digit()) && !glued_fraction
+    })
 }
 
 /// The variant a product page opens on: the selected one, else the first in stock, else the first priced.
@@ -711,18 +799,37 @@ mod tests {
     #[test]
     fn zero_decimal_minor_units_cents_and_money_objects_are_exact() {
         let woo = serde_json::json!({"name":"Tasse","prices":{"price":"1980","regular_price":"2480","currency_code":"JPY","currency_minor_unit":0}});
-        let (offer, _, _) = product(woo.as_object().unwrap()).unwrap();
+        let offer = product(woo.as_object().unwrap()).unwrap().offer;
         assert_eq!((offer.price, offer.previous_price), (Some(dec("1980")), Some(dec("2480"))));
         assert_eq!(offer.currency.as_deref(), Some("JPY"));
         let ct = serde_json::json!({"name":"Bol","price":{"value":{"centAmount":1299,"fractionDigits":2,"currencyCode":"EUR"}}});
-        let (offer, _, _) = product(ct.as_object().unwrap()).unwrap();
+        let offer = product(ct.as_object().unwrap()).unwrap().offer;
         assert_eq!(offer.price, Some(dec("12.99")));
         let cents = serde_json::json!({"title":"Plaid","priceInCents":4500,"listPrice":"59,00 €"});
-        let (offer, _, _) = product(cents.as_object().unwrap()).unwrap();
+        let offer = product(cents.as_object().unwrap()).unwrap().offer;
         assert_eq!((offer.price, offer.previous_price), (Some(dec("45")), Some(dec("59"))));
         assert_eq!(offer.currency, None, "the listPrice's symbol names the previous price's currency, not the price's");
         let unpriced = serde_json::json!({"name":"Catégorie","price":0});
         assert!(product(unpriced.as_object().unwrap()).is_none());
+    }
+
+    #[test]
+    fn whole_prices_are_read_in_cents_when_the_page_shows_them_so() {
+        // A Shopify theme's product JSON: amounts in cents, as `{{ product | json }}` writes them.
+        let shopify = r#"<html><body><h1>Robe Iris</h1><span class="price">39,90&nbsp;€</span><s>59,90 €</s>
+          <script type="application/json" data-product-json>{"id":1,"title":"Robe Iris","handle":"robe-iris","price":3990,
+          "price_min":3990,"compare_at_price":5990,"available":true,"variants":[]}</script></body></html>"#;
+        let offers = extract(shopify, &url("https://iris.example/products/robe-iris"));
+        assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("39.90")), Some(dec("59.90"))));
+        let thousands = shopify.replace("39,90&nbsp;€", "1\u{202f}299,00 €").replace("3990", "129900");
+        assert_eq!(extract(&thousands, &url("https://iris.example/products/robe-iris"))[0].price, Some(dec("1299")));
+        // Whole euros shown as written stay as written.
+        let euros = r#"<html><body><h1>Lampe</h1><p>Prix : 450 €</p><script id="__NEXT_DATA__" type="application/json">
+          {"props":{"pageProps":{"product":{"name":"Lampe","slug":"lampe","price":450}}}}</script></body></html>"#;
+        assert_eq!(extract(euros, &url("https://l.example/p/lampe"))[0].price, Some(dec("450")));
+        // Nothing shown at all: the state is taken as written.
+        let hidden = euros.replace("<p>Prix : 450 €</p>", "");
+        assert_eq!(extract(&hidden, &url("https://l.example/p/lampe"))[0].price, Some(dec("450")));
     }
 
     #[test]
