@@ -443,3 +443,19 @@ fn shop_check_replays_saved_platform_answers_and_extract_reads_them() {
     assert_eq!((offer["price"].as_str(), offer["previous_price"].as_str()), (Some("84"), Some("120")));
     assert_eq!(offer["url"], "https://boutique.example/veste-oslo.html");
 }
+
+#[tokio::test]
+async fn an_api_page_that_fails_after_the_first_is_counted_and_the_offers_before_it_kept() {
+    let server = loopback_shop::start(HashMap::new()).await;
+    let store = server.url("/");
+    let first = [magento_item("Veste Oslo", "veste-oslo", "120", "84", "IN_STOCK")];
+    server.set(&route(&magento::products_page_url(&store, 1)), page("application/json", magento_page(&first, 1)));
+    let refused = r#"{"errors":[{"message":"Internal server error","extensions":{"category":"internal"}}]}"#;
+    server.set(&route(&magento::products_page_url(&store, 2)), page("application/json", refused));
+    let (offers, summary) = dry_run("plein_air", shop_file(&store, "magento", "")).await;
+    let expected = Expected::from([("Veste Oslo".to_string(), (dec("84"), Some(dec("120")), "EUR"))]);
+    assert_offers(&offers, &expected, "magento");
+    assert!(summary.contains("Total: 2 pages, 1 offers, 1 errors"), "{summary}");
+    assert!(summary.contains("magento_graphql 1"), "{summary}");
+    assert!(!server.requested().iter().any(|path| path == "/"), "no fallback to the pages after the first: {summary}");
+}
