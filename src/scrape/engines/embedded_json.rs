@@ -165,7 +165,10 @@ pub fn extract_from(document: &Html, page_url: &Url) -> Vec<RawOffer> {
         offer.previous_price = offer.previous_price.map(cents);
     }
     if offer.currency.is_none() {
-        offer.currency = walk.state_currency.clone();
+        // The state's currency, when it names only one (a currency switcher's list names several).
+        if let [only] = walk.state_currencies.as_slice() {
+            offer.currency = Some(only.clone());
+        }
     }
     offer.url = offer.url.or_else(|| Some(page_url.to_string()));
     offer.url = offer.url.and_then(|url| absolute_url(page_url, &url));
@@ -295,9 +298,8 @@ impl PageIdentity {
         let segments = urls.iter().filter_map(|url| last_segment(url.path())).collect();
         let heading = document
             .select(&H1)
-            .next()
             .map(|h1| comparable(&h1.text().collect::<String>()))
-            .filter(|heading| !heading.is_empty());
+            .find(|heading| !heading.is_empty());
         PageIdentity { urls, segments, heading }
     }
 
@@ -371,9 +373,12 @@ struct Candidate {
 #[derive(Default)]
 struct Walk {
     candidates: Vec<Candidate>,
-    /// The first currency code met anywhere in the state: the shop's, for products that do not say theirs.
-    state_currency: Option<String>,
+    /// The currency codes met anywhere in the state (the first two): when there is one, it is the shop's, for
+    /// products that do not say theirs.
+    state_currencies: Vec<String>,
     containers: usize,
+    /// The arrays holding several objects, by container number: their items are a list's, priced or not.
+    lists: HashMap<usize, usize>,
     nodes: usize,
 }
 
@@ -398,8 +403,11 @@ impl Walk {
                         depth,
                     });
                 }
-                if self.state_currency.is_none() {
-                    self.state_currency = text_at(object, CURRENCY_KEYS).and_then(|code| iso_code(&code));
+                if let Some(code) = text_at(object, CURRENCY_KEYS).and_then(|code| iso_code(&code))
+                    && !self.state_currencies.contains(&code)
+                    && self.state_currencies.len() < 2
+                {
+                    self.state_currencies.push(code);
                 }
                 self.containers += 1;
                 let id = self.containers;
@@ -411,6 +419,10 @@ impl Walk {
             Value::Array(items) => {
                 self.containers += 1;
                 let id = self.containers;
+                let objects = items.iter().filter(|item| item.is_object()).count();
+                if objects > 1 {
+                    self.lists.insert(id, objects);
+                }
                 for item in items {
                     self.visit(item, depth + 1, id, false);
                 }
@@ -425,7 +437,9 @@ impl Walk {
         for candidate in &self.candidates {
             *per_container.entry(candidate.container).or_default() += 1;
         }
-        let listed = |candidate: &Candidate| per_container[&candidate.container] > 1;
+        let listed = |candidate: &Candidate| {
+            per_container[&candidate.container] > 1 || self.lists.contains_key(&candidate.container)
+        };
         let strength: Vec<u8> = self.candidates.iter().map(|candidate| page.shows(candidate)).collect();
         let best = strength.iter().copied().max().unwrap_or(0);
         let chosen = if best == 0 {
@@ -470,7 +484,14 @@ fn product(object: &Map<String, Value>) -> Option<Found> {
     let previous_price = holder.previous.filter(|previous| *previous > price);
     let source = holder.object;
     let text = |keys: &[&str]| text_at(source, keys).or_else(|| text_at(object, keys));
-    let urls: Vec<String> = URL_KEYS.iter().filter_map(|key| object.get(*key)?.as_str()).map(str::to_string).collect();
+    // Only links to a page: an empty or fragment-only value would name the page itself.
+    let urls: Vec<String> = URL_KEYS
+        .iter()
+        .filter_map(|key| object.get(*key)?.as_str())
+        .map(str::trim)
+        .filter(|url| url.len() > 1 && (url.starts_with("http") || url.starts_with('/')))
+        .map(str::to_string)
+        .collect();
     let slugs: Vec<String> =
         SLUG_KEYS.iter().filter_map(|key| object.get(*key)?.as_str()).map(str::to_string).collect();
     let gtin = GTIN_KEYS
@@ -484,7 +505,7 @@ fn product(object: &Map<String, Value>) -> Option<Found> {
         .find(|code| (8..=14).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()));
     let offer = RawOffer {
         name,
-        url: urls.iter().find(|url| url.starts_with("http") || url.starts_with('/')).cloned(),
+        url: urls.first().cloned(),
         price: Some(price),
         previous_price,
         currency: price_currency
@@ -830,6 +851,23 @@ mod tests {
         // Nothing shown at all: the state is taken as written.
         let hidden = euros.replace("<p>Prix : 450 €</p>", "");
         assert_eq!(extract(&hidden, &url("https://l.example/p/lampe"))[0].price, Some(dec("450")));
+    }
+
+    #[test]
+    fn an_empty_link_does_not_name_the_page_and_a_currency_list_is_no_currency() {
+        let html = r##"<html><body><h1>Nos produits</h1><script id="__NEXT_DATA__" type="application/json">
+          {"props":{"pageProps":{"currencies":[{"currency":"EUR"},{"currency":"USD"}],
+           "menu":[{"name":"Offre","url":"#","price":5},{"name":"Autre","url":"","price":7}]}}}</script></body></html>"##;
+        assert!(extract(html, &url("https://shop.example/produits")).is_empty(), "a list's items stay unnamed");
+        let one_priced = html.replace(r#","url":"","price":7}"#, "}");
+        assert!(extract(&one_priced, &url("https://shop.example/produits")).is_empty(), "still a list's first item");
+        let lone = html.replace(
+            r##""menu":[{"name":"Offre","url":"#","price":5},{"name":"Autre","url":"","price":7}]"##,
+            r##""promo":{"name":"Offre","url":"#","price":5}"##,
+        );
+        let offers = extract(&lone, &url("https://shop.example/produits"));
+        assert_eq!(offers[0].name, "Offre", "a lone priced object is taken");
+        assert_eq!(offers[0].currency, None, "two currencies in the state: neither is the product's");
     }
 
     #[test]
