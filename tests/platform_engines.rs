@@ -143,32 +143,47 @@ async fn a_woocommerce_shop_is_read_from_its_store_api_page_by_page() {
 
 #[tokio::test]
 async fn a_woocommerce_shop_whose_store_api_is_closed_is_read_from_its_pages() {
-    let mut routes = HashMap::new();
-    routes.insert(
-        "/boutique/".to_string(),
-        page(
-            "text/html",
-            r#"<html><body class="woocommerce-shop"><ul class="products">
-            <li class="product"><a href="/produit/theiere/" class="woocommerce-LoopProduct-link">Théière</a></li>
-            <li class="product"><a href="/produit/tasse/" class="woocommerce-LoopProduct-link">Tasse</a></li></ul></body></html>"#,
-        ),
-    );
-    routes.insert(
-        "/produit/theiere/".to_string(),
-        page("text/html", product_page("Théière fonte", "39.90", Some("49.90"))),
-    );
-    routes.insert("/produit/tasse/".to_string(), page("text/html", product_page("Tasse grès", "12.00", None)));
-    let server = loopback_shop::start(routes).await;
-    let crawl =
-        format!("start_urls = [\"{}\"]\nproduct_links = \"a.woocommerce-LoopProduct-link\"", server.url("/boutique/"));
-    let (offers, summary) = dry_run("the", shop_file(&server.url("/"), "woocommerce", &crawl)).await;
-    let expected = Expected::from([
-        ("Théière fonte".to_string(), (dec("39.90"), Some(dec("49.90")), "EUR")),
-        ("Tasse grès".to_string(), (dec("12"), None, "EUR")),
-    ]);
-    assert_offers(&offers, &expected, "json_ld");
-    assert_eq!(server.requested().iter().filter(|p| p.starts_with("/wp-json/")).count(), 1, "asked once");
-    assert!(summary.contains("3 pages, 2 offers, 0 errors"), "{summary}");
+    let api = "/wp-json/wc/store/v1/products?per_page=100&page=1";
+    // Closed three ways: no route (404), robots.txt, a page instead of JSON. Each time the pages are read.
+    let closed: [(&str, Option<(&str, Behaviour)>, usize); 3] = [
+        ("404", None, 1),
+        ("robots.txt", Some(("/robots.txt", page("text/plain", "User-agent: *\nDisallow: /wp-json/\n"))), 0),
+        ("an HTML page", Some((api, page("text/html", "<html><body><h1>Page introuvable</h1></body></html>"))), 1),
+    ];
+    for (how, route, api_requests) in closed {
+        let mut routes = HashMap::new();
+        routes.insert(
+            "/boutique/".to_string(),
+            page(
+                "text/html",
+                r#"<html><body class="woocommerce-shop"><ul class="products">
+                <li class="product"><a href="/produit/theiere/" class="woocommerce-LoopProduct-link">Théière</a></li>
+                <li class="product"><a href="/produit/tasse/" class="woocommerce-LoopProduct-link">Tasse</a></li></ul></body></html>"#,
+            ),
+        );
+        routes.insert(
+            "/produit/theiere/".to_string(),
+            page("text/html", product_page("Théière fonte", "39.90", Some("49.90"))),
+        );
+        routes.insert("/produit/tasse/".to_string(), page("text/html", product_page("Tasse grès", "12.00", None)));
+        if let Some((path, behaviour)) = route {
+            routes.insert(path.to_string(), behaviour);
+        }
+        let server = loopback_shop::start(routes).await;
+        let crawl = format!(
+            "start_urls = [\"{}\"]\nproduct_links = \"a.woocommerce-LoopProduct-link\"",
+            server.url("/boutique/")
+        );
+        let (offers, summary) = dry_run("the", shop_file(&server.url("/"), "woocommerce", &crawl)).await;
+        let expected = Expected::from([
+            ("Théière fonte".to_string(), (dec("39.90"), Some(dec("49.90")), "EUR")),
+            ("Tasse grès".to_string(), (dec("12"), None, "EUR")),
+        ]);
+        assert_offers(&offers, &expected, "json_ld");
+        let asked = server.requested().iter().filter(|p| p.starts_with("/wp-json/")).count();
+        assert_eq!(asked, api_requests, "API closed by {how}");
+        assert!(summary.contains("3 pages, 2 offers, 0 errors"), "API closed by {how}: {summary}");
+    }
 }
 
 /// A Magento product shaped like the storefront schema's `products` items.
