@@ -141,11 +141,14 @@ async fn a_woocommerce_shop_is_read_from_its_store_api_page_by_page() {
     assert!(summary.contains("Total: 2 pages, 102 offers, 0 errors"), "a short page is the last: {summary}");
 }
 
+/// How a Store API is closed: said how, the route that closes it, and how many times the crawler asks the API.
+type ClosedBy = (&'static str, Option<(&'static str, Behaviour)>, usize);
+
 #[tokio::test]
 async fn a_woocommerce_shop_whose_store_api_is_closed_is_read_from_its_pages() {
     let api = "/wp-json/wc/store/v1/products?per_page=100&page=1";
     // Closed three ways: no route (404), robots.txt, a page instead of JSON. Each time the pages are read.
-    let closed: [(&str, Option<(&str, Behaviour)>, usize); 3] = [
+    let closed: [ClosedBy; 3] = [
         ("404", None, 1),
         ("robots.txt", Some(("/robots.txt", page("text/plain", "User-agent: *\nDisallow: /wp-json/\n"))), 0),
         ("an HTML page", Some((api, page("text/html", "<html><body><h1>Page introuvable</h1></body></html>"))), 1),
