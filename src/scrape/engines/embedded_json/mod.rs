@@ -379,6 +379,17 @@ mod tests {
     }
 
     #[test]
+    fn a_product_is_named_by_the_identifier_its_url_ends_with() {
+        let html = r#"<html><body><h1>Les bons plans</h1><script>window.__PRELOADED_STATE__ = {"pdp":{"items":[
+          {"productId":48213,"name":"Perceuse 18 V","price":{"value":"89,90 €"},"wasPrice":"119,90 €"},
+          {"productId":48214,"name":"Visseuse 12 V","price":{"value":"49,90 €"}}]}};</script></body></html>"#;
+        let offers = extract(html, &url("https://brico.example/outillage/perceuse-18-v-48213.html"));
+        assert_eq!(offers[0].name, "Perceuse 18 V");
+        assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("89.90")), Some(dec("119.90"))));
+        assert_eq!(offers[0].currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
     fn a_list_of_products_that_the_page_does_not_name_gives_nothing() {
         let html = r#"<html><body><h1>Nos meilleures ventes</h1><script id="__NEXT_DATA__" type="application/json">
           {"props":{"pageProps":{"items":[{"name":"A","slug":"a-1","price":10},{"name":"B","slug":"b-2","price":12}]}}}</script></body></html>"#;

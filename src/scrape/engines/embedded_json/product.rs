@@ -55,6 +55,10 @@ mod keys {
     pub const SLUG_KEYS: &[&str] = &[
         "slug", "handle", "urlKey", "url_key", "seoSlug", "seo_slug",
     ];
+    /// Keys of identifiers that product URLs often end with (`/p/robe-midi-12345`, `/dp/B08XYZ1234`).
+    pub const ID_KEYS: &[&str] = &[
+        "id", "productId", "product_id", "itemId", "item_id", "asin", "articleId", "sku",
+    ];
     pub const IMAGE_KEYS: &[&str] = &[
         "image", "imageUrl", "image_url", "mainImage", "featuredImage", "featured_image", "thumbnail",
         "thumbnailUrl", "images", "media", "picture", "photo",
@@ -124,8 +128,19 @@ pub(super) fn product(object: &Map<String, Value>) -> Option<Found> {
         .filter(|url| url.len() > 1 && (url.starts_with("http") || url.starts_with('/')))
         .map(str::to_string)
         .collect();
-    let slugs: Vec<String> =
+    let mut slugs: Vec<String> =
         SLUG_KEYS.iter().filter_map(|key| object.get(*key)?.as_str()).map(str::to_string).collect();
+    // Identifiers short enough to be met by chance in another URL are left out.
+    slugs.extend(
+        ID_KEYS
+            .iter()
+            .filter_map(|key| match object.get(*key)? {
+                Value::String(text) => Some(text.trim().to_string()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            })
+            .filter(|id| id.len() >= 4),
+    );
     let gtin = GTIN_KEYS
         .iter()
         .filter_map(|key| source.get(*key).or_else(|| object.get(*key)))
