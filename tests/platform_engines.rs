@@ -141,34 +141,52 @@ async fn a_woocommerce_shop_is_read_from_its_store_api_page_by_page() {
     assert!(summary.contains("Total: 2 pages, 102 offers, 0 errors"), "a short page is the last: {summary}");
 }
 
+/// How a Store API is closed: said how, the route that closes it, and how many times the crawler asks the API.
+type ClosedBy = (&'static str, Option<(&'static str, Behaviour)>, usize);
+
 #[tokio::test]
 async fn a_woocommerce_shop_whose_store_api_is_closed_is_read_from_its_pages() {
-    let mut routes = HashMap::new();
-    routes.insert(
-        "/boutique/".to_string(),
-        page(
-            "text/html",
-            r#"<html><body class="woocommerce-shop"><ul class="products">
-            <li class="product"><a href="/produit/theiere/" class="woocommerce-LoopProduct-link">Théière</a></li>
-            <li class="product"><a href="/produit/tasse/" class="woocommerce-LoopProduct-link">Tasse</a></li></ul></body></html>"#,
-        ),
-    );
-    routes.insert(
-        "/produit/theiere/".to_string(),
-        page("text/html", product_page("Théière fonte", "39.90", Some("49.90"))),
-    );
-    routes.insert("/produit/tasse/".to_string(), page("text/html", product_page("Tasse grès", "12.00", None)));
-    let server = loopback_shop::start(routes).await;
-    let crawl =
-        format!("start_urls = [\"{}\"]\nproduct_links = \"a.woocommerce-LoopProduct-link\"", server.url("/boutique/"));
-    let (offers, summary) = dry_run("the", shop_file(&server.url("/"), "woocommerce", &crawl)).await;
-    let expected = Expected::from([
-        ("Théière fonte".to_string(), (dec("39.90"), Some(dec("49.90")), "EUR")),
-        ("Tasse grès".to_string(), (dec("12"), None, "EUR")),
-    ]);
-    assert_offers(&offers, &expected, "json_ld");
-    assert_eq!(server.requested().iter().filter(|p| p.starts_with("/wp-json/")).count(), 1, "asked once");
-    assert!(summary.contains("3 pages, 2 offers, 0 errors"), "{summary}");
+    let api = "/wp-json/wc/store/v1/products?per_page=100&page=1";
+    // Closed three ways: no route (404), robots.txt, a page instead of JSON. Each time the pages are read.
+    let closed: [ClosedBy; 3] = [
+        ("404", None, 1),
+        ("robots.txt", Some(("/robots.txt", page("text/plain", "User-agent: *\nDisallow: /wp-json/\n"))), 0),
+        ("an HTML page", Some((api, page("text/html", "<html><body><h1>Page introuvable</h1></body></html>"))), 1),
+    ];
+    for (how, route, api_requests) in closed {
+        let mut routes = HashMap::new();
+        routes.insert(
+            "/boutique/".to_string(),
+            page(
+                "text/html",
+                r#"<html><body class="woocommerce-shop"><ul class="products">
+                <li class="product"><a href="/produit/theiere/" class="woocommerce-LoopProduct-link">Théière</a></li>
+                <li class="product"><a href="/produit/tasse/" class="woocommerce-LoopProduct-link">Tasse</a></li></ul></body></html>"#,
+            ),
+        );
+        routes.insert(
+            "/produit/theiere/".to_string(),
+            page("text/html", product_page("Théière fonte", "39.90", Some("49.90"))),
+        );
+        routes.insert("/produit/tasse/".to_string(), page("text/html", product_page("Tasse grès", "12.00", None)));
+        if let Some((path, behaviour)) = route {
+            routes.insert(path.to_string(), behaviour);
+        }
+        let server = loopback_shop::start(routes).await;
+        let crawl = format!(
+            "start_urls = [\"{}\"]\nproduct_links = \"a.woocommerce-LoopProduct-link\"",
+            server.url("/boutique/")
+        );
+        let (offers, summary) = dry_run("the", shop_file(&server.url("/"), "woocommerce", &crawl)).await;
+        let expected = Expected::from([
+            ("Théière fonte".to_string(), (dec("39.90"), Some(dec("49.90")), "EUR")),
+            ("Tasse grès".to_string(), (dec("12"), None, "EUR")),
+        ]);
+        assert_offers(&offers, &expected, "json_ld");
+        let asked = server.requested().iter().filter(|p| p.starts_with("/wp-json/")).count();
+        assert_eq!(asked, api_requests, "API closed by {how}");
+        assert!(summary.contains("3 pages, 2 offers, 0 errors"), "API closed by {how}: {summary}");
+    }
 }
 
 /// A Magento product shaped like the storefront schema's `products` items.
@@ -442,4 +460,20 @@ fn shop_check_replays_saved_platform_answers_and_extract_reads_them() {
     let offer: Value = serde_json::from_str(String::from_utf8_lossy(&extract.stdout).lines().next().unwrap()).unwrap();
     assert_eq!((offer["price"].as_str(), offer["previous_price"].as_str()), (Some("84"), Some("120")));
     assert_eq!(offer["url"], "https://boutique.example/veste-oslo.html");
+}
+
+#[tokio::test]
+async fn an_api_page_that_fails_after_the_first_is_counted_and_the_offers_before_it_kept() {
+    let server = loopback_shop::start(HashMap::new()).await;
+    let store = server.url("/");
+    let first = [magento_item("Veste Oslo", "veste-oslo", "120", "84", "IN_STOCK")];
+    server.set(&route(&magento::products_page_url(&store, 1)), page("application/json", magento_page(&first, 1)));
+    let refused = r#"{"errors":[{"message":"Internal server error","extensions":{"category":"internal"}}]}"#;
+    server.set(&route(&magento::products_page_url(&store, 2)), page("application/json", refused));
+    let (offers, summary) = dry_run("plein_air", shop_file(&store, "magento", "")).await;
+    let expected = Expected::from([("Veste Oslo".to_string(), (dec("84"), Some(dec("120")), "EUR"))]);
+    assert_offers(&offers, &expected, "magento");
+    assert!(summary.contains("Total: 2 pages, 1 offers, 1 errors"), "{summary}");
+    assert!(summary.contains("magento_graphql 1"), "{summary}");
+    assert!(!server.requested().iter().any(|path| path == "/"), "no fallback to the pages after the first: {summary}");
 }

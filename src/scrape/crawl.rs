@@ -239,9 +239,9 @@ async fn crawl_shopify(
     }
 }
 
-/// One page of a catalogue API read: its offers and whether another page may follow, or the error kind of an
-/// unreadable answer.
-type ApiPage = Result<(Vec<RawOffer>, bool), &'static str>;
+/// One page of a catalogue API read: its offers and whether another page may follow, or the error kind and message
+/// of an unreadable answer.
+type ApiPage = Result<(Vec<RawOffer>, bool), (&'static str, String)>;
 
 /// A platform's public catalogue API: the URL of each page and how one page reads.
 struct CatalogueApi {
@@ -256,7 +256,8 @@ const WOOCOMMERCE_API: CatalogueApi = CatalogueApi {
     platform: "WooCommerce Store API",
     page_url: woocommerce::products_page_url,
     read: |text, url, currency, _| {
-        let page = woocommerce::parse_products_answer(text, url, currency).map_err(|_| "woocommerce_api")?;
+        let page =
+            woocommerce::parse_products_answer(text, url, currency).map_err(|e| ("woocommerce_api", e.to_string()))?;
         let more = page.may_have_next();
         Ok((page.offers, more))
     },
@@ -266,7 +267,8 @@ const MAGENTO_API: CatalogueApi = CatalogueApi {
     platform: "Magento GraphQL",
     page_url: magento::products_page_url,
     read: |text, url, currency, page_number| {
-        let page = magento::parse_products_answer(text, url, currency).map_err(|_| "magento_graphql")?;
+        let page =
+            magento::parse_products_answer(text, url, currency).map_err(|e| ("magento_graphql", e.to_string()))?;
         let more = page.total_pages.map_or(!page.offers.is_empty(), |total| page_number < total);
         Ok((page.offers, more))
     },
@@ -296,19 +298,19 @@ async fn crawl_catalogue_api(
     for page_number in 1..=pages.max_pages.min(u64::from(u32::MAX)) as u32 {
         let url = (api.page_url)(store, page_number);
         let read = match fetcher.fetch(&url).await {
-            Ok(page) => (api.read)(&page.text, &page.url, currency, page_number).map_err(|kind| (kind, None)),
-            Err(error) => Err((error.kind(), Some(error))),
+            Ok(page) => (api.read)(&page.text, &page.url, currency, page_number),
+            Err(error) => Err((error.kind(), error.to_string())),
         };
         let (offers, more) = match read {
             Ok(read) => read,
-            Err((kind, error)) if page_number == 1 => {
-                let reason = error.map_or_else(|| kind.to_string(), |e| e.to_string());
+            Err((_, reason)) if page_number == 1 => {
                 tracing::info!(shop = %shop.id, %reason, "the {} is closed: reading the shop's pages", api.platform);
                 let left = pages.max_pages - 1;
                 crawl_pages(shop, fetcher, pages.start_urls, left, pages.options, progress, sink, state).await;
                 return;
             }
-            Err((kind, _)) => {
+            Err((kind, reason)) => {
+                tracing::warn!(shop = %shop.id, %reason, "the {} failed: the crawl stops here", api.platform);
                 let outcome = PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(kind) };
                 state.absorb(shop, outcome, progress, sink).await;
                 return;
