@@ -126,6 +126,11 @@ fn take_the_shown_option(main: &mut RawOffer, options: &[OfferFacts], visible: &
     }
 }
 
+/// A name's words, lower case, for telling whether one name says all another does.
+fn name_words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
 fn answer(
     engine: &'static str,
     mut offers: Vec<RawOffer>,
@@ -151,6 +156,19 @@ fn complete(main: &mut RawOffer, others: &[RawOffer], visible: Option<&VisiblePr
     if main.name.is_empty() {
         // Any engine's title names the page's product, priced or not; structured titles come first.
         main.name = others.iter().map(|other| other.name.clone()).find(|name| !name.is_empty()).unwrap_or_default();
+    }
+    if main.engine == embedded_json::ENGINE {
+        // A page state often names the product shortly for analytics ("Zaino Dolomiti 30 L"); the title a visitor
+        // reads says all of it and more ("Zaino da escursionismo Dolomiti 30 L blu"): that one is the name.
+        let words = name_words(&main.name);
+        // A document title ("Robe midi | Maison Test") says more only by naming the shop: never that one.
+        let titled = |name: &str| [" | ", " - ", " – ", " — "].iter().any(|separator| name.contains(separator));
+        if let Some(fuller) = others.iter().map(|other| &other.name).find(|name| {
+            let theirs = name_words(name);
+            !titled(name) && theirs.len() > words.len() && words.iter().all(|word| theirs.contains(word))
+        }) {
+            main.name = fuller.clone();
+        }
     }
     if main.currency.is_none() {
         main.currency = same_price.iter().find_map(|other| other.currency.clone());

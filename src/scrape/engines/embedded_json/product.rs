@@ -230,6 +230,11 @@ fn variant(object: &Map<String, Value>) -> Option<PriceHolder<'_>> {
         .flatten()
         .filter_map(Value::as_object)
         .collect();
+    // Items that carry their own product (`{"price": …, "product": {"title": …}}`) are variants of several
+    // products, as a collection or a search lists them: not this object's variants.
+    if variants.iter().any(|variant| variant.get("product").is_some_and(Value::is_object)) {
+        return None;
+    }
     let flag = |variant: &Map<String, Value>, keys: &[&str]| {
         keys.iter().any(|key| variant.get(*key) == Some(&Value::Bool(true)))
     };
