@@ -164,6 +164,7 @@ async fn onboard(server: &LoopbackShop, id: &str, start: &str) -> (Found, String
     let report = text(&created);
     assert!(created.status.success(), "shop new failed:\n{report}");
     let shop_file = std::fs::read_to_string(scrapers.join(format!("{id}.toml"))).unwrap();
+    println!("{report}\n{shop_file}");
 
     let mut check = dealcast(&scrapers, &config);
     check.args(["shop", "check", id]);

@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::scrape::engines::dispatch::extract_document;
 use crate::scrape::engines::{auto, prestashop};
-use crate::scrape::fetch::{FetchError, Fetcher, Page};
+use crate::scrape::fetch::{FetchError, Fetcher, Page, ROBOTS_AGENT};
 use crate::scrape::fixtures::EXPECTED_SUFFIX;
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::{Shop, is_shop_id, load_file};
@@ -182,6 +182,12 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
         }
     };
 
+    // Pages robots.txt keeps us from are neither sampled nor reported: the crawl will not read them either.
+    let rules = if fetcher.settings().obey_robots { fetcher.robots_rules(&home).await.ok().flatten() } else { None };
+    let candidates: Vec<Url> = candidates
+        .into_iter()
+        .filter(|url| rules.as_ref().is_none_or(|rules| rules.allowed(ROBOTS_AGENT, url.as_str())))
+        .collect();
     let mut samples: Vec<ProductSample> = Vec::new();
     let mut others: Vec<Url> = vec![home.clone()];
     others.extend(listing_pages.iter().map(|p| p.url.clone()));

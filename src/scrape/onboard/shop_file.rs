@@ -65,10 +65,23 @@ pub fn toml_string(text: &str) -> String {
     }
 }
 
+/// Comment lines, wrapped at the width of the shop files written by hand.
 fn comment(out: &mut String, lines: &[String]) {
+    const WIDTH: usize = 116;
     for line in lines {
         for part in line.lines() {
-            let _ = writeln!(out, "# {part}");
+            let mut current = String::new();
+            for word in part.split_whitespace() {
+                if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > WIDTH {
+                    let _ = writeln!(out, "# {current}");
+                    current.clear();
+                }
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(word);
+            }
+            let _ = writeln!(out, "# {current}");
         }
     }
 }
@@ -159,7 +172,7 @@ mod tests {
             pagination: None,
             follow_only: None,
             max_pages: Some(1200),
-            crawl_why: vec!["robots.txt lists a sitemap index.".to_string()],
+            crawl_why: vec![format!("robots.txt lists a sitemap index. {}", "Long reasons are wrapped. ".repeat(12))],
         }
     }
 
@@ -168,6 +181,8 @@ mod tests {
         let text = draft().render();
         assert!(text.contains("product_urls = '^https?://[^/]+/p/[^?#]+'"), "{text}");
         assert!(text.contains("# Every sample page has a schema.org Product in JSON-LD."), "{text}");
+        assert!(text.lines().filter(|l| l.starts_with('#')).all(|l| l.chars().count() <= 118), "{text}");
+        assert!(text.contains("# robots.txt lists a sitemap index. Long reasons"), "{text}");
         let spec: ShopSpec = parse_all(&text).unwrap_or_else(|p| panic!("{p:#?}\n{text}"));
         assert_eq!(spec.name, "Boutique d'Anna");
         assert_eq!(spec.engine.name(), "json_ld");
