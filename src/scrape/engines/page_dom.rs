@@ -348,13 +348,13 @@ pub struct PageIdentity {
 }
 
 static CANONICAL_LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?is)<link[^>]*rel\s*=\s*["']?canonical[^>]*>"#).expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r#"(?is)<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>"#).expect("a valid regex"));
 static OG_URL_META: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?is)<meta[^>]*property\s*=\s*["']og:url["'][^>]*>"#).expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r#"(?is)<meta\b[^>]*\bproperty\s*=\s*["']og:url["'][^>]*>"#).expect("a valid regex"));
 static HREF_OR_CONTENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?is)(?:href|content)\s*=\s*["']([^"']+)["']"#).expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r#"(?is)\b(?:href|content)\s*=\s*["']([^"']+)["']"#).expect("a valid regex"));
 static HEADING_ONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)<h1[^>]*>(.*?)</h1\s*>").expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r"(?is)<h1\b[^>]*>(.*?)</h1\s*>").expect("a valid regex"));
 
 /// How many headings are read: pages have one product heading, sometimes after a logo's or an account link's.
 const MAX_HEADINGS: usize = 5;
@@ -429,6 +429,71 @@ mod tests {
         let mut words = Vec::new();
         split_words("prd_price__oldAmount a-text-strike", &mut words);
         assert_eq!(words, ["prd", "price", "old", "amount", "a", "text", "strike"]);
+    }
+
+    fn first(html: &Html, css: &str) -> ElementRef<'static> {
+        let html: &'static Html = Box::leak(Box::new(html.clone()));
+        html.select(&selector(css).unwrap()).next().unwrap()
+    }
+
+    #[test]
+    fn buy_buttons_are_told_by_their_text_value_or_class_in_several_languages() {
+        let html = Html::parse_document(
+            r#"<button class="btn">Ajouter au panier</button><input type="submit" value="Add to Basket">
+            <a class="action tocart primary" href="/cart/add/1">+</a><button>Réserver ma place</button>
+            <input type="text" value="add to cart">"#,
+        );
+        let buy = |css: &str| {
+            let element = first(&html, css);
+            is_buy_control(element.value(), &attribute_words(element.value()), &visible_text(element))
+        };
+        assert!(buy("button.btn"));
+        assert!(buy("input[type=submit]"));
+        assert!(buy("a.tocart"));
+        assert!(!buy("button:not(.btn)"), "booking is not buying");
+        assert!(!buy("input[type=text]"), "a text field is not a button");
+        let booking = first(&html, "button:not(.btn)");
+        assert!(is_booking_control(booking.value(), &visible_text(booking)));
+    }
+
+    #[test]
+    fn cart_pages_are_told_by_their_last_path_segment_or_their_whole_heading() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(is_cart_url(&url("https://shop.example/cart")));
+        assert!(is_cart_url(&url("https://shop.example/checkout/cart/")));
+        assert!(is_cart_url(&url("https://shop.example/fr/panier.html")));
+        assert!(!is_cart_url(&url("https://shop.example/p/panier-a-linge")));
+        assert!(is_cart_heading("Mon panier (3)"));
+        assert!(is_cart_heading("Twój koszyk"));
+        assert!(!is_cart_heading("Panier à linge en osier"), "a laundry basket is a product");
+    }
+
+    #[test]
+    fn the_page_names_itself_by_its_canonical_link_og_url_and_heading() {
+        let page = Url::parse("https://shop.example/p/kettle?utm_source=x").unwrap();
+        let html = r#"<head><link href="/products/kettle-1l" rel="canonical"><meta property="og:url" content="https://shop.example/k/1"></head>
+            <body><h1 class="t">Kettle <b>1 L</b>, steel</h1></body>"#;
+        let identity = PageIdentity::scan(html, &page);
+        assert!(identity.is_page_url("https://shop.example/p/kettle"));
+        assert!(identity.is_page_url("/products/kettle-1l"));
+        assert!(identity.is_page_url("https://shop.example/k/1"));
+        assert!(!identity.is_page_url("https://shop.example/p/kettle-bundle"));
+        assert!(identity.names_heading("KETTLE 1 l - Steel"));
+        assert!(!identity.names_heading("Descaler"));
+    }
+
+    #[test]
+    fn instalment_loyalty_and_unit_price_blocks_are_noise_but_price_blocks_are_not() {
+        let words = |class: &str| {
+            let mut words = Vec::new();
+            split_words(class, &mut words);
+            words
+        };
+        assert!(marks_noise_block(&words("pdp__klarna")));
+        assert!(marks_noise_block(&words("product-detail-base-price")));
+        assert!(marks_noise_block(&words("loyalty-points")));
+        assert!(!marks_noise_block(&words("product-price-and-shipping")));
+        assert!(!marks_noise_block(&words("price-box price-final_price")));
     }
 
     #[test]
