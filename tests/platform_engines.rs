@@ -477,3 +477,18 @@ async fn an_api_page_that_fails_after_the_first_is_counted_and_the_offers_before
     assert!(summary.contains("magento_graphql 1"), "{summary}");
     assert!(!server.requested().iter().any(|path| path == "/"), "no fallback to the pages after the first: {summary}");
 }
+
+#[tokio::test]
+async fn a_shop_whose_home_is_a_folder_finds_its_api_at_the_site_root() {
+    let server = loopback_shop::start(HashMap::new()).await;
+    let root = server.url("/");
+    let product = woo_product(&root, "tapis", "Tapis jute", 8900, 12900, "");
+    server.set(&route(&woocommerce::products_page_url(&root, 1)), page("application/json", format!("[{product}]")));
+    let (offers, summary) = dry_run("tapis", shop_file(&server.url("/boutique/"), "woocommerce", "")).await;
+    let expected = Expected::from([("Tapis jute".to_string(), (dec("89"), Some(dec("129")), "EUR"))]);
+    assert_offers(&offers, &expected, "woocommerce");
+    let asked: Vec<String> = server.requested().into_iter().filter(|p| p.contains("wp-json")).collect();
+    assert_eq!(asked.len(), 2, "the home's folder, then the root: {asked:?}");
+    assert!(asked[0].starts_with("/boutique/wp-json/") && asked[1].starts_with("/wp-json/"), "{asked:?}");
+    assert!(summary.contains("Total: 1 pages, 1 offers, 0 errors"), "{summary}");
+}

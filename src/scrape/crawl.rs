@@ -281,9 +281,11 @@ struct PagesCrawl<'a> {
     options: &'a CrawlOptions,
 }
 
-/// Reads a platform's catalogue API page by page from the shop's home. When its first page cannot be had or read
-/// (the API is closed: 401/403/404, robots.txt, an HTML page instead of JSON), the shop's pages are crawled instead
-/// and read by the engine's page half (`auto`); a failure after the first page ends the crawl and is counted.
+/// Reads a platform's catalogue API page by page, under the shop's home (a store view's folder, WordPress in a
+/// folder), else at the root of its site when the home is a folder that does not answer. When the first page cannot
+/// be had or read there (the API is closed: 401/403/404, robots.txt, an HTML page instead of JSON), the shop's pages
+/// are crawled instead and read by the engine's page half (`auto`); a failure after the first page ends the crawl
+/// and is counted.
 async fn crawl_catalogue_api(
     shop: &Shop,
     fetcher: &Fetcher,
@@ -293,33 +295,55 @@ async fn crawl_catalogue_api(
     sink: &mpsc::Sender<ShopOffer>,
     state: &mut CrawlState,
 ) {
-    let store = &shop.spec.homepage.0;
+    let home = &shop.spec.homepage.0;
     let currency = &shop.spec.currency.0;
-    for page_number in 1..=pages.max_pages.min(u64::from(u32::MAX)) as u32 {
-        let url = (api.page_url)(store, page_number);
-        let read = match fetcher.fetch(&url).await {
-            Ok(page) => (api.read)(&page.text, &page.url, currency, page_number),
-            Err(error) => Err((error.kind(), error.to_string())),
-        };
-        let (offers, more) = match read {
-            Ok(read) => read,
-            Err((_, reason)) if page_number == 1 => {
-                tracing::info!(shop = %shop.id, %reason, "the {} is closed: reading the shop's pages", api.platform);
-                let left = pages.max_pages - 1;
-                crawl_pages(shop, fetcher, pages.start_urls, left, pages.options, progress, sink, state).await;
-                return;
+    let mut roots = vec![home.clone()];
+    roots.extend(home.join("/").ok().filter(|root| root != home));
+    let mut asked = 0;
+    let mut first = None;
+    for root in roots.into_iter().take(pages.max_pages as usize) {
+        asked += 1;
+        match read_api_page(fetcher, api, &root, 1, currency).await {
+            Ok(read) => {
+                first = Some((root, read));
+                break;
+            }
+            Err((_, reason)) => tracing::info!(shop = %shop.id, %reason, "no {} at {root}", api.platform),
+        }
+    }
+    let Some((root, (offers, mut more))) = first else {
+        tracing::info!(shop = %shop.id, "the {} is closed: reading the shop's pages", api.platform);
+        let left = pages.max_pages.saturating_sub(asked);
+        crawl_pages(shop, fetcher, pages.start_urls, left, pages.options, progress, sink, state).await;
+        return;
+    };
+    let mut outcome = PageOutcome { offers, links: Vec::new(), error: None };
+    let mut page_number = 1u32;
+    loop {
+        if !state.absorb(shop, outcome, progress, sink).await || !more || u64::from(page_number) >= pages.max_pages {
+            return;
+        }
+        page_number += 1;
+        outcome = match read_api_page(fetcher, api, &root, page_number, currency).await {
+            Ok((offers, next)) => {
+                more = next;
+                PageOutcome { offers, links: Vec::new(), error: None }
             }
             Err((kind, reason)) => {
                 tracing::warn!(shop = %shop.id, %reason, "the {} failed: the crawl stops here", api.platform);
-                let outcome = PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(kind) };
-                state.absorb(shop, outcome, progress, sink).await;
-                return;
+                more = false;
+                PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(kind) }
             }
         };
-        let outcome = PageOutcome { offers, links: Vec::new(), error: None };
-        if !state.absorb(shop, outcome, progress, sink).await || !more {
-            return;
-        }
+    }
+}
+
+/// Fetches and reads page `page_number` of a catalogue API under `root`.
+async fn read_api_page(fetcher: &Fetcher, api: &CatalogueApi, root: &Url, page_number: u32, currency: &str) -> ApiPage {
+    let url = (api.page_url)(root, page_number);
+    match fetcher.fetch(&url).await {
+        Ok(page) => (api.read)(&page.text, &page.url, currency, page_number),
+        Err(error) => Err((error.kind(), error.to_string())),
     }
 }
 

@@ -25,7 +25,8 @@ fn css(text: &str) -> Selector {
     Selector::parse(text).expect("a valid selector")
 }
 
-static PRODUCT_JSON: LazyLock<Selector> = LazyLock::new(|| css("#product-details[data-product], [data-product]"));
+static PRODUCT_DETAILS: LazyLock<Selector> = LazyLock::new(|| css("#product-details[data-product]"));
+static ANY_PRODUCT_JSON: LazyLock<Selector> = LazyLock::new(|| css("[data-product]"));
 static MINIATURE: LazyLock<Selector> = LazyLock::new(|| css("article.product-miniature, .js-product-miniature"));
 static TITLE_LINK: LazyLock<Selector> = LazyLock::new(|| css(".product-title a, a.product-thumbnail"));
 static PRICE: LazyLock<Selector> = LazyLock::new(|| css(".product-price-and-shipping .price, .price"));
@@ -39,10 +40,11 @@ static SCRIPT: LazyLock<Selector> = LazyLock::new(|| css("script"));
 pub fn extract(html: &str, page_url: &Url) -> Vec<RawOffer> {
     let document = Html::parse_document(html);
     let currency = shop_currency(&document);
-    if let Some(product) = product_json(&document, page_url, currency.as_deref()) {
+    let product_page = is_product_page(&document);
+    if let Some(product) = product_json(&document, page_url, currency.as_deref(), product_page) {
         return vec![product];
     }
-    if !is_product_page(&document) {
+    if !product_page {
         let miniatures = miniatures(&document, page_url, currency.as_deref());
         if !miniatures.is_empty() {
             return miniatures;
@@ -74,9 +76,13 @@ fn shop_currency(document: &Html) -> Option<String> {
     })
 }
 
-/// The product a product page presents, from its `data-product` JSON.
-fn product_json(document: &Html, page_url: &Url, currency: Option<&str>) -> Option<RawOffer> {
-    let element = document.select(&PRODUCT_JSON).next()?;
+/// The product a product page presents, from the `data-product` JSON of `#product-details` (or, on a product page
+/// whose theme moved it, of another element: on other pages such an element belongs to a widget).
+fn product_json(document: &Html, page_url: &Url, currency: Option<&str>, product_page: bool) -> Option<RawOffer> {
+    let element = document
+        .select(&PRODUCT_DETAILS)
+        .next()
+        .or_else(|| product_page.then(|| document.select(&ANY_PRODUCT_JSON).next()).flatten())?;
     let product: Value = serde_json::from_str(element.value().attr("data-product")?).ok()?;
     let field = |key: &str| product.get(key).filter(|v| !v.is_null());
     let amount = |key: &str| field(key).and_then(json_price).map(|(amount, _)| amount);
@@ -252,7 +258,8 @@ mod tests {
     #[test]
     fn a_listing_page_gives_its_miniatures_with_regular_prices() {
         let html = format!(
-            r#"<html><head>{GLOBAL}</head><body id="category" class="page-category"><div id="js-product-list"><div class="products row">
+            r#"<html><head>{GLOBAL}</head><body id="category" class="page-category">
+            <div class="featured-widget" data-product="{{&quot;name&quot;:&quot;Widget&quot;,&quot;price_amount&quot;:5}}"></div><div id="js-product-list"><div class="products row">
             <div class="js-product product"><article class="product-miniature js-product-miniature" data-id-product="1" data-id-product-attribute="1">
               <div class="thumbnail-container"><a href="https://boutique.example/1-t-shirt.html" class="thumbnail product-thumbnail">
                 <img src="https://boutique.example/1-home_default/t-shirt.jpg" alt="T-shirt" data-full-size-image-url="https://boutique.example/1-large_default/t-shirt.jpg"></a>
@@ -268,7 +275,7 @@ mod tests {
         );
         let page = Url::parse("https://boutique.example/3-vetements").unwrap();
         let offers = extract(&html, &page);
-        assert_eq!(offers.len(), 2, "a miniature without a shown price is no offer: {offers:#?}");
+        assert_eq!(offers.len(), 2, "a widget's JSON, or a miniature without a price, is no offer: {offers:#?}");
         assert_eq!(offers[0].name, "T-shirt imprimé colibri");
         assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("19.12")), Some(dec("23.90"))));
         assert_eq!(offers[0].image.as_deref(), Some("https://boutique.example/1-large_default/t-shirt.jpg"));

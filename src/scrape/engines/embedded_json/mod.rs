@@ -3,8 +3,9 @@
 //!
 //! Shops built on Next.js, Nuxt, or any framework that renders on the server and hydrates in the browser put the
 //! data the page was rendered from into the page itself: `<script id="__NEXT_DATA__" type="application/json">`,
-//! Nuxt's `__NUXT_DATA__` (a flattened "devalue" array) or `window.__NUXT__`, `window.__INITIAL_STATE__ = {...}`,
-//! Apollo-style caches, other `application/json` blocks. When such a page has no structured data, that state is the
+//! the app router's React Server Components payload (`self.__next_f.push(...)`), Nuxt's `__NUXT_DATA__` (a
+//! flattened "devalue" array) or `window.__NUXT__`, `window.__INITIAL_STATE__ = {...}`, Apollo-style caches, other
+//! `application/json` blocks. When such a page has no structured data, that state is the
 //! most exact source there is: amounts as the shop's back end holds them, with the previous price (`compareAtPrice`,
 //! `listPrice`, `wasPrice`...), the currency, the SKU.
 //!
@@ -386,6 +387,20 @@ mod tests {
         let offers = extract(html, &url("https://brico.example/outillage/perceuse-18-v-48213.html"));
         assert_eq!(offers[0].name, "Perceuse 18 V");
         assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("89.90")), Some(dec("119.90"))));
+        assert_eq!(offers[0].currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn a_next_js_app_router_payload_is_read_across_its_chunks() {
+        // React Server Components rows pushed in chunks; the product row is cut between two pushes.
+        let html = r#"<html><body><h1>Montre Atlas</h1>
+          <script>self.__next_f.push([1,"0:[\"$\",\"$L1\",null,{}]\n1:I[\"./chunks/app.js\",[],\"Header\"]\n2:T1c,<p>Livraison offerte</p>\n"])</script>
+          <script>self.__next_f.push([1,"3:[\"$\",\"$L4\",null,{\"product\":{\"title\":\"Montre Atlas\",\"handle\":\"montre-at"])</script>
+          <script>self.__next_f.push([1,"las\",\"price\":{\"amount\":\"219.00\",\"currencyCode\":\"EUR\"},\"compareAtPrice\":{\"amount\":\"259.00\",\"currencyCode\":\"EUR\"}},\"related\":[{\"title\":\"Bracelet\",\"price\":{\"amount\":\"39.00\"}},{\"title\":\"Écrin\",\"price\":{\"amount\":\"19.00\"}}]}]\n"])</script>
+          </body></html>"#;
+        let offers = extract(html, &url("https://atlas.example/products/montre-atlas"));
+        assert_eq!(offers[0].name, "Montre Atlas");
+        assert_eq!((offers[0].price, offers[0].previous_price), (Some(dec("219")), Some(dec("259"))));
         assert_eq!(offers[0].currency.as_deref(), Some("EUR"));
     }
 

@@ -1,5 +1,5 @@
-//! Finding the states a page ships: JSON script blocks, JSON assigned to globals in scripts, and Nuxt 3's flattened
-//! payloads rebuilt into trees.
+//! Finding the states a page ships: JSON script blocks, JSON assigned to globals in scripts, the JSON rows of
+//! Next.js's streamed Server Components payload, and Nuxt 3's flattened payloads rebuilt into trees.
 
 use std::sync::LazyLock;
 
@@ -19,9 +19,15 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid regex")
 });
 
+/// The start of a chunk of the React Server Components payload that Next.js's app router streams into its pages:
+/// `self.__next_f.push([1,"..."])`.
+static FLIGHT_CHUNK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"self\.__next_f\.push\(\[\s*1\s*,\s*""#).expect("a valid regex"));
+
 /// Every JSON state the page's scripts hold, parsed.
 pub(super) fn states(document: &Html) -> Vec<Value> {
     let mut states = Vec::new();
+    let mut flight = String::new();
     for script in document.select(&SCRIPT) {
         let kind = script.value().attr("type").unwrap_or("").trim().to_ascii_lowercase();
         if kind.contains("ld+json") || !(kind.is_empty() || kind.contains("javascript") || kind.contains("json")) {
@@ -38,9 +44,36 @@ pub(super) fn states(document: &Html) -> Vec<Value> {
             states.push(if nuxt_payload { revive_devalue(&value) } else { value });
         } else {
             states.extend(assigned_states(&text));
+            flight_chunks(&text, &mut flight);
         }
     }
+    states.extend(flight_rows(&flight));
     states
+}
+
+/// Appends the payload chunks a script pushes to `flight` (rows run across chunks, so they are joined first).
+fn flight_chunks(script: &str, flight: &mut String) {
+    for chunk in FLIGHT_CHUNK.find_iter(script) {
+        // The match ends on the chunk's opening quote: a JSON string, as Next.js writes it with JSON.stringify.
+        let rest = &script[chunk.end() - 1..];
+        if let Some(Ok(Value::String(text))) = serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()
+            && flight.len() + text.len() <= MAX_SCRIPT_BYTES
+        {
+            flight.push_str(&text);
+        }
+    }
+}
+
+/// The JSON rows of a React Server Components payload (`1a:["$","$L1b",null,{"product":{...}}]`); text rows
+/// (`1c:T4f2,...`), module rows (`1d:I[...]`) and hints are not JSON and are skipped.
+fn flight_rows(flight: &str) -> Vec<Value> {
+    flight
+        .lines()
+        .filter_map(|line| {
+            let (_, row) = line.split_once(':')?;
+            row.starts_with(['{', '[']).then(|| serde_json::from_str::<Value>(row).ok()).flatten()
+        })
+        .collect()
 }
 
 /// The JSON values a script assigns to globals (`window.__INITIAL_STATE__ = {...};`), including those passed
