@@ -2,8 +2,9 @@
 //! main product, completed by what the others saw of the same product.
 //!
 //! Shops rarely say which markup they use, and each markup has gaps: JSON-LD often omits the crossed-out price a
-//! visitor sees, microdata sometimes omits the currency. The order is JSON-LD → microdata → OpenGraph → visible
-//! heuristic (structured data first, since it names the product unambiguously); the answer is then completed from
+//! visitor sees, microdata sometimes omits the currency. The order is JSON-LD → microdata → OpenGraph → the page
+//! state a JavaScript shop ships (`embedded_json`) → visible heuristic (structured data first, since it names the
+//! product unambiguously; exact amounts before guessing from the text); the answer is then completed from
 //! the other sources, but only with facts about the same price, so a recommended product's "was" price never
 //! leaks in. JSON-LD is read from the raw HTML; the DOM is parsed once, and only when JSON-LD leaves something to
 //! complete or find: parsing the DOM costs ten times more than the rest, so when JSON-LD gives a priced product
@@ -33,7 +34,8 @@ use crate::scrape::offer::RawOffer;
 /// What the `auto` engine found on a page.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoExtraction {
-    /// The engine whose main product answered (`"json_ld"`, `"microdata"`, `"opengraph"`, `"heuristic"`), or
+    /// The engine whose main product answered (`"json_ld"`, `"microdata"`, `"opengraph"`, `"embedded_json"`,
+    /// `"heuristic"`), or
     /// `None` when no engine found a priced product.
     pub engine: Option<&'static str>,
     /// The answering engine's offers, the main product first (completed from the other engines).
