@@ -240,6 +240,31 @@ mod tests {
     }
 
     #[test]
+    fn an_event_a_listing_and_a_cart_give_no_product_at_all() {
+        let event = r#"<html><head><script type="application/ld+json">{"@type":"Event","name":"Atelier","offers":{"price":"59","priceCurrency":"EUR"}}</script></head>
+          <body><h1>Atelier</h1><span class="price">59,00 €</span><button>Ajouter au panier</button></body></html>"#;
+        assert_eq!(extract(event, &page()), AutoExtraction::default());
+        let listing = r#"<html><head><script type="application/ld+json">{"@type":"ItemList","itemListElement":[{"@type":"ListItem","item":{"@type":"Product","name":"Skillet","offers":{"price":"24.99","priceCurrency":"USD"}}}]}</script></head>
+          <body><h1>Skillets</h1></body></html>"#;
+        assert_eq!(extract(listing, &page()), AutoExtraction::default());
+        let cart = Url::parse("https://shop.example/cart").unwrap();
+        let page_of_cart =
+            r#"<body><h1>Basket</h1><span class="price">£36.00</span><button>Add to cart</button></body>"#;
+        assert_eq!(extract(page_of_cart, &cart), AutoExtraction::default());
+    }
+
+    #[test]
+    fn the_variant_price_the_page_shows_is_taken_among_the_offers() {
+        let html = r#"<html><head><script type="application/ld+json">{"@type":"Product","name":"Jacket","offers":[
+            {"@type":"Offer","price":"119.00","priceCurrency":"USD","availability":"https://schema.org/InStock"},
+            {"@type":"Offer","price":"129.00","priceCurrency":"USD","availability":"https://schema.org/InStock"}]}</script></head>
+          <body><h1>Jacket</h1><span class="price">$129.00</span><button>Add to cart</button></body></html>"#;
+        let found = extract(html, &page());
+        assert_eq!(found.engine, Some("json_ld"));
+        assert_eq!(found.main().unwrap().price, Some(dec("129")));
+    }
+
+    #[test]
     fn a_page_without_any_price_has_no_answering_engine() {
         let found = extract("<html><body><h1>About us</h1></body></html>", &page());
         assert_eq!(found.engine, None);

@@ -238,14 +238,17 @@ const NOISE_WORDS: [&str; 99] = [
 /// Parts of words (matched anywhere) of amounts that are not the product's price.
 const NOISE_STEMS: [&str; 8] = ["éco-part", "eco-part", "écopart", "ecopart", "financ", "gwarancj", "/mois", "/month"];
 
-/// Patterns of amounts that are not the product's price: "4 x 24,99 €" and "x2" (instalments, quantities, packs),
-/// "€/kg", "/ 1 l", "le litre", "(1 l = 11,93 €)" (unit prices), "2e", "2nd" (the second item of a multi-buy).
+/// A count of payments right before an amount ("ou 4 x 24,99 €", "10x 329,90 zł"): an instalment. Only right
+/// before it: "3 x 500 ml - 13,95 €" is a pack and its price.
+static INSTALMENT_COUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\w,.])\d{1,2}\s?[x×]\s*$").expect("a valid regex"));
+
+/// Patterns of amounts that are not the product's price: "€/kg", "/ 1 l", "le litre", "(1 l = 11,93 €)" (unit
+/// prices), "2e", "2nd" (the second item of a multi-buy).
 static NOISE_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?:^|[^\w,.])\d{1,2}\s?[x×](?:\s|\d|$)
-        | (?:^|\s)[x×]\s?\d{1,2}\b
-        | /\s?(?:\d+\s?)?(?:kg|g|l|ml|cl|m|m2|m²|lb|oz|st|stk|pc|pcs|unit|litre|liter|kilo|wash|lavage)\b
+        /\s?(?:\d+\s?)?(?:kg|g|l|ml|cl|m|m2|m²|lb|oz|st|stk|pc|pcs|unit|litre|liter|kilo|wash|lavage)\b
         | \b(?:le|la|par|per|pro|al|por|za)\s(?:kg|kilo|litre|liter|l|unité|stück|100\s?g|100\s?ml)\b
         | \d\s?(?:l|kg|g|ml)\s?=
         | (?:^|\s)(?:2e|2ème|2nd|2°)\s",
@@ -584,17 +587,19 @@ impl VisiblePrices {
         let digits_start = amount_text.find(|c: char| c.is_ascii_digit()).map_or(0, |at| amount_start + at);
         let before_amount = text[..digits_start].to_lowercase();
         let label = format!("{} {}", self.sibling_label(element).to_lowercase(), before_amount);
-        if is_noise(&lower) || is_noise(&label) {
+        if is_noise(&lower) || is_noise(&label) || INSTALMENT_COUNT.is_match(&label) {
             return;
         }
         let hint = self.page_currency.clone().or_else(|| self.locale_currency.clone());
-        let Some(shown) = shown_price(amount_text, hint.as_deref()) else { return };
-        if amount_text.contains('%') && !shown.prints_currency {
+        let shown = shown_price(amount_text, hint.as_deref());
+        if amount_text.contains('%') && !shown.as_ref().is_some_and(|shown| shown.prints_currency) {
+            // A discount badge ("-33 %"), kept to confirm a pair of prices.
             if let Some(percent) = DISCOUNT.captures(amount_text).and_then(|c| c[1].parse::<Decimal>().ok()) {
                 self.discounts.push((index, percent));
             }
             return;
         }
+        let Some(shown) = shown else { return };
         let price_hint = words.iter().any(|word| PRICE_WORDS.iter().any(|hint| word.contains(hint)));
         let saving = has_label(&label, &SAVING_WORDS) || words.iter().any(|w| SAVING_WORDS.contains(&w.as_str()));
         let previous = context.struck || has_label(&label, &PREVIOUS_LABELS);
@@ -1038,6 +1043,74 @@ mod tests {
         assert_eq!(offer.name, "Whiskey Single Barrel");
         assert_eq!(offer.price, Some(dec("173.34")));
         assert_eq!(offer.currency.as_deref(), Some("RON"));
+    }
+
+    #[test]
+    fn instalments_unit_prices_fees_and_lowest_prices_are_not_the_price() {
+        let html = r#"<body><h1>Sofa Harlow</h1><div class="buy">
+          <p class="finance">or from £24.97/month</p><p>Klarna. 3 interest-free payments of £299.67</p>
+          <p>ou 4 x 224,75 €</p><p class="unit">soit 9,30 € / L</p><p>(1 l = 11,93 €)</p>
+          <p>dont 10,00 € d'éco-participation</p><p>Niedrigster Preis der letzten 30 Tage: 849,00 £</p>
+          <p>Delivery: £49, free over £500</p><span class="product-price">£899</span>
+          <button>Add to basket</button></div></body>"#;
+        let offer = &extract(html, &page())[0];
+        assert_eq!(offer.price, Some(dec("899")));
+        assert_eq!(offer.previous_price, None);
+    }
+
+    #[test]
+    fn the_number_next_to_the_currency_is_the_amount_not_a_quantity_or_a_pack_size() {
+        let html = r#"<body><h1>Huile d'olive</h1><p class="prix">Lot de 3 x 500 ml - 13,95 €</p>
+          <button>Ajouter au panier</button></body>"#;
+        assert_eq!(extract(html, &page())[0].price, Some(dec("13.95")));
+    }
+
+    #[test]
+    fn a_grid_of_product_cards_gives_no_price_and_a_cart_page_neither() {
+        let card = |n: u32| {
+            format!(
+                r#"<li class="product"><a href="/p/{n}">Tea {n}</a><span class="price">{n},50 €</span><button>Ajouter au panier</button></li>"#
+            )
+        };
+        let listing = format!("<body><h1>Thés verts</h1><ul>{}{}{}</ul></body>", card(1), card(2), card(3));
+        assert_eq!(extract(&listing, &page())[0].price, None, "every price and buy button is a card's");
+        let cart = r#"<body><h1>Your cart</h1><span class="price">$36.00</span><button>Add to cart</button></body>"#;
+        assert_eq!(extract(cart, &page())[0].price, None);
+    }
+
+    #[test]
+    fn a_higher_price_confirmed_by_a_discount_badge_is_the_previous_price() {
+        let html = r#"<body><h1>Zaino</h1><div class="prezzi"><span class="prezzo-pieno">89,90 €</span>
+          <span class="prezzo-attuale">59,90 €</span><span class="sconto">-33%</span></div><button>Aggiungi al carrello</button></body>"#;
+        let offer = &extract(html, &page())[0];
+        assert_eq!(offer.price, Some(dec("59.90")));
+        assert_eq!(offer.previous_price, Some(dec("89.90")));
+    }
+
+    #[test]
+    fn an_aria_hidden_price_is_seen_and_cents_in_their_own_element_are_decimals() {
+        let html = r#"<body><h1>Doorbell</h1><div class="price" aria-hidden="true">$229<span class="cents">99</span></div>
+          <button>Add to Cart</button></body>"#;
+        let prices = VisiblePrices::read(&Html::parse_document(html));
+        assert_eq!(prices.main_price().map(|price| price.amount), Some(dec("229.99")));
+    }
+
+    #[test]
+    fn without_a_buy_button_only_a_price_marked_up_near_the_title_counts_and_not_on_a_booking_page() {
+        let teaser = r#"<body><h1>Onze winkels</h1><p>Onderhoudsbeurt voor <strong>€ 49,95</strong></p></body>"#;
+        assert_eq!(extract(teaser, &page())[0].price, None);
+        let event = r#"<body><h1>Jazz im Hof</h1><span class="ticket-price">24,00 €</span><a href="/t">Tickets kaufen</a></body>"#;
+        assert_eq!(extract(event, &page())[0].price, None);
+    }
+
+    #[test]
+    fn the_page_locale_settles_a_dollar_sign_and_keeps_thousands_dots() {
+        let html = r#"<html lang="es-CL"><body><h1>Hervidor</h1><p class="precio">Normal: <span>$34.990</span></p>
+          <p class="precio-oferta">Oferta: <strong>$24.990</strong></p><button>Agregar al carro</button></body></html>"#;
+        let offer = &extract(html, &page())[0];
+        assert_eq!(offer.price, Some(dec("24990")));
+        assert_eq!(offer.previous_price, Some(dec("34990")));
+        assert_eq!(offer.currency.as_deref(), Some("CLP"));
     }
 
     #[test]

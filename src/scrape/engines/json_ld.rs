@@ -770,6 +770,80 @@ mod tests {
     }
 
     #[test]
+    fn the_offer_the_page_url_names_is_the_price_even_when_another_variant_is_cheaper() {
+        let page = Url::parse("https://shop.example/products/shell?variant=2").unwrap();
+        let html = html_with(
+            r#"{"@type":"Product","name":"Shell","offers":[
+              {"@type":"Offer","price":"159.00","priceCurrency":"USD","url":"https://shop.example/products/shell?variant=1"},
+              {"@type":"Offer","price":"129.00","priceCurrency":"USD","url":"https://shop.example/products/shell?variant=2"},
+              {"@type":"Offer","price":"119.00","priceCurrency":"USD","url":"https://shop.example/products/shell?variant=3"}]}"#,
+        );
+        let found = read(&html, &page, &PageIdentity::scan(&html, &page));
+        assert_eq!(found.offers[0].price, Some(dec("129")));
+        assert!(found.main_found);
+        let without_variant = Url::parse("https://shop.example/products/shell").unwrap();
+        let cheapest = read(&html, &without_variant, &PageIdentity::scan(&html, &without_variant));
+        assert_eq!(cheapest.offers[0].price, Some(dec("119")), "no variant named: the cheapest in stock");
+        assert_eq!(cheapest.price_options.len(), 3, "the other prices are options the page may show");
+    }
+
+    #[test]
+    fn a_product_group_stands_for_its_cheapest_variant_in_stock() {
+        let html = html_with(
+            r#"{"@type":"ProductGroup","name":"Jas","hasVariant":[
+              {"@type":"Product","sku":"S","offers":{"price":"89.95","priceCurrency":"EUR","availability":"https://schema.org/OutOfStock"}},
+              {"@type":"Product","sku":"M","offers":{"price":"99.95","priceCurrency":"EUR","availability":"https://schema.org/InStock"}},
+              {"@type":"Product","sku":"L","offers":{"price":"109.95","priceCurrency":"EUR","availability":"https://schema.org/InStock"}}]}"#,
+        );
+        let offers = extract(&html, &page());
+        assert_eq!(offers[0].sku.as_deref(), Some("M"));
+        assert_eq!(offers[0].price, Some(dec("99.95")));
+    }
+
+    #[test]
+    fn an_aggregate_offer_s_low_price_yields_to_its_concrete_offers_in_stock() {
+        let html = html_with(
+            r#"{"@type":"Product","name":"Chaqueta","offers":{"@type":"AggregateOffer","lowPrice":"39.95","highPrice":"64.95","priceCurrency":"EUR",
+              "offers":[{"@type":"Offer","price":"39.95","availability":"https://schema.org/OutOfStock"},
+                        {"@type":"Offer","price":"49.95","availability":"https://schema.org/InStock"}]}}"#,
+        );
+        assert_eq!(extract(&html, &page())[0].price, Some(dec("49.95")));
+    }
+
+    #[test]
+    fn the_product_named_like_the_page_heading_beats_a_bundle_with_its_own_url() {
+        let html = format!(
+            "{}{}<body><h1>Robot Chef Pro 1200</h1></body>",
+            html_with(
+                r#"{"@type":"Product","name":"Pack Chef Pro + hachoir","url":"https://shop.example/p/pack","offers":{"price":"449","priceCurrency":"EUR"}}"#
+            ),
+            html_with(
+                r#"{"@type":"Product","name":"Robot Chef Pro 1200","offers":{"price":"329","priceCurrency":"EUR"}}"#
+            ),
+        );
+        let found = read(&html, &page(), &PageIdentity::scan(&html, &page()));
+        assert_eq!(found.offers[0].name, "Robot Chef Pro 1200");
+        assert!(found.main_found);
+    }
+
+    #[test]
+    fn a_listing_or_an_event_has_no_product_of_its_own() {
+        let listing = html_with(
+            r#"{"@type":"SearchResultsPage","mainEntity":{"@type":"ItemList","itemListElement":[
+              {"@type":"ListItem","item":{"@type":"Product","name":"Skillet","offers":{"price":"24.99","priceCurrency":"USD"}}}]}}"#,
+        );
+        let found = read(&listing, &page(), &PageIdentity::default());
+        assert!(!found.main_found, "a listed product is not the page's");
+        assert!(found.other_page_kind);
+        let event = html_with(
+            r#"{"@type":"MusicEvent","name":"Trio","offers":{"@type":"Offer","price":"24","priceCurrency":"EUR"}}"#,
+        );
+        let found = read(&event, &page(), &PageIdentity::default());
+        assert!(found.offers.is_empty());
+        assert!(found.other_page_kind);
+    }
+
+    #[test]
     fn a_previous_price_equal_to_the_price_is_not_a_reduction() {
         let html = html_with(
             r#"{"@type":"Product","name":"Mug","offers":{"price":"5","priceCurrency":"EUR","priceSpecification":{"priceType":"StrikethroughPrice","price":"5.00"}}}"#,

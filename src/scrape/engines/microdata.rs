@@ -323,6 +323,35 @@ mod tests {
     }
 
     #[test]
+    fn products_of_an_item_list_are_a_listing_s_not_the_page_s() {
+        let html = Html::parse_document(
+            r#"<div itemscope itemtype="http://schema.org/ItemList">
+              <div itemprop="itemListElement" itemscope itemtype="http://schema.org/ListItem">
+                <article itemprop="item" itemscope itemtype="http://schema.org/Product"><h2 itemprop="name">Ridge GTX</h2>
+                  <div itemprop="offers" itemscope itemtype="http://schema.org/Offer"><meta itemprop="price" content="119.96"><meta itemprop="priceCurrency" content="EUR"></div></article></div></div>"#,
+        );
+        let items = read_from(&html, &page(), &PageIdentity::default());
+        assert_eq!(items.offers.len(), 1);
+        assert!(!items.main_found);
+    }
+
+    #[test]
+    fn the_product_named_like_the_heading_beats_a_header_deal_and_an_event_is_told() {
+        let raw = r#"<header><div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Set coltelli</span>
+              <span itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="49.90"><meta itemprop="priceCurrency" content="EUR"></span></div></header>
+            <div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Macchina per pasta</h1>
+              <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="64.90"><meta itemprop="priceCurrency" content="EUR"></div></div>"#;
+        let items = read_from(&Html::parse_document(raw), &page(), &PageIdentity::scan(raw, &page()));
+        assert_eq!(items.offers[0].name, "Macchina per pasta");
+        assert!(items.main_found);
+        let event = r#"<div itemscope itemtype="https://schema.org/Event"><h1 itemprop="name">Masterclass</h1>
+            <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="35"></div></div>"#;
+        let items = read_from(&Html::parse_document(event), &page(), &PageIdentity::default());
+        assert!(items.other_page_kind);
+        assert!(items.offers.is_empty());
+    }
+
+    #[test]
     fn a_product_in_a_recommendation_block_comes_after_the_main_product() {
         let html = r#"<div class="related-products"><div itemscope itemtype="http://schema.org/Product">
             <span itemprop="name">Other</span><meta itemprop="price" content="5"><meta itemprop="priceCurrency" content="EUR"></div></div>
