@@ -36,8 +36,36 @@ const TEXTS: usize = 12_000;
 
 /// Emoji: sequences joined by ZWJ, skin tones, keycaps, presentation selectors, tag sequences, text-style symbols.
 const EMOJI: &[&str] = &[
-    "🔥", "👨‍👩‍👧‍👦", "👍🏽", "❤️", "❤", "🏳️‍🌈", "1️⃣", "#️⃣", "🧑🏾‍💻", "👩‍❤️‍💋‍👨", "😀", "✨", "☀", "☀️", "⌚", "🎧",
-    "🛒", "💶", "👉", "✅", "🤝🏻", "🫶", "🏴‍☠️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "©️", "™️", "↗️", "⚡", "🧡", "👩🏼‍🦰",
+    "🔥",
+    "👨‍👩‍👧‍👦",
+    "👍🏽",
+    "❤️",
+    "❤",
+    "🏳️‍🌈",
+    "1️⃣",
+    "#️⃣",
+    "🧑🏾‍💻",
+    "👩‍❤️‍💋‍👨",
+    "😀",
+    "✨",
+    "☀",
+    "☀️",
+    "⌚",
+    "🎧",
+    "🛒",
+    "💶",
+    "👉",
+    "✅",
+    "🤝🏻",
+    "🫶",
+    "🏴‍☠️",
+    "🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+    "©️",
+    "™️",
+    "↗️",
+    "⚡",
+    "🧡",
+    "👩🏼‍🦰",
 ];
 /// Flags, two glued flags, and lone regional indicators.
 const FLAGS: &[&str] = &["🇫🇷", "🇩🇪", "🇪🇺", "🇺🇸", "🇯🇵", "🇧🇪🇨🇭", "🇫", "🇫🇷🇫", "🇬🇧"];
@@ -46,7 +74,8 @@ const ARABIC: &[&str] = &["سماعة", "لاسلكية", "باⅫé", "عرض �
 /// Chinese, Japanese, Korean.
 const CJK: &[&str] = &["索尼降噪耳机", "ヘッドホン", "헤드폰", "半額", "セール", "中文", "ｶﾀｶﾅ", "东京"];
 /// Fullwidth forms and mathematical alphanumerics (astral, two UTF-16 units each).
-const WIDE_LETTERS: &[&str] = &["ＳＯＮＹ", "１２３", "ｗｗｗ．ｆｎａｃ．ｃｏｍ", "！", "𝐒𝐨𝐧𝐲", "𝕊𝕒𝕞𝕤𝕦𝕟𝕘", "𝓟𝓻𝓸𝓶𝓸", "𝟙𝟚𝟛"];
+const WIDE_LETTERS: &[&str] =
+    &["ＳＯＮＹ", "１２３", "ｗｗｗ．ｆｎａｃ．ｃｏｍ", "！", "𝐒𝐨𝐧𝐲", "𝕊𝕒𝕞𝕤𝕦𝕟𝕘", "𝓟𝓻𝓸𝓶𝓸", "𝟙𝟚𝟛"];
 /// Web addresses, with and without a scheme, some of them not addresses at all.
 const ADDRESSES: &[&str] = &[
     "www.exemple.fr",
@@ -72,14 +101,43 @@ const ADDRESSES: &[&str] = &[
 const ENTITIES: &[&str] = &["&amp;", "&lt;", "&gt;", "&quot;", "&#233;", "&eacute;", "&nbsp;", "&#x1F525;", "&"];
 /// Symbols and invisible characters of shop titles and French typography.
 const SYMBOLS: &[&str] = &[
-    "©", "®", "™", "°", "€", "£", "«", "»", "–", "—", "…", "\u{202F}", "\u{A0}", "e\u{301}", "\u{200D}",
-    "\u{200E}", "\u{200F}", "·", "’", "½", "ℹ", "↗", "★", "♥", "☺", "‼", "⁉", "℗", "Ⅻ", "\u{FE0F}",
+    "©", "®", "™", "°", "€", "£", "«", "»", "–", "—", "…", "\u{202F}", "\u{A0}", "e\u{301}", "\u{200D}", "\u{200E}",
+    "\u{200F}", "·", "’", "½", "ℹ", "↗", "★", "♥", "☺", "‼", "⁉", "℗", "Ⅻ", "\u{FE0F}",
 ];
 /// Latin words of product titles.
 const LATIN: &[&str] = &[
-    "Casque", "Bluetooth", "Sony", "WH-1000XM5", "noir", "Téléviseur", "OLED", "çà", "œuvre", "Straße", "prix",
-    "promo", "-50%", "2x", "4K", "Lot", "de", "3", "Pull", "col", "roulé", "#pub", "@fnac", "#BonPlan", "$AAPL",
-    "Édition", "limitée", "(reconditionné)", "v2.0", "1.5kg", "Wi-Fi", "USB-C",
+    "Casque",
+    "Bluetooth",
+    "Sony",
+    "WH-1000XM5",
+    "noir",
+    "Téléviseur",
+    "OLED",
+    "çà",
+    "œuvre",
+    "Straße",
+    "prix",
+    "promo",
+    "-50%",
+    "2x",
+    "4K",
+    "Lot",
+    "de",
+    "3",
+    "Pull",
+    "col",
+    "roulé",
+    "#pub",
+    "@fnac",
+    "#BonPlan",
+    "$AAPL",
+    "Édition",
+    "limitée",
+    "(reconditionné)",
+    "v2.0",
+    "1.5kg",
+    "Wi-Fi",
+    "USB-C",
 ];
 const CLASSES: &[&[&str]] = &[EMOJI, FLAGS, ARABIC, CJK, WIDE_LETTERS, ADDRESSES, ENTITIES, SYMBOLS, LATIN];
 
@@ -87,8 +145,18 @@ const CLASSES: &[&[&str]] = &[EMOJI, FLAGS, ARABIC, CJK, WIDE_LETTERS, ADDRESSES
 const SEPARATORS: &[&str] = &[" ", " ", " ", " ", "", "", "-", ", ", "/", " - ", ":"];
 
 const SHOPS: &[&str] = &[
-    "Fnac", "Darty", "Kiabi", "Cdiscount", "Amazon.fr", "Boulanger", "Sephora", "La Redoute", "Rue du Commerce",
-    "Leroy Merlin", "Aliexpress 🇨🇳", "Carrefour",
+    "Fnac",
+    "Darty",
+    "Kiabi",
+    "Cdiscount",
+    "Amazon.fr",
+    "Boulanger",
+    "Sephora",
+    "La Redoute",
+    "Rue du Commerce",
+    "Leroy Merlin",
+    "Aliexpress 🇨🇳",
+    "Carrefour",
 ];
 const LINKS: &[&str] = &[
     "https://www.fnac.com/a16995431/Sony-WH-1000XM5",
@@ -132,7 +200,9 @@ fn deal(rng: &mut ChaCha8Rng) -> DealForPost {
         claimed_previous: reference.map(|reference| reference + Decimal::ONE),
         link: rng.random_bool(0.9).then(|| LINKS.choose(rng).expect("links").to_string()),
         promo_code: rng.random_bool(0.2).then(|| format!("PROMO{}", rng.random_range(1..100))),
-        ends_at: rng.random_bool(0.2).then(|| DateTime::from_timestamp(rng.random_range(1.7e9 as i64..1.9e9 as i64), 0))
+        ends_at: rng
+            .random_bool(0.2)
+            .then(|| DateTime::from_timestamp(rng.random_range(1.7e9 as i64..1.9e9 as i64), 0))
             .flatten(),
     }
 }
@@ -231,8 +301,7 @@ fn official_measures(texts: &[String]) -> Option<(String, Vec<Official>)> {
     let stdout = String::from_utf8(output.stdout).expect("node writes UTF-8");
     let mut lines = stdout.lines();
     let banner: Banner = serde_json::from_str(lines.next().expect("the version line")).expect("a version");
-    let measures: Vec<Official> =
-        lines.map(|line| serde_json::from_str(line).expect("one measure per line")).collect();
+    let measures: Vec<Official> = lines.map(|line| serde_json::from_str(line).expect("one measure per line")).collect();
     assert_eq!(measures.len(), texts.len(), "node answered for {} texts of {}", measures.len(), texts.len());
     Some((banner.version, measures))
 }
