@@ -31,8 +31,11 @@ use serde::Deserialize;
 /// The corpus's seed unless `DEALCAST_DIFFERENTIAL_SEED` says otherwise (the number).
 const DEFAULT_SEED: u64 = 16;
 
-/// How many texts are compared.
+/// How many texts are drawn.
 const TEXTS: usize = 12_000;
+
+/// How many of them at least must give a text (a post whose fixed parts are too long gives none).
+const MIN_TEXTS: usize = 10_000;
 
 /// Emoji: sequences joined by ZWJ, skin tones, keycaps, presentation selectors, tag sequences, text-style symbols.
 const EMOJI: &[&str] = &[
@@ -207,26 +210,52 @@ fn deal(rng: &mut ChaCha8Rng) -> DealForPost {
     }
 }
 
-/// The corpus: two texts in five are bare titles (some far over the limit), the others whole posts.
+/// One text of the corpus as drawn: a bare title, or a deal to compose with one of the templates.
+enum Draw {
+    Title(String),
+    Post { deal: Box<DealForPost>, template: usize, disclosure: Option<&'static str> },
+}
+
+/// The corpus: two texts in five are bare titles (some far over the limit), the others whole posts. The draws
+/// come from the seeded generator in order; composing them (the slow part) is shared between threads.
 fn corpus(seed: u64) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut templates = vec![Template::new(DEFAULT_TEMPLATE).expect("the default template")];
     templates.extend(VARIANT_TEMPLATES.iter().map(|text| Template::new(*text).expect("a variant template")));
-    let mut texts = Vec::with_capacity(TEXTS);
-    while texts.len() < TEXTS {
-        if rng.random_bool(0.4) {
-            let words = rng.random_range(1..=90);
-            texts.push(title(&mut rng, words));
-            continue;
-        }
-        let deal = deal(&mut rng);
-        let template = templates.choose(&mut rng).expect("templates");
-        let disclosure = rng.random_bool(0.3).then(|| *DISCLOSURES.choose(&mut rng).expect("disclosures"));
-        if let Ok(post) = compose(&deal, template, disclosure) {
-            texts.push(post);
-        }
-    }
+    let draws: Vec<Draw> = (0..TEXTS)
+        .map(|_| {
+            if rng.random_bool(0.4) {
+                let words = rng.random_range(1..=90);
+                return Draw::Title(title(&mut rng, words));
+            }
+            let deal = Box::new(deal(&mut rng));
+            let template = rng.random_range(0..templates.len());
+            let disclosure = rng.random_bool(0.3).then(|| *DISCLOSURES.choose(&mut rng).expect("disclosures"));
+            Draw::Post { deal, template, disclosure }
+        })
+        .collect();
+    let texts: Vec<String> = in_parallel(&draws, |draw| match draw {
+        Draw::Title(title) => Some(title.clone()),
+        // A deal whose post cannot be composed (its fixed parts are too long) has no text to compare.
+        Draw::Post { deal, template, disclosure } => compose(deal, &templates[*template], *disclosure).ok(),
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(texts.len() >= MIN_TEXTS, "only {} of {TEXTS} draws gave a text", texts.len());
     texts
+}
+
+/// `work` done on every item, the items shared between the machine's cores; the results in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|handle| handle.join().expect("a worker thread")).collect()
+    })
 }
 
 /// What the official library says of one text.
@@ -312,12 +341,17 @@ fn every_generated_text_has_the_weighted_length_and_validity_of_the_official_twi
         .map(|seed| seed.parse().expect("DEALCAST_DIFFERENTIAL_SEED is a number"))
         .unwrap_or(DEFAULT_SEED);
     let texts = corpus(seed);
-    let Some((version, official)) = official_measures(&texts) else { return };
+    // Node measures the texts while this process does.
+    let (official, ours) = std::thread::scope(|scope| {
+        let node = scope.spawn(|| official_measures(&texts));
+        let ours = in_parallel(&texts, |text| measure(text, CountingRules::V3));
+        (node.join().expect("the node thread"), ours)
+    });
+    let Some((version, official)) = official else { return };
     assert!(version.starts_with("3."), "twitter-text {version} is installed; the test compares with 3.x");
 
     let mut disagreements = Vec::new();
-    for (text, official) in texts.iter().zip(&official) {
-        let ours = measure(text, CountingRules::V3);
+    for ((text, official), ours) in texts.iter().zip(&official).zip(&ours) {
         if ours.weighted_length != official.weighted_length || ours.valid != official.valid {
             disagreements.push(format!(
                 "{text:?}: twitter-text {version} counts {} ({}), dealcast {} ({})",

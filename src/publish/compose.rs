@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::french::{format_money, format_percent};
-use super::text_length::{MAX_WEIGHTED_LENGTH, is_valid_post, weighted_length};
+use super::text_length::{CountingRules, MAX_WEIGHTED_LENGTH, measure, weighted_length};
 use crate::deals::honesty::{Verdict, discount_pct};
 
 /// What a post says about one deal: the facts, already judged; [`compose`] decides which of them may be shown.
@@ -122,7 +122,10 @@ pub fn compose_within(
     limit: usize,
 ) -> Result<String, ComposeError> {
     let limit = limit.min(MAX_WEIGHTED_LENGTH);
-    let fits = |post: &str| is_valid_post(post) && weighted_length(post) <= limit;
+    let fits = |post: &str| {
+        let measured = measure(post, CountingRules::V3);
+        measured.valid && measured.weighted_length <= limit
+    };
     let segments = parse_template(&template.0)?;
     let title = clean_text(&deal.title);
     if title.is_empty() {
@@ -400,6 +403,7 @@ impl Values {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::text_length::is_valid_post;
     use proptest::prelude::*;
 
     fn decimal(text: &str) -> Decimal {

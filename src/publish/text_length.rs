@@ -15,10 +15,10 @@
 mod emoji;
 mod urls;
 
-use std::collections::HashMap;
-
+use std::borrow::Cow;
 use twitter_text_config::Configuration;
-use unicode_normalization::UnicodeNormalization;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// The most weighted characters X accepts in one post.
 pub const MAX_WEIGHTED_LENGTH: usize = 280;
@@ -60,35 +60,42 @@ pub struct PostMeasure {
 /// Measures `text` under `rules`, counting every URL as the configuration's transformed URL length (23).
 pub fn measure(text: &str, rules: CountingRules) -> PostMeasure {
     let config = rules.configuration();
-    let normalized: String = text.nfc().collect();
+    let normalized: Cow<str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
     let walk = urls::Walk::new(&normalized);
-    // Links and emoji by the UTF-16 unit they start at, with their length in units, as `parseTweet` keys them.
-    let links: HashMap<usize, usize> = urls::url_entities(&walk).into_iter().collect();
-    let emoji: HashMap<usize, usize> = if config.emoji_parsing_enabled {
+    // Links and emoji as (first UTF-16 unit, length in units), in order, as `parseTweet` looks them up.
+    let links = urls::url_entities(&walk);
+    let emoji: Vec<(usize, usize)> = if config.emoji_parsing_enabled {
         emoji::emoji_spans(walk.chars())
             .into_iter()
             .map(|(start, end)| (walk.unit(start), walk.unit(end) - walk.unit(start)))
             .collect()
     } else {
-        HashMap::new()
+        Vec::new()
     };
+    let (mut links, mut emoji) = (links.iter().peekable(), emoji.iter().peekable());
     let units: Vec<u16> = normalized.encode_utf16().collect();
     let scaled_limit = weight(config.max_weighted_tweet_length) * weight(config.scale);
     let (mut scaled_length, mut valid, mut valid_end) = (0, true, 0);
     let mut index = 0;
     while index < units.len() {
-        if let Some(&length) = links.get(&index) {
+        // Entities the walk has gone past (inside a link, or overlapping one) are never looked up again.
+        let starting_here = |entities: &mut std::iter::Peekable<std::slice::Iter<(usize, usize)>>| {
+            while entities.next_if(|&&(start, _)| start < index).is_some() {}
+            entities.next_if(|&&(start, _)| start == index).map(|&(_, length)| length)
+        };
+        if let Some(length) = starting_here(&mut links) {
             scaled_length += weight(config.transformed_url_length) * weight(config.scale);
             index += length - 1;
-        } else if let Some(&length) = emoji.get(&index) {
+        } else if let Some(length) = starting_here(&mut emoji) {
             scaled_length += weight(config.default_weight);
             index += length - 1;
         } else {
             // The official library weighs the second unit of a surrogate pair, which no range holds.
-            if char::decode_utf16([units[index], units.get(index + 1).copied().unwrap_or(0)])
-                .next()
-                .is_some_and(|decoded| decoded.is_ok_and(|c| c.len_utf16() == 2))
-            {
+            let low_follows = units.get(index + 1).is_some_and(|next| (0xDC00..0xE000).contains(next));
+            if (0xD800..0xDC00).contains(&units[index]) && low_follows {
                 index += 1;
             }
             scaled_length += unit_weight(units[index], config);

@@ -53,7 +53,13 @@ fn regional_indicator(character: char) -> bool {
 fn emoji_at(chars: &[char], start: usize) -> Option<usize> {
     let first = chars[start];
     // Letters, most punctuation and the scripts of titles never begin an emoji; keycaps begin with `# * 0-9`.
-    if (first.is_ascii() && !matches!(first, '#' | '*' | '0'..='9')) || ('\u{80}'..'\u{A9}').contains(&first) {
+    let never_emoji = match first {
+        '#' | '*' | '0'..='9' | '\u{A9}' | '\u{AE}' => false,
+        // Latin, Greek, Cyrillic, Hebrew, Arabic, Indic... below U+2000; CJK ideographs, Hangul, fullwidth forms.
+        '\u{0}'..='\u{1FFF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{FF00}'..='\u{FFEF}' => true,
+        _ => false,
+    };
+    if never_emoji {
         return None;
     }
     // The longest candidate: the first character, then what may carry a sequence on (after a joiner, anything),

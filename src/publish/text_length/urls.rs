@@ -87,6 +87,9 @@ pub(super) struct Walk<'a> {
     chars: Vec<char>,
     bytes: Vec<usize>,
     units: Vec<usize>,
+    /// For each character, where the run of label characters (domain characters, `-`, `_`) starting there ends:
+    /// a domain can only start where that run ends on a dot, which rules most positions out at once.
+    label_run_end: Vec<usize>,
 }
 
 impl<'a> Walk<'a> {
@@ -101,7 +104,16 @@ impl<'a> Walk<'a> {
         }
         bytes.push(text.len());
         units.push(unit);
-        Walk { text, chars, bytes, units }
+        let mut label_run_end = vec![chars.len(); chars.len() + 1];
+        for index in (0..chars.len()).rev() {
+            let character = chars[index];
+            if domain_character(character) || character == '-' || character == '_' {
+                label_run_end[index] = label_run_end[index + 1];
+            } else {
+                label_run_end[index] = index;
+            }
+        }
+        Walk { text, chars, bytes, units, label_run_end }
     }
 
     pub(super) fn chars(&self) -> &[char] {
@@ -139,8 +151,10 @@ pub(super) fn url_entities(walk: &Walk) -> Vec<(usize, usize)> {
     if !chars.contains(&'.') {
         return links;
     }
+    // A domain holds a dot: no link starts after the last one.
+    let last_dot = chars.iter().rposition(|&c| c == '.').unwrap_or(0);
     let mut from = 0;
-    while let Some(found) = (from..chars.len()).find_map(|at| match_at(walk, at)) {
+    while let Some(found) = (from..last_dot.min(chars.len())).find_map(|at| match_at(walk, at)) {
         from = found.end;
         let url_units = walk.units_between(found.start, found.end) - found.skip;
         let protocol_units = walk.units_between(found.start, found.protocol_end);
@@ -159,7 +173,7 @@ pub(super) fn url_entities(walk: &Walk) -> Vec<(usize, usize)> {
             links.push((walk.unit(found.start), length));
             continue;
         }
-        if found.before.is_some_and(|before| "-_./".contains(before)) {
+        if matches!(found.before, Some('-' | '_' | '.' | '/')) {
             continue;
         }
         let ascii = ascii_domains(domain);
@@ -204,7 +218,8 @@ fn match_at(walk: &Walk, at: usize) -> Option<Found> {
 
 /// Whether a link may start right after `character` (`validUrlPrecedingChars`).
 fn may_precede(character: char) -> bool {
-    !(character.is_ascii_alphanumeric() || "@＠$#＃\u{FFFE}\u{FEFF}\u{FFFF}".contains(character))
+    !(character.is_ascii_alphanumeric()
+        || matches!(character, '@' | '＠' | '$' | '#' | '＃' | '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}'))
 }
 
 /// A link starting at character `start`: with a scheme if one is there and a domain follows it, else without.
@@ -212,9 +227,9 @@ fn link_at(walk: &Walk, start: usize, before: Option<char>) -> Option<Found> {
     let chars = walk.chars();
     let protocol = protocol_length(&chars[start..]);
     let (protocol_end, domain_end) =
-        match protocol.and_then(|length| domain_at(chars, start + length).map(|end| (start + length, end))) {
+        match protocol.and_then(|length| domain_at(walk, start + length).map(|end| (start + length, end))) {
             Some(found) => found,
-            None => (start, domain_at(chars, start)?),
+            None => (start, domain_at(walk, start)?),
         };
     let rest = &walk.text[walk.bytes[domain_end]..];
     let tail = TAIL.captures(rest).expect("the tail expression matches the empty string");
@@ -237,23 +252,30 @@ fn protocol_length(chars: &[char]) -> Option<usize> {
 /// Whether `character` may be in a domain label (`validDomainChars`): not punctuation, a space, a refused
 /// character or a direction mark.
 fn domain_character(character: char) -> bool {
-    !("!'#%&()*+,\\-./:;<=>?@[]^_{|}~$".contains(character)
-        || matches!(character, '\u{9}'..='\u{D}' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{180E}')
-        || matches!(character, '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}')
-        || matches!(character, '\u{3000}' | '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}')
-        || matches!(character, '\u{202A}'..='\u{202E}' | '\u{61C}' | '\u{200E}' | '\u{200F}')
-        || matches!(character, '\u{2066}'..='\u{2069}'))
+    !matches!(
+        character,
+        '!' | '\'' | '#' | '%' | '&' | '(' | ')' | '*' | '+' | ',' | '\\' | '-' | '.' | '/' | ':' | ';' | '<' | '='
+            | '>' | '?' | '@' | '[' | ']' | '^' | '_' | '{' | '|' | '}' | '~' | '$'
+            | '\u{9}'..='\u{D}' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{180E}' | '\u{2000}'..='\u{200A}'
+            | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+            | '\u{FFFE}' | '\u{FEFF}' | '\u{FFFF}'
+            | '\u{202A}'..='\u{202E}' | '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// The end of the domain starting at `start` (`validDomain`): as many subdomain labels as can be taken, then a
 /// domain-name label and a top-level domain, giving back labels until one fits.
-fn domain_at(chars: &[char], start: usize) -> Option<usize> {
+fn domain_at(walk: &Walk, start: usize) -> Option<usize> {
+    let chars = walk.chars();
+    if chars.get(walk.label_run_end[start]) != Some(&'.') {
+        return None;
+    }
     // Each label ending in a dot that may be a subdomain, with whether it may also be the domain name (no `_`).
     let mut labels = Vec::new();
     let mut position = start;
     loop {
-        let length = chars[position..].iter().take_while(|&&c| domain_character(c) || c == '-' || c == '_').count();
-        let end = position + length;
+        let end = walk.label_run_end[position];
+        let length = end - position;
         let label = &chars[position..end];
         let ends_well = |c: Option<&char>| c.is_some_and(|&c| domain_character(c));
         if length == 0 || chars.get(end) != Some(&'.') || !ends_well(label.first()) || !ends_well(label.last()) {
@@ -268,18 +290,23 @@ fn domain_at(chars: &[char], start: usize) -> Option<usize> {
 /// The end of the top-level domain at `start`, followed by a character that is not `[0-9A-Za-z@+-]` or by the end:
 /// the longest of the list, else a punycode one (`xn--` and letters, digits, hyphens).
 fn tld_at(chars: &[char], start: usize) -> Option<usize> {
-    let bounded = |end: usize| chars.get(end).is_none_or(|&c| !(c.is_ascii_alphanumeric() || "@+-".contains(c)));
-    let longest = (start + 1..=chars.len().min(start + LONGEST_TLD))
-        .rev()
-        .find(|&end| bounded(end) && is_valid_tld_case_insensitive(&chars[start..end].iter().collect::<String>()));
-    longest.or_else(|| {
-        let prefix: String = chars.get(start..start + 4)?.iter().collect();
-        if !prefix.eq_ignore_ascii_case("xn--") {
-            return None;
+    let bounded =
+        |end: usize| chars.get(end).is_none_or(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '@' | '+' | '-')));
+    // Top-level domains of the list are made of domain characters (punycode ones, with hyphens, come below).
+    let run: String = chars[start..].iter().take(LONGEST_TLD).take_while(|&&c| domain_character(c)).collect();
+    let mut ends: Vec<usize> = run.char_indices().map(|(byte, c)| byte + c.len_utf8()).collect();
+    while let Some(byte_end) = ends.pop() {
+        let end = start + ends.len() + 1;
+        if bounded(end) && is_valid_tld_case_insensitive(&run[..byte_end]) {
+            return Some(end);
         }
-        let run = chars[start + 4..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == '-').count();
-        (run > 0 && bounded(start + 4 + run)).then_some(start + 4 + run)
-    })
+    }
+    let prefix: String = chars.get(start..start + 4)?.iter().collect();
+    if !prefix.eq_ignore_ascii_case("xn--") {
+        return None;
+    }
+    let run = chars[start + 4..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == '-').count();
+    (run > 0 && bounded(start + 4 + run)).then_some(start + 4 + run)
 }
 
 /// Whether a label character may be in an ASCII domain (`validAsciiDomain`): ASCII letters, digits, `-` and
