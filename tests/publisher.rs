@@ -119,6 +119,14 @@ fn assert_honest_french_post(text: &str) {
     assert!(text.contains("\u{a0}%") && text.contains("30 derniers jours"), "no real discount in: {text}");
 }
 
+/// Three healthy shops (kiabi, sephora, decathlon); returns the ids of their runs.
+async fn three_shops(pool: &PgPool) -> (i64, i64, i64) {
+    let kiabi = add_shop(pool, "kiabi", "Kiabi", true).await;
+    let sephora = add_shop(pool, "sephora", "Sephora", true).await;
+    let decathlon = add_shop(pool, "decathlon", "Decathlon", true).await;
+    (kiabi, sephora, decathlon)
+}
+
 async fn published(pool: &PgPool, account: &str) -> Vec<(i64, DateTime<Utc>, String)> {
     sqlx::query_as(
         "SELECT p.offer_id, p.published_at, o.shop_id FROM publications p JOIN offers o ON o.id = p.offer_id
@@ -135,9 +143,7 @@ async fn a_day_of_slots_posts_the_best_deals_spaced_within_caps_budget_and_quiet
     let db = support::fresh_database().await;
     let pool = &db.pool;
     let x = MockX::start(vec![mock_account("daily", "1001"), mock_account("budget", "1002")]).await;
-    let kiabi = add_shop(pool, "kiabi", "Kiabi", true).await;
-    let sephora = add_shop(pool, "sephora", "Sephora", true).await;
-    let decathlon = add_shop(pool, "decathlon", "Decathlon", true).await;
+    let (kiabi, sephora, decathlon) = three_shops(pool).await;
     let broken = add_shop(pool, "broken", "Broken Shop", false).await;
     // The best score of all, but a fake "was" price: never posted.
     let inflated = add_deal(pool, "kiabi", kiabi, "Manteau long", "39.99", "39.99", "inflated", "99", None).await;
@@ -499,4 +505,127 @@ async fn the_product_image_goes_with_the_post_and_a_too_big_one_is_left_out() {
     assert_eq!(posts.len(), 2);
     assert!(posts[0].sent_text.contains("Sac cabas") && posts[0].media_ids.len() == 1, "{:?}", posts[0]);
     assert!(posts[1].sent_text.contains("Coffret parfum") && posts[1].media_ids.is_empty(), "{:?}", posts[1]);
+}
+
+/// A deal whose title alone nearly fills a post, so that the post is cut to the limit and written again shorter.
+async fn long_title_deal(pool: &PgPool, shop: &str, run: i64, product: &str, score: &str) -> i64 {
+    let title = format!("{product} {}", "édition collector coloris bleu nuit taille unique ".repeat(6));
+    let offer = add_deal(pool, shop, run, &title, "19.99", "39.99", "honest", score, None).await;
+    // A link X counts as 23 (`.example` is no top-level domain, so twitter-text would count its characters).
+    sqlx::query("UPDATE offers SET canonical_url = $2, url = $2 WHERE id = $1")
+        .bind(offer)
+        .bind(format!("https://www.{shop}.fr/p/{}-{offer}", product.to_lowercase()))
+        .execute(pool)
+        .await
+        .unwrap();
+    offer
+}
+
+async fn status_and_error(pool: &PgPool, offer: i64) -> (String, Option<String>, String) {
+    sqlx::query_as("SELECT status, last_error, text FROM publications WHERE offer_id = $1")
+        .bind(offer)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_x_refuses_as_too_long_is_written_shorter_a_second_refusal_fails_it_alone_and_the_account_goes_on() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    let (kiabi, sephora, decathlon) = three_shops(pool).await;
+    let first = long_title_deal(pool, "kiabi", kiabi, "Doudoune", "90").await;
+    let second = long_title_deal(pool, "sephora", sephora, "Palette", "80").await;
+    let third = add_deal(pool, "decathlon", decathlon, "Tente 2 places", "49.99", "79.99", "honest", "70", None).await;
+    let x = MockX::start(vec![mock_account("long", "8001")]).await;
+    let config = simple_account("long", &x.base_url());
+    let publisher = Publisher::new(pool.clone(), config, "test", env_for("long", credentials("long"))).unwrap();
+    let now = Utc::now();
+
+    // X refuses the first post as too long: it is written again 40 weighted characters shorter and goes out.
+    x.fail_next(Fault::TooLong);
+    let report = publisher.slot_now(now).await.unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    assert!(report.stopped.is_none() && report.skipped.is_empty(), "{report:?}");
+    let posts = x.posts_of("8001");
+    assert_eq!(posts.len(), 1);
+    let posted = &posts[0].sent_text;
+    assert!(posted.starts_with("🔥 Doudoune édition collector") && posted.contains("…"), "{posted}");
+    assert!(weighted_length(posted) <= 280 - 40, "{} weighted characters: {posted}", weighted_length(posted));
+    assert_honest_french_post(posted);
+    let link: String =
+        sqlx::query_scalar("SELECT canonical_url FROM offers WHERE id = $1").bind(first).fetch_one(pool).await.unwrap();
+    assert!(posted.ends_with(&format!("\n{link}")), "the link is whole: {posted}");
+    let (status, _, text) = status_and_error(pool, first).await;
+    assert_eq!((status.as_str(), text.as_str()), ("published", posted.as_str()));
+
+    // The second is refused as invalid, then, written again, as too long: that post alone fails, with X's reason.
+    x.fail_next(Fault::InvalidText);
+    x.fail_next(Fault::TooLong);
+    let report = publisher.slot_now(now + TimeDelta::minutes(1)).await.unwrap();
+    assert!(report.sent.is_empty() && report.stopped.is_none(), "{report:?}");
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert!(report.skipped[0].contains("refused twice") && report.skipped[0].contains("too long"), "{report:?}");
+    let (status, last_error, _) = status_and_error(pool, second).await;
+    assert_eq!(status, "failed");
+    let last_error = last_error.unwrap_or_default();
+    assert!(last_error.contains("invalid text") && last_error.contains("Your Tweet text is too long"), "{last_error}");
+    assert_eq!(x.posts_of("8001").len(), 1);
+
+    // The account is not paused: its next post goes out.
+    let state = account_state::all(pool).await.unwrap().into_iter().find(|a| a.id == "long").unwrap();
+    assert!(!state.paused, "{:?}", state.paused_reason);
+    let report = publisher.slot_now(now + TimeDelta::minutes(2)).await.unwrap();
+    assert_eq!(report.sent.iter().map(|s| s.offer_id).collect::<Vec<_>>(), [third], "{report:?}");
+    assert_eq!(x.posts_of("8001").len(), 2);
+
+    // And `dealcast accounts list` says so.
+    let config = std::env::temp_dir().join(format!("dealcast-publisher-long-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        format!("[[accounts]]\nname = \"long\"\nplatform = \"x\"\napi_base_url = \"{}\"\n", x.base_url()),
+    )
+    .unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dealcast"))
+        .args(["accounts", "list"])
+        .env("DATABASE_URL", support::database_url(&db))
+        .env("DEALCAST_CONFIG", &config)
+        .output()
+        .await
+        .expect("run dealcast accounts list");
+    let _ = std::fs::remove_file(&config);
+    let listed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{listed}\n{}", String::from_utf8_lossy(&output.stderr));
+    let line = listed.lines().find(|line| line.starts_with("long ")).unwrap_or_default();
+    assert!(line.ends_with("active"), "{listed}");
+}
+
+#[tokio::test]
+async fn a_suspension_or_an_app_without_write_access_stops_the_account_each_with_its_own_message() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    one_deal_setup(pool).await;
+    let x = MockX::start(vec![mock_account("susp", "8101"), mock_account("ro", "8102")]).await;
+    let suspended = Publisher::new(
+        pool.clone(),
+        simple_account("susp", &x.base_url()),
+        "test",
+        env_for("susp", credentials("susp")),
+    )
+    .unwrap();
+    let read_only =
+        Publisher::new(pool.clone(), simple_account("ro", &x.base_url()), "test", env_for("ro", credentials("ro")))
+            .unwrap();
+    let now = Utc::now();
+    x.fail_next(Fault::Suspended);
+    let stopped = suspended.slot_now(now).await.unwrap().stopped.expect("the account is stopped");
+    assert!(stopped.contains("suspended") && stopped.contains("accounts resume susp"), "{stopped}");
+    x.fail_next(Fault::NotPermitted);
+    let stopped = read_only.slot_now(now).await.unwrap().stopped.expect("the account is stopped");
+    assert!(stopped.contains("read and write access") && stopped.contains("accounts resume ro"), "{stopped}");
+    let states = account_state::all(pool).await.unwrap();
+    for name in ["susp", "ro"] {
+        assert!(states.iter().any(|a| a.id == name && a.paused), "{name} is not paused: {states:?}");
+    }
+    assert_eq!(x.post_count(), 0);
 }

@@ -165,3 +165,25 @@ async fn the_mock_refuses_a_signature_for_another_query_and_a_replayed_nonce() {
     let replay = http.get(signed_for.as_str()).header("authorization", &header).send().await.unwrap().status();
     assert_eq!((first.as_u16(), replay.as_u16()), (200, 401));
 }
+
+#[tokio::test]
+async fn a_text_x_refuses_is_a_refusal_of_that_post_and_a_suspension_or_missing_permission_stops_the_account() {
+    use dealcast::publish::platform::TextRefusal;
+    let mock = mock().await;
+    let x = client(&mock, credentials());
+    mock.fail_next(Fault::TooLong);
+    let error = x.post_tweet("Un texte que X trouve trop long").await.unwrap_err();
+    assert_eq!(error.text_refusal(), Some(TextRefusal::TooLong), "{error:?}");
+    assert!(!error.stops_account() && error.to_string().contains("Your Tweet text is too long"), "{error}");
+    mock.fail_next(Fault::InvalidText);
+    let error = x.post_tweet("Un texte que X refuse").await.unwrap_err();
+    assert_eq!(error.text_refusal(), Some(TextRefusal::Invalid), "{error:?}");
+    assert!(!error.stops_account(), "{error}");
+    mock.fail_next(Fault::Suspended);
+    let error = x.post_tweet("Bonjour").await.unwrap_err();
+    assert!(matches!(error, XError::Suspended { .. }) && error.stops_account(), "{error:?}");
+    mock.fail_next(Fault::NotPermitted);
+    let error = x.post_tweet("Bonjour").await.unwrap_err();
+    assert!(matches!(error, XError::AppPermissions { .. }) && error.stops_account(), "{error:?}");
+    assert_eq!(mock.post_count(), 0);
+}

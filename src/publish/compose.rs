@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::french::{format_money, format_percent};
-use super::text_length::{MAX_WEIGHTED_LENGTH, is_valid_post, weighted_length};
+use super::text_length::{CountingRules, MAX_WEIGHTED_LENGTH, measure, weighted_length};
 use crate::deals::honesty::{Verdict, discount_pct};
 
 /// What a post says about one deal: the facts, already judged; [`compose`] decides which of them may be shown.
@@ -110,6 +110,22 @@ pub enum ComposeError {
 /// `inflated` deal, the reference price and the reduction are left out as well when they cannot be told apart
 /// from the shop's claim (no reference, or a reference not below the claimed previous price).
 pub fn compose(deal: &DealForPost, template: &Template, disclosure: Option<&str>) -> Result<String, ComposeError> {
+    compose_within(deal, template, disclosure, MAX_WEIGHTED_LENGTH)
+}
+
+/// [`compose`] with a post of at most `limit` weighted characters (never more than [`MAX_WEIGHTED_LENGTH`]): how
+/// a post the platform refused as too long is written again, shorter.
+pub fn compose_within(
+    deal: &DealForPost,
+    template: &Template,
+    disclosure: Option<&str>,
+    limit: usize,
+) -> Result<String, ComposeError> {
+    let limit = limit.min(MAX_WEIGHTED_LENGTH);
+    let fits = |post: &str| {
+        let measured = measure(post, CountingRules::V3);
+        measured.valid && measured.weighted_length <= limit
+    };
     let segments = parse_template(&template.0)?;
     let title = clean_text(&deal.title);
     if title.is_empty() {
@@ -119,7 +135,7 @@ pub fn compose(deal: &DealForPost, template: &Template, disclosure: Option<&str>
     let render = |title: &str| values.render(&segments, title);
 
     let full = render(&title);
-    if is_valid_post(&full) {
+    if fits(&full) {
         return Ok(full);
     }
     let word_cuts: Vec<usize> = title
@@ -129,7 +145,7 @@ pub fn compose(deal: &DealForPost, template: &Template, disclosure: Option<&str>
         .collect();
     let grapheme_cuts: Vec<usize> = title.grapheme_indices(true).map(|(index, _)| index).filter(|&i| i > 0).collect();
     for cuts in [&word_cuts, &grapheme_cuts] {
-        if let Some(post) = longest_fitting(cuts, |cut| shortened(&title, cut).map(|title| render(&title))) {
+        if let Some(post) = longest_fitting(cuts, fits, |cut| shortened(&title, cut).map(|title| render(&title))) {
             return Ok(post);
         }
     }
@@ -137,7 +153,7 @@ pub fn compose(deal: &DealForPost, template: &Template, disclosure: Option<&str>
     // The shortest title tried: the first character and "…" (or the title itself when it is one character).
     let shortest_title = grapheme_cuts.first().and_then(|&cut| shortened(&title, cut)).unwrap_or(title);
     Err(ComposeError::TooLong {
-        limit: MAX_WEIGHTED_LENGTH,
+        limit,
         shortest: measure(&render(&shortest_title)),
         shop: measure(&values.shop),
         link: values.link.as_deref().map_or(0, measure),
@@ -146,13 +162,17 @@ pub fn compose(deal: &DealForPost, template: &Template, disclosure: Option<&str>
     })
 }
 
-/// The post for the largest cut in `cuts` (ascending byte offsets) whose post fits, by binary search.
+/// The post for the largest cut in `cuts` (ascending byte offsets) whose post `fits`, by binary search.
 ///
 /// Weighted length almost always grows with the title, but not strictly (a URL in a title counts 23 once whole,
 /// its characters when cut), so the search only ever returns a post it has measured as fitting, and may miss a
 /// slightly longer title that would also fit: the promise is the limit, not the longest possible title.
-fn longest_fitting(cuts: &[usize], post_for: impl Fn(usize) -> Option<String>) -> Option<String> {
-    let fitting = |cut: usize| post_for(cut).filter(|post| is_valid_post(post));
+fn longest_fitting(
+    cuts: &[usize],
+    fits: impl Fn(&str) -> bool,
+    post_for: impl Fn(usize) -> Option<String>,
+) -> Option<String> {
+    let fitting = |cut: usize| post_for(cut).filter(|post| fits(post));
     let mut best = fitting(*cuts.first()?)?;
     let (mut low, mut high) = (0, cuts.len());
     // Invariant: the cut at `low` fits (its post is `best`); every cut at or after `high` was found not to.
@@ -383,6 +403,7 @@ impl Values {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::text_length::is_valid_post;
     use proptest::prelude::*;
 
     fn decimal(text: &str) -> Decimal {
@@ -489,6 +510,20 @@ mod tests {
         let before_ellipsis = post.split('…').next().and_then(|head| head.chars().next_back());
         assert!(before_ellipsis.is_some_and(|c| "索尼降噪耳机".contains(c)), "{post}");
         assert!(post.contains("… à 279,99"), "{post}");
+    }
+
+    #[test]
+    fn a_post_composed_within_a_lower_limit_cuts_the_title_to_fit_it() {
+        let full = compose(&deal(), &Template::default(), None).expect("fits");
+        let limit = weighted_length(&full) - 10;
+        let shorter = compose_within(&deal(), &Template::default(), None, limit).expect("fits the lower limit");
+        assert!(weighted_length(&shorter) <= limit, "{shorter}");
+        assert!(shorter.starts_with("🔥 Casque Bluetooth Sony…"), "{shorter}");
+        assert!(shorter.ends_with("https://www.fnac.com/a16995431/Sony-WH-1000XM5"), "{shorter}");
+        assert!(matches!(
+            compose_within(&deal(), &Template::default(), None, 50),
+            Err(ComposeError::TooLong { limit: 50, .. })
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! when another account already posts the same words the publisher can say it differently rather than repeat it.
 
 use super::accounts::AccountConfig;
-use super::compose::{ComposeError, DealForPost, Template, compose};
+use super::compose::{ComposeError, DealForPost, Template, compose, compose_within};
 use super::selection::Candidate;
 use super::x::oauth::percent_encode;
 use crate::deals::honesty::Verdict;
@@ -65,14 +65,20 @@ pub fn template_of(account: &AccountConfig) -> Result<Template, ComposeError> {
     account.template.as_ref().map_or_else(|| Ok(Template::default()), |text| Template::new(text.clone()))
 }
 
-/// The texts `account` may post for `candidate`, best first (distinct texts only), or why none can be made.
-pub fn drafts(account: &AccountConfig, candidate: &Candidate) -> Result<Vec<Draft>, ComposeError> {
-    let (link, disclosure) = link_for(account, candidate);
-    let deal = deal_for_post(candidate, Some(link.clone()));
+/// The account's template and then the variants, in order of preference.
+fn templates_of(account: &AccountConfig) -> Result<Vec<Template>, ComposeError> {
     let mut templates = vec![template_of(account)?];
     for variant in VARIANT_TEMPLATES {
         templates.push(Template::new(variant)?);
     }
+    Ok(templates)
+}
+
+/// The texts `account` may post for `candidate`, best first (distinct texts only), or why none can be made.
+pub fn drafts(account: &AccountConfig, candidate: &Candidate) -> Result<Vec<Draft>, ComposeError> {
+    let (link, disclosure) = link_for(account, candidate);
+    let deal = deal_for_post(candidate, Some(link.clone()));
+    let templates = templates_of(account)?;
     let mut drafts: Vec<Draft> = Vec::new();
     for template in &templates {
         let text = compose(&deal, template, disclosure.as_deref())?;
@@ -83,12 +89,32 @@ pub fn drafts(account: &AccountConfig, candidate: &Candidate) -> Result<Vec<Draf
     Ok(drafts)
 }
 
+/// `refused` (a post of `candidate` the platform refused) written again with the same template, at most `limit`
+/// weighted characters: the title is cut further, never the price, the link or the disclosure. A text that no
+/// template gives (a curator edited it) is written again with the account's own template.
+pub fn shorter_draft(
+    account: &AccountConfig,
+    candidate: &Candidate,
+    refused: &str,
+    limit: usize,
+) -> Result<Draft, ComposeError> {
+    let (link, disclosure) = link_for(account, candidate);
+    let deal = deal_for_post(candidate, Some(link.clone()));
+    let templates = templates_of(account)?;
+    let template = templates
+        .iter()
+        .find(|template| compose(&deal, template, disclosure.as_deref()).is_ok_and(|text| text == refused))
+        .unwrap_or(&templates[0]);
+    let text = compose_within(&deal, template, disclosure.as_deref(), limit)?;
+    Ok(Draft { text, link: Some(link) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::publish::accounts::LinkRewrite;
     use crate::publish::french::{format_money, format_percent};
-    use crate::publish::text_length::is_valid_post;
+    use crate::publish::text_length::{is_valid_post, weighted_length};
     use rust_decimal::Decimal;
 
     fn account() -> AccountConfig {
@@ -132,6 +158,21 @@ mod tests {
             assert!(draft.text.contains(&price) && draft.text.contains(&discount), "{}", draft.text);
             assert!(draft.text.contains("https://www.kiabi.com/jean_P1"), "{}", draft.text);
         }
+    }
+
+    #[test]
+    fn a_shorter_draft_keeps_the_refused_posts_template_and_fits_the_lower_limit() {
+        let mut candidate = candidate();
+        candidate.title = "Jean slim femme taille haute coupe droite délavé bleu".into();
+        let second = &drafts(&account(), &candidate).unwrap()[1];
+        let limit = weighted_length(&second.text) - 15;
+        let shorter = shorter_draft(&account(), &candidate, &second.text, limit).unwrap();
+        assert!(weighted_length(&shorter.text) <= limit, "{}", shorter.text);
+        assert!(
+            shorter.text.starts_with("Jean slim femme taille") && shorter.text.contains("… : 19,99"),
+            "{}",
+            shorter.text
+        );
     }
 
     #[test]

@@ -108,12 +108,14 @@ pub async fn insert(pool: &PgPool, row: &NewPublication) -> Result<Option<i64>, 
     .bind(row.slot_at)
     .fetch_optional(pool)
     .await;
-    match inserted {
-        Ok(id) => Ok(id),
-        Err(sqlx::Error::Database(error)) if error.constraint() == Some(DISTINCT_TEXT_INDEX) => {
-            Err(InsertError::TextTaken)
-        }
-        Err(error) => Err(error.into()),
+    inserted.map_err(insert_error)
+}
+
+/// A failed write of a row's text: [`InsertError::TextTaken`] when it broke the distinct-text index.
+fn insert_error(error: sqlx::Error) -> InsertError {
+    match error {
+        sqlx::Error::Database(error) if error.constraint() == Some(DISTINCT_TEXT_INDEX) => InsertError::TextTaken,
+        error => error.into(),
     }
 }
 
@@ -175,6 +177,18 @@ pub async fn claim(pool: &PgPool, id: i64, worker: &str, now: DateTime<Utc>) -> 
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Replaces the text of a claimed row (a post written again after the platform refused its words); the row keeps
+/// its claim. [`InsertError::TextTaken`] when another row already carries the new text.
+pub async fn replace_text(pool: &PgPool, id: i64, text: &str) -> Result<(), InsertError> {
+    sqlx::query("UPDATE publications SET text = $2, updated_at = now() WHERE id = $1 AND status = 'claimed'")
+        .bind(id)
+        .bind(text)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(insert_error)
 }
 
 /// Records that the platform accepted the row's post.

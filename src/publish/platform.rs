@@ -15,6 +15,26 @@ use super::x::oauth::Credentials;
 /// How long one request to the platform may take before it counts as inconclusive.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Why a platform refused a post's words, which is a matter for that post alone: the publisher re-composes it
+/// shorter once, and gives up on that post (never the account) if it is refused again. Every platform's client
+/// sorts its "too long" and "invalid text" answers into this, so the publisher treats them the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRefusal {
+    /// Over the platform's length limit by its own count.
+    TooLong,
+    /// Refused for its content (a character or form the platform does not take).
+    Invalid,
+}
+
+impl std::fmt::Display for TextRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TextRefusal::TooLong => "too long",
+            TextRefusal::Invalid => "invalid text",
+        })
+    }
+}
+
 /// A post the platform accepted (or, for `dry_run`, recorded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {

@@ -17,15 +17,15 @@ use sqlx::PgPool;
 use super::account_state;
 use super::accounts::{AccountConfig, Mode};
 use super::compose::ComposeError;
-use super::drafting::{Draft, drafts};
+use super::drafting::{Draft, drafts, shorter_draft};
 use super::images::{Image, fetch_image, image_client};
 use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
 use super::platform::{Accepted, Sender, SenderError};
 use super::reconcile::find_post;
-use super::selection::{Candidate, eligible, pick, shop_history};
-use super::text_length::weighted_length;
+use super::selection::{self, Candidate, eligible, pick, shop_history};
+use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
 use super::x::client::XError;
 use crate::jobs::schedule::latest_slot;
 
@@ -41,6 +41,11 @@ const IMAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// After this many failed sends, a post is given up.
 const MAX_ATTEMPTS: i32 = 5;
+
+/// How much shorter (in weighted characters) a post is written again after the platform refused its text. X's
+/// "too long" does not say by how much; this covers the largest gap measured between dealcast's count and the
+/// official twitter-text's before they were made equal (38, issue 16), so one retry is enough.
+const RECOMPOSE_STEP: usize = 40;
 
 /// How many eligible deals a curated account puts in front of its curators at each slot.
 const REVIEW_BATCH_PER_POST: usize = 3;
@@ -422,11 +427,17 @@ impl Publisher {
                 continue;
             }
             pause_points::reach(AFTER_CLAIM).await;
+            let image_again = image.clone();
             match self.sender.post(&row.text, image, row.id).await {
                 Ok(accepted) => {
                     pause_points::reach(AFTER_POST).await;
                     self.record(&row, &accepted, now, report).await?;
                     pause_points::reach(AFTER_RECORD).await;
+                }
+                Err(error) if error.text_refusal().is_some() => {
+                    if let Next::Stop = self.after_refused_text(&row, error, image_again, now, user_id, report).await? {
+                        return Ok(());
+                    }
                 }
                 Err(error) => {
                     if let Next::Stop = self.after_failed_send(&row, error, now, user_id, report).await? {
@@ -492,11 +503,75 @@ impl Publisher {
         outbox::release(&self.pool, row.id, retry_at, reason).await.map_err(|e| self.db(e))
     }
 
-    /// The account-wide consequences of a failed call: a refused credential stops the account, a rate limit makes
-    /// it wait. `Some` when the tick must stop.
+    /// A post whose words the platform refused (too long by its count, or invalid) is written again shorter, once,
+    /// and sent again at once; refused again, that post alone fails with the platform's reason, and the account
+    /// goes on with its next post. (A crash between the two sends leaves the shorter text claimed: reconciliation
+    /// then sends it like any other.)
+    async fn after_refused_text(
+        &self,
+        row: &Publication,
+        refused: XError,
+        image: Option<Image>,
+        now: DateTime<Utc>,
+        user_id: &mut Option<String>,
+        report: &mut TickReport,
+    ) -> Result<Next, PublishError> {
+        let shorter = match self.shorter_text(row).await? {
+            Ok(text) => text,
+            Err(why) => {
+                return self.fail_post(row, &format!("{refused}; it cannot be written shorter: {why}"), report).await;
+            }
+        };
+        match outbox::replace_text(&self.pool, row.id, &shorter).await {
+            Ok(()) => {}
+            Err(InsertError::TextTaken) => {
+                let reason = format!("{refused}; its shorter text is already another post's");
+                return self.fail_post(row, &reason, report).await;
+            }
+            Err(InsertError::Database(source)) => return Err(self.db(source)),
+        }
+        tracing::info!(account = %self.account.name, publication = row.id, %refused, "post written again shorter");
+        let row = Publication { text: shorter, ..row.clone() };
+        match self.sender.post(&row.text, image, row.id).await {
+            Ok(accepted) => {
+                self.record(&row, &accepted, now, report).await?;
+                Ok(Next::Continue)
+            }
+            Err(again) if again.text_refusal().is_some() => {
+                let length = weighted_length(&row.text);
+                let reason =
+                    format!("refused twice: {refused}; then, written again in {length} weighted characters: {again}");
+                self.fail_post(&row, &reason, report).await
+            }
+            Err(other) => self.after_failed_send(&row, other, now, user_id, report).await,
+        }
+    }
+
+    /// The refused post of `row` written again [`RECOMPOSE_STEP`] weighted characters shorter, or why it cannot be.
+    async fn shorter_text(&self, row: &Publication) -> Result<Result<String, String>, PublishError> {
+        let Some(candidate) = selection::candidate(&self.pool, row.offer_id).await.map_err(|e| self.db(e))? else {
+            return Ok(Err("its offer has no price any more".to_string()));
+        };
+        let limit = weighted_length(&row.text).min(MAX_WEIGHTED_LENGTH).saturating_sub(RECOMPOSE_STEP);
+        Ok(shorter_draft(&self.account, &candidate, &row.text, limit)
+            .map(|draft| draft.text)
+            .map_err(|e| e.to_string()))
+    }
+
+    /// Gives up on one post (`failed`, with `reason`); the account goes on.
+    async fn fail_post(&self, row: &Publication, reason: &str, report: &mut TickReport) -> Result<Next, PublishError> {
+        tracing::warn!(account = %self.account.name, publication = row.id, reason, "post given up");
+        self.close(row, "failed", reason).await?;
+        report.skipped.push(format!("publication {}: {reason}", row.id));
+        Ok(Next::Continue)
+    }
+
+    /// The account-wide consequences of a failed call: refused credentials, a suspension or missing app
+    /// permissions stop the account (each with its own message), a rate limit makes it wait. `Some` when the tick
+    /// must stop.
     async fn account_level(&self, error: &XError, report: &mut TickReport) -> Result<Option<Next>, PublishError> {
         match error {
-            XError::Unauthorized { .. } => {
+            error if error.stops_account() => {
                 let reason = format!("{error}");
                 account_state::pause(&self.pool, &self.account.name, &reason).await.map_err(|e| self.db(e))?;
                 tracing::error!(account = %self.account.name, %reason, "account stopped; resume it once fixed");
@@ -558,10 +633,8 @@ impl Publisher {
                 report.held = Some(format!("{error}; next attempt in {} min", backoff.num_minutes()));
                 Ok(Next::Stop)
             }
-            XError::Rejected { .. } => {
-                self.close(row, "failed", &error.to_string()).await?;
-                report.skipped.push(error.to_string());
-                Ok(Next::Continue)
+            XError::Rejected { .. } | XError::TextRefused { .. } => {
+                self.fail_post(row, &error.to_string(), report).await
             }
             other => {
                 outbox::release(&self.pool, row.id, now, &other.to_string()).await.map_err(|e| self.db(e))?;

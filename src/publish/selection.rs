@@ -53,6 +53,26 @@ impl Candidate {
     }
 }
 
+/// The columns of a [`Candidate`] from `offers o` joined to its shop `s`, for `concat!` into static SQL.
+macro_rules! candidate_select {
+    () => {
+        "SELECT o.id AS offer_id, o.shop_id, s.name AS shop_name, o.title, o.url, o.canonical_url, o.image_url,
+                o.category, o.gtin, o.currency::text AS currency, o.price, o.previous_price, o.reference_price,
+                o.real_discount_pct, o.verdict, o.score, o.promo_code, o.ends_at, o.score_parts
+         FROM offers o
+         JOIN shops s ON s.id = o.shop_id"
+    };
+}
+
+/// The deal of offer `offer_id` as it is now, eligible or not (to write again a post already queued); `None` when
+/// the offer has no price or currency any more.
+pub async fn candidate(pool: &PgPool, offer_id: i64) -> Result<Option<Candidate>, sqlx::Error> {
+    sqlx::query_as(concat!(candidate_select!(), " WHERE o.id = $1 AND o.price IS NOT NULL AND o.currency IS NOT NULL"))
+        .bind(offer_id)
+        .fetch_optional(pool)
+        .await
+}
+
 /// The best eligible deals for `account` at `now`, best first.
 pub async fn eligible(
     pool: &PgPool,
@@ -60,13 +80,9 @@ pub async fn eligible(
     now: DateTime<Utc>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let filters = &account.filters;
-    let rows: Vec<Candidate> = sqlx::query_as(
-        "SELECT o.id AS offer_id, o.shop_id, s.name AS shop_name, o.title, o.url, o.canonical_url, o.image_url,
-                o.category, o.gtin, o.currency::text AS currency, o.price, o.previous_price, o.reference_price,
-                o.real_discount_pct, o.verdict, o.score, o.promo_code, o.ends_at, o.score_parts
-         FROM offers o
-         JOIN shops s ON s.id = o.shop_id
-         LEFT JOIN scrape_runs r ON r.id = o.last_run_id
+    let rows: Vec<Candidate> = sqlx::query_as(concat!(
+        candidate_select!(),
+        " LEFT JOIN scrape_runs r ON r.id = o.last_run_id
          WHERE o.active AND o.score IS NOT NULL AND o.price IS NOT NULL AND o.currency IS NOT NULL
            AND (o.ends_at IS NULL OR o.ends_at > $2)
            AND (s.healthy OR r.healthy IS NOT FALSE)
@@ -87,8 +103,8 @@ pub async fn eligible(
                WHERE p.account_id = $1 AND other.gtin = o.gtin AND other.id <> o.id
                  AND p.status IN ('pending_review', 'queued', 'claimed', 'published')))
          ORDER BY o.score DESC, o.id
-         LIMIT $8",
-    )
+         LIMIT $8"
+    ))
     .bind(&account.name)
     .bind(now)
     .bind(&filters.verdicts)

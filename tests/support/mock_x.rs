@@ -2,8 +2,9 @@
 //! it received (method, URL from the Host header, query and `oauth_*` parameters) with the account's secrets and
 //! answers 401 to a bad one or a replayed nonce; it rewrites links to `https://t.co/...` keeping the original in
 //! `entities.urls[].expanded_url`; it refuses a duplicate text with X's 403 body. Faults can be queued for the
-//! next requests: 429 with `x-rate-limit-reset`, 500, a hang, or a post accepted and then the connection dropped
-//! before the answer (the case exactly-once publishing must reconcile).
+//! next requests: 429 with `x-rate-limit-reset`, 500, a hang, a post accepted and then the connection dropped
+//! before the answer (the case exactly-once publishing must reconcile), X's 403 "too long" and its 400 for an
+//! invalid text, and the 403s of a suspended account or an app without write permission.
 //!
 //! Raw tokio sockets rather than a mock framework, because dropping a connection after acting on a request is
 //! below what mock servers let one script.
@@ -19,6 +20,16 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// X's detail for a duplicate post.
 pub const DUPLICATE_DETAIL: &str = "You are not allowed to create a Tweet with duplicate content.";
+
+/// X's detail for a post over its length limit.
+pub const TOO_LONG_DETAIL: &str = "Your Tweet text is too long. For more information on how Twitter determines text \
+                                   length see https://github.com/twitter/twitter-text.";
+
+/// X's detail for a suspended account.
+pub const SUSPENDED_DETAIL: &str = "Your account is suspended and is not permitted to access this feature.";
+
+/// X's detail for an app that may not write.
+pub const NOT_PERMITTED_DETAIL: &str = "You are not permitted to perform this action.";
 
 /// One account the mock knows: its secrets (to verify signatures) and its user id.
 #[derive(Clone, Debug)]
@@ -39,6 +50,14 @@ pub enum Fault {
     Hang,
     /// Handles the request normally (a post is stored) and then closes the connection without answering.
     AcceptThenDrop,
+    /// X's 403 for a text over its limit; nothing is stored.
+    TooLong,
+    /// X's 400 for a text it refuses (its `errors` name the `text` parameter); nothing is stored.
+    InvalidText,
+    /// X's 403 for a suspended account.
+    Suspended,
+    /// X's 403 for an app without write permission.
+    NotPermitted,
 }
 
 /// A post the mock holds.
@@ -204,6 +223,18 @@ async fn serve(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<(
             response
         }
         Some(Fault::ServerError) => Response::problem(500, "Internal Server Error", "Something went wrong."),
+        Some(Fault::TooLong) => Response::problem(403, "Forbidden", TOO_LONG_DETAIL),
+        Some(Fault::InvalidText) => Response::json(
+            400,
+            serde_json::json!({
+                "errors": [{ "parameters": { "text": ["(the text)"] }, "message": "Tweet text is invalid." }],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            }),
+        ),
+        Some(Fault::Suspended) => Response::problem(403, "Forbidden", SUSPENDED_DETAIL),
+        Some(Fault::NotPermitted) => Response::problem(403, "Forbidden", NOT_PERMITTED_DETAIL),
         Some(Fault::Hang) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return Ok(());

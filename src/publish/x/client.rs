@@ -1,6 +1,7 @@
 //! The calls the publisher makes to X API v2 (post, who am I, my recent posts), each answer sorted into what the
-//! publisher must do next: record the post, reconcile a duplicate, stop the account, wait for the rate-limit
-//! reset, or reconcile and retry after a transient failure. Knowing that a duplicate or a dropped connection may
+//! publisher must do next: record the post, reconcile a duplicate, re-compose a post whose text X refused (too
+//! long, invalid), stop the account (refused credentials, suspension, missing app permissions, each said its own
+//! way), wait for the rate-limit reset, or reconcile and retry after a transient failure. Knowing that a duplicate or a dropped connection may
 //! mean the post went out is what makes exactly-once publishing possible, so the classification lives here, once.
 //!
 //! Secrets never leave [`Credentials`] except inside the signed `Authorization` header; nothing here logs headers.
@@ -13,12 +14,26 @@ use serde::Deserialize;
 use url::Url;
 
 use super::oauth::{Credentials, authorization_header, new_nonce};
+use crate::publish::platform::TextRefusal;
 
 /// X's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
 
 /// The phrase X puts in a 403's detail when the text was already posted by the account.
 const DUPLICATE_PHRASE: &str = "duplicate content";
+
+/// The phrase of X's 403 for a post over its length limit ("Your Tweet text is too long...").
+const TOO_LONG_PHRASE: &str = "too long";
+
+/// The phrase of X's 403 for a suspended account ("Your account is suspended...").
+const SUSPENDED_PHRASE: &str = "suspended";
+
+/// Phrases of X's 403s for an app without the access it needs: "You are not permitted to perform this action",
+/// "...oauth1 app permissions...", the `client-not-enrolled` problem of an app outside a project.
+const PERMISSION_PHRASES: [&str; 3] = ["permitted", "permission", "client-not-enrolled"];
+
+/// Phrases of X's 403s about the request's authentication itself (tokens, credentials), which stop the account.
+const CREDENTIAL_PHRASES: [&str; 3] = ["credential", "token", "authenticat"];
 
 /// How long to wait after a 429 that carries no usable `x-rate-limit-reset` (X's rate-limit window is 15 minutes).
 const FALLBACK_RATE_LIMIT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
@@ -48,9 +63,24 @@ pub enum XError {
     /// 403 "duplicate content": the account already posted this text, perhaps our own earlier attempt. Reconcile.
     #[error("X refused {url} as duplicate content: {detail}")]
     Duplicate { url: String, detail: String },
-    /// 401, or a 403 other than a duplicate: the credentials or the app's access are wrong. Stop the account.
-    #[error("X refused the credentials at {url} ({status}): {detail}; check the account's keys and app permissions")]
+    /// 401, or a 403 about the credentials: the keys or tokens are wrong or revoked. Stop the account.
+    #[error(
+        "X refused the credentials at {url} ({status}): {detail}; check the account's consumer key and secret and \
+         its access token and secret"
+    )]
     Unauthorized { url: String, status: u16, detail: String },
+    /// 403: X suspended (or locked) the account. Stop the account.
+    #[error("X says the account is suspended ({url}, 403): {detail}; its owner must settle it with X")]
+    Suspended { url: String, detail: String },
+    /// 403: the app lacks the access the call needs (read-only app, app outside a project). Stop the account.
+    #[error(
+        "X refused the app's permissions at {url} (403): {detail}; give the app read and write access in the \
+         developer portal, then generate the access token again"
+    )]
+    AppPermissions { url: String, detail: String },
+    /// 403 "too long" or 400 about the text: X refused this post's words, not the account. Re-compose the post.
+    #[error("X refused the post's text at {url} ({status}, {refusal}): {detail}")]
+    TextRefused { url: String, status: u16, refusal: TextRefusal, detail: String },
     /// 429: no more requests until `reset_at`.
     #[error("X rate limit reached at {url}; next request allowed at {reset_at}")]
     RateLimited { url: String, reset_at: DateTime<Utc> },
@@ -61,7 +91,7 @@ pub enum XError {
         #[source]
         source: TransientCause,
     },
-    /// Any other status (400, 404, ...): the request itself is wrong; retrying will not help.
+    /// Any other status (400, 404, a 403 of no known kind...): the request itself is wrong; retrying will not help.
     #[error("X answered {url} with {status}: {body}")]
     Rejected { url: String, status: u16, body: String },
     /// A success status whose body is not what the API documents.
@@ -170,13 +200,39 @@ struct UrlEntity {
     expanded_url: Option<String>,
 }
 
-/// X's problem body (RFC 7807 style): `detail` says what went wrong.
+/// X's problem body (RFC 7807 style): `detail` says what went wrong; a 400's `errors` name the parameters at fault.
 #[derive(Deserialize)]
 struct Problem {
     #[serde(default)]
     detail: Option<String>,
     #[serde(default)]
     title: Option<String>,
+    #[serde(default)]
+    errors: Vec<ProblemError>,
+}
+
+/// One error of a 400: `{"parameters": {"text": [...]}, "message": "..."}`.
+#[derive(Deserialize)]
+struct ProblemError {
+    #[serde(default)]
+    parameters: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl Problem {
+    /// Whether a 400 is about the post's text: an error naming the `text` parameter, or a message or detail
+    /// speaking of the text ("Tweet text is invalid", "text: ... too long").
+    fn is_about_text(&self) -> bool {
+        let speaks_of_text = |message: &str| {
+            let lower = message.to_lowercase();
+            lower.contains("text") && !lower.contains("media")
+        };
+        self.errors
+            .iter()
+            .any(|error| error.parameters.contains_key("text") || error.message.as_deref().is_some_and(speaks_of_text))
+            || self.detail.as_deref().is_some_and(speaks_of_text)
+    }
 }
 
 impl XClient {
@@ -332,14 +388,22 @@ impl XClient {
         let url = url.to_string();
         let text = String::from_utf8_lossy(body).into_owned();
         let problem: Option<Problem> = serde_json::from_slice(body).ok();
+        let about_text = problem.as_ref().is_some_and(Problem::is_about_text);
         let detail =
             problem.and_then(|p| p.detail.or(p.title)).unwrap_or_else(|| text.chars().take(300).collect::<String>());
+        let lower = detail.to_lowercase();
+        let says = |phrases: &[&str]| phrases.iter().any(|phrase| lower.contains(phrase));
         match status {
-            StatusCode::FORBIDDEN if detail.to_ascii_lowercase().contains(DUPLICATE_PHRASE) => {
-                XError::Duplicate { url, detail }
+            StatusCode::FORBIDDEN if says(&[DUPLICATE_PHRASE]) => XError::Duplicate { url, detail },
+            StatusCode::FORBIDDEN if says(&[TOO_LONG_PHRASE]) => {
+                XError::TextRefused { url, status: 403, refusal: TextRefusal::TooLong, detail }
             }
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                XError::Unauthorized { url, status: status.as_u16(), detail }
+            StatusCode::FORBIDDEN if says(&[SUSPENDED_PHRASE]) => XError::Suspended { url, detail },
+            StatusCode::FORBIDDEN if says(&PERMISSION_PHRASES) => XError::AppPermissions { url, detail },
+            StatusCode::UNAUTHORIZED => XError::Unauthorized { url, status: 401, detail },
+            StatusCode::FORBIDDEN if says(&CREDENTIAL_PHRASES) => XError::Unauthorized { url, status: 403, detail },
+            StatusCode::BAD_REQUEST if about_text => {
+                XError::TextRefused { url, status: 400, refusal: TextRefusal::Invalid, detail }
             }
             status if status.is_server_error() => XError::Transient {
                 url,
@@ -347,6 +411,21 @@ impl XClient {
             },
             status => XError::Rejected { url, status: status.as_u16(), body: text.chars().take(300).collect() },
         }
+    }
+}
+
+impl XError {
+    /// Why X refused the post's text, when that is what it refused (the post, not the account).
+    pub fn text_refusal(&self) -> Option<TextRefusal> {
+        match self {
+            XError::TextRefused { refusal, .. } => Some(*refusal),
+            _ => None,
+        }
+    }
+
+    /// Whether the account must stop until a person acts: refused credentials, suspension, app permissions.
+    pub fn stops_account(&self) -> bool {
+        matches!(self, XError::Unauthorized { .. } | XError::Suspended { .. } | XError::AppPermissions { .. })
     }
 }
 
@@ -365,10 +444,50 @@ mod tests {
     }
 
     #[test]
-    fn another_403_stops_the_account() {
+    fn a_403_about_app_permissions_stops_the_account_and_says_what_to_fix() {
         let body = br#"{"detail":"You are not permitted to perform this action.","title":"Forbidden","status":403}"#;
         let error = XClient::unexpected(&url(), StatusCode::FORBIDDEN, body);
-        assert!(matches!(error, XError::Unauthorized { status: 403, .. }), "{error:?}");
+        assert!(matches!(error, XError::AppPermissions { .. }) && error.stops_account(), "{error:?}");
+        assert!(error.to_string().contains("read and write access"), "{error}");
+    }
+
+    #[test]
+    fn a_403_for_a_suspended_account_stops_it_with_its_own_message() {
+        let body = br#"{"detail":"Your account is suspended and is not permitted to access this feature.","title":"Forbidden","status":403}"#;
+        let error = XClient::unexpected(&url(), StatusCode::FORBIDDEN, body);
+        assert!(matches!(error, XError::Suspended { .. }) && error.stops_account(), "{error:?}");
+        assert!(error.to_string().contains("suspended"), "{error}");
+    }
+
+    #[test]
+    fn a_401_is_a_credentials_problem() {
+        let error = XClient::unexpected(&url(), StatusCode::UNAUTHORIZED, br#"{"title":"Unauthorized","status":401}"#);
+        assert!(matches!(error, XError::Unauthorized { status: 401, .. }) && error.stops_account(), "{error:?}");
+    }
+
+    #[test]
+    fn a_403_too_long_refuses_the_text_not_the_account() {
+        let body = br#"{"detail":"Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.","type":"about:blank","title":"Forbidden","status":403}"#;
+        let error = XClient::unexpected(&url(), StatusCode::FORBIDDEN, body);
+        assert_eq!(error.text_refusal(), Some(TextRefusal::TooLong), "{error:?}");
+        assert!(!error.stops_account());
+        assert!(error.to_string().contains("too long"), "{error}");
+    }
+
+    #[test]
+    fn a_400_naming_the_text_parameter_is_an_invalid_text() {
+        let body = br#"{"errors":[{"parameters":{"text":["\u0000"]},"message":"Invalid text"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+        let error = XClient::unexpected(&url(), StatusCode::BAD_REQUEST, body);
+        assert_eq!(error.text_refusal(), Some(TextRefusal::Invalid), "{error:?}");
+        let media = br#"{"title":"Invalid Request","detail":"Your media IDs are invalid."}"#;
+        assert!(XClient::unexpected(&url(), StatusCode::BAD_REQUEST, media).text_refusal().is_none());
+    }
+
+    #[test]
+    fn a_403_of_no_known_kind_fails_the_request_without_stopping_the_account() {
+        let body = br#"{"detail":"Something new.","title":"Forbidden","status":403}"#;
+        let error = XClient::unexpected(&url(), StatusCode::FORBIDDEN, body);
+        assert!(matches!(error, XError::Rejected { status: 403, .. }) && !error.stops_account(), "{error:?}");
     }
 
     #[test]
