@@ -16,15 +16,16 @@ use sqlx::PgPool;
 
 use super::account_state;
 use super::accounts::{AccountConfig, Mode};
+use super::claimed_wording::{self, drafts_for};
 use super::compose::ComposeError;
-use super::drafting::{Draft, drafts};
+use super::drafting::Draft;
 use super::images::{Image, fetch_image, image_client};
 use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
 use super::platform::{Accepted, Sender, SenderError};
 use super::reconcile::find_post;
-use super::selection::{Candidate, eligible, pick, shop_history};
+use super::selection::{Candidate, for_slot, pick, shop_history};
 use super::text_length::weighted_length;
 use super::x::client::XError;
 use crate::jobs::schedule::latest_slot;
@@ -200,7 +201,7 @@ impl Publisher {
 
     /// The posts a slot at `now` would make, written but not recorded (nothing changes).
     pub async fn preview(&self, now: DateTime<Utc>) -> Result<Vec<PlannedPost>, PublishError> {
-        let candidates = eligible(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
+        let candidates = for_slot(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
         let history =
             shop_history(&self.pool, &self.account.name, self.rules.day_start(now)).await.map_err(|e| self.db(e))?;
         let wanted = self.account.posts_per_slot as usize;
@@ -302,7 +303,7 @@ impl Publisher {
         report: &mut TickReport,
     ) -> Result<(), PublishError> {
         let per_slot = self.account.posts_per_slot as usize;
-        let candidates = eligible(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
+        let candidates = for_slot(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
         let history =
             shop_history(&self.pool, &self.account.name, self.rules.day_start(slot)).await.map_err(|e| self.db(e))?;
         match self.account.mode {
@@ -336,7 +337,7 @@ impl Publisher {
 
     /// The deal's texts that no post of any account uses yet, best first, or why none can be written.
     async fn untaken_drafts(&self, candidate: &Candidate) -> Result<Result<Vec<Draft>, ComposeError>, PublishError> {
-        let drafts = match drafts(&self.account, candidate) {
+        let drafts = match drafts_for(&self.account, candidate) {
             Ok(drafts) => drafts,
             Err(error) => return Ok(Err(error)),
         };
@@ -380,7 +381,12 @@ impl Publisher {
                 slot_at,
             };
             match outbox::insert(&self.pool, &row).await {
-                Ok(inserted) => return Ok(inserted.is_some()),
+                Ok(Some(id)) => {
+                    let claim_only = claimed_wording::is_claim_only(candidate);
+                    claimed_wording::record_basis(&self.pool, id, claim_only).await.map_err(|e| self.db(e))?;
+                    return Ok(true);
+                }
+                Ok(None) => return Ok(false),
                 // Another account took these words between the check and the insert: say it another way.
                 Err(InsertError::TextTaken) => continue,
                 Err(InsertError::Database(source)) => return Err(self.db(source)),
