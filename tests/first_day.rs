@@ -140,15 +140,32 @@ async fn publications_of(db: &TestDb, account: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_claim_worded_as_such() {
+/// The first day: a fresh database after the new shop's first harvest, two hours ago; the mock X, with the curated
+/// account's user; the accounts' configuration, as text and as the file `tag` names.
+struct FirstDay {
+    db: TestDb,
+    server: LoopbackShop,
+    shop: Shop,
+    first_harvest: DateTime<Utc>,
+    x: MockX,
+    text: String,
+    config: std::path::PathBuf,
+}
+
+async fn first_day(tag: &str) -> FirstDay {
     let db = support::fresh_database().await;
-    let (_server, shop) = new_shop().await;
+    let (server, shop) = new_shop().await;
     let first_harvest = Utc::now() - TimeDelta::hours(2);
     harvest(&db, &shop, first_harvest).await;
     let x = MockX::start(vec![MockAccount::of("revue", "6001")]).await;
     let text = accounts(&x);
-    let config = config_file("claims", &text);
+    let config = config_file(tag, &text);
+    FirstDay { db, server, shop, first_harvest, x, text, config }
+}
+
+#[tokio::test]
+async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_claim_worded_as_such() {
+    let FirstDay { db, first_harvest, x, text, config, .. } = first_day("claims").await;
 
     // The auto account: nothing, and why, with counts and when real discounts come.
     let out = succeeds(&db, &config, &["publish", "--account", "twittzat", "--dry-run"]).await;
@@ -249,12 +266,7 @@ async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_
 
 #[tokio::test]
 async fn after_a_harvest_sees_prices_fall_the_dry_run_lists_real_discounts_and_its_counts_change() {
-    let db = support::fresh_database().await;
-    let (server, shop) = new_shop().await;
-    let first_harvest = Utc::now() - TimeDelta::hours(2);
-    harvest(&db, &shop, first_harvest).await;
-    let x = MockX::start(Vec::new()).await;
-    let config = config_file("drops", &accounts(&x));
+    let FirstDay { db, server, shop, first_harvest, config, .. } = first_day("drops").await;
     let out = succeeds(&db, &config, &["publish", "--account", "twittzat", "--dry-run"]).await;
     assert!(
         out.contains("twittzat: 0 post(s) would go out now") && out.contains("     6  no real discount yet"),

@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::{PgPool, Postgres};
 
 use super::accounts::{AccountConfig, ClaimedDeals, Mode};
 use crate::deals::score::ScoreParts;
@@ -157,17 +159,29 @@ async fn candidates(
          LIMIT $8"
     );
     // Built only from this crate's constant SQL fragments: no input is in the text, every value is bound.
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&account.name)
+    bind_account(sqlx::query_as(sqlx::AssertSqlSafe(sql)), account, now, verdicts, CANDIDATE_POOL).fetch_all(pool).await
+}
+
+/// `query` with the values its parameters stand for in [`IN_SCOPE`], [`ALREADY_POSTED`] and the account's filters:
+/// `$1` the account, `$2` now, `$3` the verdicts, `$4` the least score, `$5` the least discount, `$6` the shops,
+/// `$7` the lowercased categories, `$8` how many rows at most.
+pub(crate) fn bind_account<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+    verdicts: Vec<String>,
+    limit: i64,
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    let filters = &account.filters;
+    query
+        .bind(account.name.clone())
         .bind(now)
-        .bind(&verdicts)
+        .bind(verdicts)
         .bind(filters.min_score)
         .bind(filters.min_real_discount)
-        .bind(&filters.shops)
+        .bind(filters.shops.clone())
         .bind(filters.categories.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>())
-        .bind(CANDIDATE_POOL)
-        .fetch_all(pool)
-        .await
+        .bind(limit)
 }
 
 /// What the account posted today and last, for spreading the next posts across shops.

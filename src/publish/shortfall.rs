@@ -18,7 +18,9 @@ use sqlx::PgPool;
 use super::accounts::{AccountConfig, ClaimedDeals, Mode};
 use super::outbox;
 use super::pacing::{PacingRules, may_send};
-use super::selection::{ALREADY_POSTED, IN_SCOPE, SHOP_HEALTHY, claim_only, eligible, pick, shop_history};
+use super::selection::{
+    ALREADY_POSTED, IN_SCOPE, SHOP_HEALTHY, bind_account, claim_only, eligible, pick, shop_history,
+};
 use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
 
 /// How many of the account's best deals are sorted by reason.
@@ -244,19 +246,9 @@ async fn count_reasons(
              LIMIT $8)
          SELECT reason, count(*) FROM best GROUP BY reason"
     );
-    let filters = &account.filters;
     // Built only from this crate's constant SQL fragments: no input is in the text, every value is bound.
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&account.name)
-        .bind(now)
-        .bind(&filters.verdicts)
-        .bind(filters.min_score)
-        .bind(filters.min_real_discount)
-        .bind(&filters.shops)
-        .bind(filters.categories.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>())
-        .bind(EXAMINED)
-        .fetch_all(pool)
-        .await
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    bind_account(query, account, now, account.filters.verdicts.clone(), EXAMINED).fetch_all(pool).await
 }
 
 /// The account's shops first seen less than 30 days before `now` that have deals without a real discount yet.
