@@ -68,7 +68,8 @@ pub struct AccountFilters {
     /// Only these categories; empty: every category.
     pub categories: Vec<String>,
     pub min_score: Option<Decimal>,
-    /// The smallest real discount (from the 30-day reference), in percent.
+    /// The smallest real discount (from the 30-day reference), in percent; with `claimed = "review"`, also the
+    /// smallest claimed discount of a deal proposed on the shop's claim alone.
     pub min_real_discount: Option<Decimal>,
     /// Verdicts allowed to go out (`honest`, `unverified`; `inflated` never should).
     pub verdicts: Vec<String>,

@@ -2,12 +2,16 @@
 //!
 //! Eligibility is one SQL query, so that it holds however many deals there are: the offer is active, has a price,
 //! has not ended; its shop is healthy (or the run that last saw it was not judged unhealthy: see `store::health`);
-//! its verdict, score, real discount, shop and category pass the account's filters; the account has not posted it
+//! its verdict, score, real discount (above zero: the shop's claim alone is never enough), shop and category pass
+//! the account's filters; the account has not posted it
 //! before, unless its price fell at least 5 % below the last posted price and 7 days have passed; and the account
 //! has not posted the same product (GTIN) from another shop. The spread across shops is then [`pick`], pure: at
 //! most `per_shop_daily_cap` posts of a shop per local day, never two in a row from the same shop, one offer per
 //! GTIN in a batch. When every deal left is from the shop of the previous post (an account that follows one
 //! shop), that shop posts again: the rule spreads posts across shops, it must not silence a one-shop account.
+//!
+//! A curated account with `filters.claimed = "review"` also gets, after those, the best deals whose only discount is
+//! the shop's claim ([`claim_only`]), for a person to approve or not.
 
 use std::collections::{HashMap, HashSet};
 
