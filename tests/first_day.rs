@@ -165,7 +165,7 @@ async fn first_day(tag: &str) -> FirstDay {
 
 #[tokio::test]
 async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_claim_worded_as_such() {
-    let FirstDay { db, first_harvest, x, text, config, .. } = first_day("claims").await;
+    let FirstDay { db, server, shop, first_harvest, x, text, config } = first_day("claims").await;
 
     // The auto account: nothing, and why, with counts and when real discounts come.
     let out = succeeds(&db, &config, &["publish", "--account", "twittzat", "--dry-run"]).await;
@@ -247,6 +247,24 @@ async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_
         "{}",
         posts[0].sent_text
     );
+
+    // An approved claim that a later harvest shows inflated (the vase keeps its "was" 30.00 after being seen at
+    // 18.00) is never sent.
+    let vase = pending.iter().find(|row| row.offer_title == "Vase en grès").unwrap();
+    succeeds(&db, &config, &["curate", "approve", &vase.id.to_string(), "--by", "zoe"]).await;
+    server.set("/p/vase", html(product_page("Vase en grès", "15.00", Some("30.00"))));
+    harvest(&db, &shop, Utc::now()).await;
+    let report = publisher.slot_now(Utc::now() + TimeDelta::minutes(4)).await.unwrap();
+    assert!(report.sent.is_empty(), "{report:?}");
+    assert_eq!(x.posts_of("6001").len(), 1);
+    let (status, why): (String, Option<String>) =
+        sqlx::query_as("SELECT status, last_error FROM publications WHERE id = $1")
+            .bind(vase.id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "cancelled");
+    assert!(why.is_some_and(|why| why.contains("claimed discount was found inflated")));
 
     // The auto account still posts nothing, and could not be set to post claims.
     let out = succeeds(&db, &config, &["publish", "--account", "twittzat", "--now"]).await;

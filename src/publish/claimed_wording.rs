@@ -85,6 +85,18 @@ pub async fn record_basis(pool: &PgPool, id: i64, claim_only: bool) -> Result<()
     Ok(())
 }
 
+/// Whether post `id` states a shop's claim that the price history has since shown inflated (a lower price seen in
+/// the 30 days before the reduction): such a post is never sent, approved or not.
+pub async fn contradicted(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM publications p JOIN offers o ON o.id = p.offer_id
+                        WHERE p.id = $1 AND p.claim_only AND o.verdict = 'inflated')",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

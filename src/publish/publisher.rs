@@ -415,6 +415,11 @@ impl Publisher {
                 self.close(&row, "cancelled", "the deal ended or its price went up before it was posted").await?;
                 continue;
             }
+            if claimed_wording::contradicted(&self.pool, row.id).await.map_err(|e| self.db(e))? {
+                self.close(&row, "cancelled", "the shop's claimed discount was found inflated before it was posted")
+                    .await?;
+                continue;
+            }
             let sent = outbox::sent_so_far(&self.pool, name, self.rules.day_start(now), self.rules.month_start(now))
                 .await
                 .map_err(|e| self.db(e))?;
