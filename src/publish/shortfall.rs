@@ -171,8 +171,8 @@ pub async fn explain(pool: &PgPool, account: &AccountConfig, now: DateTime<Utc>)
     let going = if held.is_some() { 0 } else { picked };
 
     let counted = count_reasons(pool, account, now).await?;
-    let examined = counted.iter().map(|(_, count)| *count).sum::<i64>();
-    let eligible_examined = counted.iter().filter(|(code, _)| code == "eligible").map(|(_, n)| *n).sum::<i64>();
+    let examined = counted.iter().map(|(_, _, count)| *count).sum::<i64>();
+    let eligible_examined = counted.iter().filter(|(code, ..)| code == "eligible").map(|(.., n)| *n).sum::<i64>();
     let mut reasons: Vec<(Reason, usize)> = Vec::new();
     for reason in [
         Reason::ShopUnhealthy,
@@ -182,15 +182,22 @@ pub async fn explain(pool: &PgPool, account: &AccountConfig, now: DateTime<Utc>)
         Reason::BelowMinimum,
     ] {
         let count: i64 =
-            counted.iter().filter(|(code, _)| Reason::of_code(code) == Some(reason)).map(|(_, n)| *n).sum();
+            counted.iter().filter(|(code, ..)| Reason::of_code(code) == Some(reason)).map(|(.., n)| *n).sum();
         reasons.push((reason, to_usize(count)));
     }
     let held_back = to_usize(eligible_examined).min(wanted).saturating_sub(going);
     reasons.push((Reason::Held, held_back));
     reasons.retain(|(_, count)| *count > 0);
 
-    let waiting = reasons.iter().any(|(reason, _)| *reason == Reason::NoRealDiscountYet);
-    let young_shops = if waiting { young_shops(pool, account, now).await? } else { Vec::new() };
+    let mut waiting_shops: Vec<String> = counted
+        .iter()
+        .filter(|(code, ..)| Reason::of_code(code) == Some(Reason::NoRealDiscountYet))
+        .map(|(_, shop, _)| shop.clone())
+        .collect();
+    waiting_shops.sort();
+    waiting_shops.dedup();
+    let waiting = !waiting_shops.is_empty();
+    let young_shops = if waiting { young_shops(pool, &waiting_shops, now).await? } else { Vec::new() };
     let reviews_claims = account.mode == Mode::Curated && account.filters.claimed == ClaimedDeals::Review;
     let claims_for_review = if reviews_claims { Some(claim_only(pool, account, now).await?.len()) } else { None };
     let hint = match (waiting, reviews_claims, account.mode) {
@@ -223,12 +230,12 @@ fn to_usize(count: i64) -> usize {
     usize::try_from(count).unwrap_or(0)
 }
 
-/// The account's best deals, by the first reason each is not a candidate (`eligible` when it is one).
+/// The account's best deals, by the first reason each is not a candidate (`eligible` when it is one) and shop.
 async fn count_reasons(
     pool: &PgPool,
     account: &AccountConfig,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
     let sql = format!(
         "WITH best AS (
              SELECT CASE
@@ -237,26 +244,22 @@ async fn count_reasons(
                  WHEN o.real_discount_pct IS NULL THEN 'no_real_discount_yet'
                  WHEN NOT (o.verdict = ANY($3)) THEN 'verdict_not_allowed'
                  WHEN o.real_discount_pct <= 0 OR o.real_discount_pct < $5 OR o.score < $4 THEN 'below_minimum'
-                 ELSE 'eligible' END AS reason
+                 ELSE 'eligible' END AS reason, o.shop_id
              FROM offers o
              JOIN shops s ON s.id = o.shop_id
              LEFT JOIN scrape_runs r ON r.id = o.last_run_id
              WHERE {IN_SCOPE}
              ORDER BY o.score DESC, o.id
              LIMIT $8)
-         SELECT reason, count(*) FROM best GROUP BY reason"
+         SELECT reason, shop_id, count(*) FROM best GROUP BY reason, shop_id"
     );
     // Built only from this crate's constant SQL fragments: no input is in the text, every value is bound.
     let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     bind_account(query, account, now, account.filters.verdicts.clone(), EXAMINED).fetch_all(pool).await
 }
 
-/// The account's shops first seen less than 30 days before `now` that have deals without a real discount yet.
-async fn young_shops(
-    pool: &PgPool,
-    account: &AccountConfig,
-    now: DateTime<Utc>,
-) -> Result<Vec<YoungShop>, sqlx::Error> {
+/// Those of `shops` (whose best deals have no real discount yet) first seen less than 30 days before `now`.
+async fn young_shops(pool: &PgPool, shops: &[String], now: DateTime<Utc>) -> Result<Vec<YoungShop>, sqlx::Error> {
     let window = TimeDelta::days(REFERENCE_WINDOW_DAYS);
     let rows: Vec<(String, String, DateTime<Utc>, i64, i64)> = sqlx::query_as(
         "SELECT s.id, s.name, min(o.first_seen_at),
@@ -265,13 +268,12 @@ async fn young_shops(
                      WHERE changed.shop_id = s.id GROUP BY po.offer_id HAVING count(DISTINCT po.price) > 1) c),
                 count(*) FILTER (WHERE o.active AND o.verdict IS NOT NULL AND o.real_discount_pct IS NULL)
          FROM shops s JOIN offers o ON o.shop_id = s.id
-         WHERE cardinality($1::text[]) = 0 OR s.id = ANY($1)
+         WHERE s.id = ANY($1)
          GROUP BY s.id, s.name
          HAVING min(o.first_seen_at) > $2
-            AND count(*) FILTER (WHERE o.active AND o.verdict IS NOT NULL AND o.real_discount_pct IS NULL) > 0
          ORDER BY s.id",
     )
-    .bind(&account.filters.shops)
+    .bind(shops)
     .bind(now - window)
     .fetch_all(pool)
     .await?;
