@@ -5,7 +5,12 @@
 
 mod support;
 
+use chrono::{TimeDelta, Utc};
+use dealcast::deals::score::ScoreWeights;
+use dealcast::publish::accounts::AccountConfig;
+use dealcast::publish::publisher::Publisher;
 use dealcast::publish::text_length::weighted_length;
+use dealcast::store::judgements::judge_offers;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
 use support::admin_site::{self, AdminSite, CURATED, PASSWORD, SCRIPT_TITLE, SICK_SHOP};
@@ -438,4 +443,84 @@ async fn the_admin_script_is_served_as_javascript() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "text/javascript; charset=utf-8");
     assert!(response.text().await.unwrap().contains("/admin/length"));
+}
+
+#[tokio::test]
+async fn the_admin_says_why_an_account_posts_less_and_marks_a_shops_claim_as_unverified() {
+    let site = admin_site::start(true).await;
+    let pool = &site.db.pool;
+    // A shop added an hour ago: one crossed-out price, never seen before its reduction.
+    let now = Utc::now();
+    sqlx::query(
+        "INSERT INTO shops (id, name, homepage) VALUES ('maison', 'Maison Lumière', 'https://maison.example/')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let offer: i64 = sqlx::query_scalar(
+        "INSERT INTO offers (shop_id, canonical_url, url, title, currency, price, previous_price, first_seen_at,
+             last_seen_at)
+         VALUES ('maison', 'https://maison.example/p/lampe', 'https://maison.example/p/lampe', 'Lampe laiton', 'EUR',
+             25, 50, $1, $2) RETURNING id",
+    )
+    .bind(now - TimeDelta::hours(1))
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price)
+         VALUES ($1, $2, 'EUR', 25, 50)",
+    )
+    .bind(offer)
+    .bind(now - TimeDelta::hours(1))
+    .execute(pool)
+    .await
+    .unwrap();
+    judge_offers(pool, &[offer], &ScoreWeights::default(), now).await.unwrap();
+
+    // The account's view: its deals are all in review, and the new shop's has no real discount yet.
+    let (client, csrf) = logged_in(&site).await;
+    let (_, page) = get(&client, &site, "/admin").await;
+    let account = &page[page.find(&format!("id=\"account-{CURATED}\"")).expect("the account's row")..];
+    assert!(account.contains("Moins de publications que prévu"), "{account}");
+    assert!(account.contains("0 of the 5 post(s) a slot wants would go out now"), "{account}");
+    assert!(account.contains("     5  already posted, waiting to go out or in review"), "{account}");
+    assert!(account.contains("     1  no real discount yet"), "{account}");
+    assert!(account.contains("Shop maison (Maison Lumière) is new to dealcast"), "{account}");
+
+    // With filters.claimed = "review", the claim waits for a person, marked as unverified.
+    let claims: AccountConfig = toml::from_str(&format!(
+        "name = \"{CURATED}\"\nplatform = \"dry_run\"\nmode = \"curated\"\nposts_per_slot = 5\n\
+         filters = {{ claimed = \"review\" }}\n"
+    ))
+    .unwrap();
+    let publisher = Publisher::new(pool.clone(), claims, "test", |_| None).unwrap();
+    let report = publisher.slot_now(now + TimeDelta::minutes(1)).await.unwrap();
+    assert_eq!(report.queued, 1, "{report:?}");
+    let (_, page) = get(&client, &site, "/admin").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM publications WHERE offer_id = $1")
+        .bind(offer)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let queued = &page[page.find(&format!("id=\"post-{id}\"")).expect("the claim in the queue")..];
+    let queued = &queued[..queued.find("</article>").unwrap()];
+    assert!(queued.contains("Non vérifiée : la réduction est seulement annoncée par la boutique"), "{queued}");
+    assert!(
+        queued.contains("Lampe laiton à 25,00\u{a0}€ chez Maison Lumière (-50\u{a0}% annoncé par la boutique"),
+        "{queued}"
+    );
+    // An edit that drops the attribution is refused, with the operator's text kept.
+    let answer = post(
+        &client,
+        &site,
+        &format!("/admin/posts/{id}/approve"),
+        &[("csrf", csrf.as_str()), ("text", "Lampe à 25 € !")],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = answer.text().await.unwrap();
+    assert!(body.contains("le texte doit garder « annoncé par la boutique »"), "{body}");
+    assert_eq!(site.status(id).await, "pending_review");
 }

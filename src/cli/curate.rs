@@ -12,6 +12,10 @@ use crate::publish::review;
 use crate::publish::text_length::weighted_length;
 use crate::store::Store;
 
+/// Above a post whose discount is only the shop's claim, so that no one approves it thinking dealcast checked it.
+const CLAIM_ONLY_MARK: &str =
+    "UNVERIFIED: only the shop's claimed discount; dealcast has not seen the price before the reduction\n";
+
 #[derive(Debug, Subcommand)]
 pub enum CurateCommand {
     /// The posts waiting for review, oldest first.
@@ -61,8 +65,9 @@ async fn answer(action: CurateCommand, store: &Store) -> anyhow::Result<ExitCode
                 if json {
                     println!("{}", serde_json::to_string(&row)?);
                 } else {
+                    let mark = if row.claim_only { CLAIM_ONLY_MARK } else { "" };
                     println!(
-                        "#{} {} · {} · {}\n{}\n({} / 280)\n",
+                        "#{} {} · {} · {}\n{mark}{}\n({} / 280)\n",
                         row.id,
                         row.account_id,
                         row.shop_name,

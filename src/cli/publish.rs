@@ -11,9 +11,9 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::publish::account_state;
 use crate::publish::accounts::AccountConfig;
 use crate::publish::publisher::{Publisher, TickReport};
+use crate::publish::{account_state, shortfall};
 use crate::store::Store;
 use crate::store::publication_queries::{PublicationFilter, STATUSES, list_publications};
 
@@ -23,7 +23,9 @@ pub struct PublishArgs {
     /// Only this account (default: every account of the configuration).
     #[arg(long)]
     pub account: Option<String>,
-    /// Print the posts a slot would make now, with their score explanation and weighted length; change nothing.
+    /// Print the posts a slot would make now, with their score explanation and weighted length, and why there are
+    /// fewer than the slot wants (counts by reason, when a young shop's real discounts can be expected); change
+    /// nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Serve one slot now, whatever the schedule: choose, write and send (pacing, caps and budget still apply).
@@ -104,15 +106,17 @@ async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &S
         let account = (*account).clone();
         let name = account.name.clone();
         if args.dry_run {
-            let publisher = Publisher::for_preview(store.pool().clone(), account, &worker)?;
-            let planned = publisher.preview(Utc::now()).await?;
+            let publisher = Publisher::for_preview(store.pool().clone(), account.clone(), &worker)?;
+            let now = Utc::now();
+            let planned = publisher.preview(now).await?;
             if args.json {
                 for post in &planned {
                     writeln!(out, "{}", serde_json::to_string(post)?)?;
                 }
                 continue;
             }
-            writeln!(out, "== {name}: {} post(s) would go out now", planned.len())?;
+            let planned_count = planned.len();
+            writeln!(out, "== {name}: {planned_count} post(s) would go out now")?;
             for post in planned {
                 let score = post.score.map(|s| s.round_dp(1).to_string()).unwrap_or_else(|| "-".into());
                 writeln!(out, "\n-- offer {} ({}), score {score}", post.offer_id, post.shop_id)?;
@@ -120,6 +124,13 @@ async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &S
                 writeln!(out, "({} / 280 weighted characters)", post.weighted_length)?;
                 for line in post.score_explanation {
                     writeln!(out, "  · {line}")?;
+                }
+            }
+            let why = shortfall::explain(store.pool(), &account, now).await?;
+            if planned_count < why.wanted || why.held.is_some() {
+                writeln!(out, "\n-- why not more")?;
+                for line in why.lines() {
+                    writeln!(out, "{line}")?;
                 }
             }
             writeln!(out)?;

@@ -68,10 +68,27 @@ pub struct AccountFilters {
     /// Only these categories; empty: every category.
     pub categories: Vec<String>,
     pub min_score: Option<Decimal>,
-    /// The smallest real discount (from the 30-day reference), in percent.
+    /// The smallest real discount (from the 30-day reference), in percent; with `claimed = "review"`, also the
+    /// smallest claimed discount of a deal proposed on the shop's claim alone.
     pub min_real_discount: Option<Decimal>,
     /// Verdicts allowed to go out (`honest`, `unverified`; `inflated` never should).
     pub verdicts: Vec<String>,
+    /// What to do with deals whose only discount is the shop's claim (no price history yet to check it).
+    pub claimed: ClaimedDeals,
+}
+
+/// What an account does with deals that only have the shop's claimed discount: dealcast has not seen their price
+/// before the reduction, so no real discount can be measured yet (a shop's first days in dealcast).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimedDeals {
+    /// Never proposed: only real discounts are posted.
+    #[default]
+    Never,
+    /// A curated account's review queue also shows the best of them, worded as the shop's claim ("-50 % annoncé
+    /// par la boutique"), for a person to approve or reject. Only for `mode = "curated"`: an auto account never
+    /// posts a claim alone, and `check` refuses the setting there.
+    Review,
 }
 
 impl Default for AccountFilters {
@@ -82,6 +99,7 @@ impl Default for AccountFilters {
             min_score: None,
             min_real_discount: Some(Decimal::from(10)),
             verdicts: vec!["honest".to_string(), "unverified".to_string()],
+            claimed: ClaimedDeals::Never,
         }
     }
 }
@@ -266,6 +284,12 @@ pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
                 problems.push(format!("{at}: filters.verdicts: `{verdict}` is not honest, unverified or inflated"));
             }
         }
+        if account.filters.claimed == ClaimedDeals::Review && account.mode != Mode::Curated {
+            problems.push(format!(
+                "{at}: filters.claimed = \"review\" needs mode = \"curated\": a shop's claimed discount is only posted \
+                 once a person approved it, and an auto account never posts a claim alone"
+            ));
+        }
         for link in &account.links {
             if !link.template.contains("{url}") {
                 problems.push(format!("{at}: links ({}): the template must contain {{url}}", link.shop));
@@ -312,6 +336,22 @@ mod tests {
         assert_eq!(account.filters.verdicts, ["honest", "unverified"]);
         assert_eq!(account.credentials.variable(&account.name, "CONSUMER_KEY"), "DEALCAST_TWITTZAT_CONSUMER_KEY");
         assert!(check(&file.accounts).is_empty());
+    }
+
+    #[test]
+    fn claimed_deals_go_to_review_only_on_a_curated_account() {
+        let file: File = parse_all(
+            "[[accounts]]\nname = \"revue\"\nmode = \"curated\"\nfilters = { claimed = \"review\" }\n\
+             [[accounts]]\nname = \"auto\"\nfilters = { claimed = \"review\" }\n[[accounts]]\nname = \"plain\"\n",
+        )
+        .unwrap();
+        assert_eq!(file.accounts[0].filters.claimed, ClaimedDeals::Review);
+        assert_eq!(file.accounts[2].filters.claimed, ClaimedDeals::Never, "claims are never proposed by default");
+        let problems = check(&file.accounts);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("accounts[1] (auto): filters.claimed"), "{problems:?}");
+        assert!(problems[0].contains("never posts a claim alone"), "{problems:?}");
+        assert!(parse_all::<File>("[[accounts]]\nname = \"a\"\nfilters = { claimed = \"yes\" }\n").is_err());
     }
 
     #[test]

@@ -98,9 +98,20 @@ pub fn shorter_draft(
     refused: &str,
     limit: usize,
 ) -> Result<Draft, ComposeError> {
+    shorter_draft_among(account, candidate, &templates_of(account)?, refused, limit)
+}
+
+/// [`shorter_draft`] among `templates` (the first when none gives `refused`), for wordings of their own (a shop's
+/// claim, `claimed_wording`).
+pub fn shorter_draft_among(
+    account: &AccountConfig,
+    candidate: &Candidate,
+    templates: &[Template],
+    refused: &str,
+    limit: usize,
+) -> Result<Draft, ComposeError> {
     let (link, disclosure) = link_for(account, candidate);
     let deal = deal_for_post(candidate, Some(link.clone()));
-    let templates = templates_of(account)?;
     let template = templates
         .iter()
         .find(|template| compose(&deal, template, disclosure.as_deref()).is_ok_and(|text| text == refused))

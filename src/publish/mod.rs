@@ -5,6 +5,8 @@
 //!
 //! - [`accounts`]: the `[[accounts]]` of `dealcast.toml`;
 //! - [`selection`], [`drafting`], [`compose`]: which deals a slot posts and what the posts say;
+//!   [`claimed_wording`]: the words of a deal whose only discount is the shop's claim (curated review only);
+//!   [`shortfall`]: why a slot would post fewer deals than it wants;
 //! - [`pacing`]: quiet hours, spacing, caps and budget;
 //! - [`outbox`], [`account_state`], [`reconcile`]: exactly-once sending over PostgreSQL;
 //! - [`publisher`]: one account's ticks; [`review`]: the curated queue;
@@ -12,6 +14,7 @@
 
 pub mod account_state;
 pub mod accounts;
+pub mod claimed_wording;
 pub mod compose;
 pub mod drafting;
 pub mod french;
@@ -25,5 +28,6 @@ pub mod reconcile;
 pub mod review;
 pub mod runner;
 pub mod selection;
+pub mod shortfall;
 pub mod text_length;
 pub mod x;

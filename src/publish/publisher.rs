@@ -16,15 +16,16 @@ use sqlx::PgPool;
 
 use super::account_state;
 use super::accounts::{AccountConfig, Mode};
+use super::claimed_wording::{self, drafts_for};
 use super::compose::ComposeError;
-use super::drafting::{Draft, drafts, shorter_draft};
+use super::drafting::Draft;
 use super::images::{Image, fetch_image, image_client};
 use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
 use super::platform::{Accepted, Sender, SenderError};
 use super::reconcile::find_post;
-use super::selection::{self, Candidate, eligible, pick, shop_history};
+use super::selection::{self, Candidate, for_slot, pick, shop_history};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
 use super::x::client::XError;
 use crate::jobs::schedule::latest_slot;
@@ -205,7 +206,7 @@ impl Publisher {
 
     /// The posts a slot at `now` would make, written but not recorded (nothing changes).
     pub async fn preview(&self, now: DateTime<Utc>) -> Result<Vec<PlannedPost>, PublishError> {
-        let candidates = eligible(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
+        let candidates = for_slot(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
         let history =
             shop_history(&self.pool, &self.account.name, self.rules.day_start(now)).await.map_err(|e| self.db(e))?;
         let wanted = self.account.posts_per_slot as usize;
@@ -307,7 +308,7 @@ impl Publisher {
         report: &mut TickReport,
     ) -> Result<(), PublishError> {
         let per_slot = self.account.posts_per_slot as usize;
-        let candidates = eligible(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
+        let candidates = for_slot(&self.pool, &self.account, now).await.map_err(|e| self.db(e))?;
         let history =
             shop_history(&self.pool, &self.account.name, self.rules.day_start(slot)).await.map_err(|e| self.db(e))?;
         match self.account.mode {
@@ -341,7 +342,7 @@ impl Publisher {
 
     /// The deal's texts that no post of any account uses yet, best first, or why none can be written.
     async fn untaken_drafts(&self, candidate: &Candidate) -> Result<Result<Vec<Draft>, ComposeError>, PublishError> {
-        let drafts = match drafts(&self.account, candidate) {
+        let drafts = match drafts_for(&self.account, candidate) {
             Ok(drafts) => drafts,
             Err(error) => return Ok(Err(error)),
         };
@@ -385,7 +386,12 @@ impl Publisher {
                 slot_at,
             };
             match outbox::insert(&self.pool, &row).await {
-                Ok(inserted) => return Ok(inserted.is_some()),
+                Ok(Some(id)) => {
+                    let claim_only = claimed_wording::is_claim_only(candidate);
+                    claimed_wording::record_basis(&self.pool, id, claim_only).await.map_err(|e| self.db(e))?;
+                    return Ok(true);
+                }
+                Ok(None) => return Ok(false),
                 // Another account took these words between the check and the insert: say it another way.
                 Err(InsertError::TextTaken) => continue,
                 Err(InsertError::Database(source)) => return Err(self.db(source)),
@@ -412,6 +418,11 @@ impl Publisher {
             }
             if !outbox::deal_still_on(&self.pool, &row, now).await.map_err(|e| self.db(e))? {
                 self.close(&row, "cancelled", "the deal ended or its price went up before it was posted").await?;
+                continue;
+            }
+            if claimed_wording::contradicted(&self.pool, row.id).await.map_err(|e| self.db(e))? {
+                self.close(&row, "cancelled", "the shop's claimed discount was found inflated before it was posted")
+                    .await?;
                 continue;
             }
             let sent = outbox::sent_so_far(&self.pool, name, self.rules.day_start(now), self.rules.month_start(now))
@@ -553,7 +564,7 @@ impl Publisher {
             return Ok(Err("its offer has no price any more".to_string()));
         };
         let limit = weighted_length(&row.text).min(MAX_WEIGHTED_LENGTH).saturating_sub(RECOMPOSE_STEP);
-        Ok(shorter_draft(&self.account, &candidate, &row.text, limit)
+        Ok(claimed_wording::shorter_for(&self.account, &candidate, &row.text, limit)
             .map(|draft| draft.text)
             .map_err(|e| e.to_string()))
     }

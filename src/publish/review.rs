@@ -2,13 +2,21 @@
 //! approves them (possibly with an edited text, checked again against the 280-character rule) or rejects them.
 //! Approved posts go out at the account's next slots; every decision is kept in `review_decisions`, who and when.
 //!
+//! A post whose discount is only the shop's claim (`filters.claimed = "review"`, see `claimed_wording`) is marked
+//! `claim_only`: the queue shows it as unverified, an edited text must keep the words attributing the discount to
+//! the shop, and its approval is recorded with [`APPROVED_CLAIM`] beside who approved it.
+//!
 //! The terminal (`dealcast curate`) and the web admin use these same functions.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::claimed_wording::ATTRIBUTION;
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
 use crate::store::publication_queries::{PublicationFilter, PublicationRecord, list_publications};
+
+/// Recorded as the reason of an approval of a post whose discount is only the shop's claim: who approved it knew.
+pub const APPROVED_CLAIM: &str = "approved as the shop's claimed discount, unverified by dealcast";
 
 /// Why a decision could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +31,11 @@ pub enum ReviewError {
     TooLong { length: usize },
     #[error("another post already has exactly this text; change a few words")]
     TextTaken,
+    #[error(
+        "this post's discount is only the shop's claim, unverified: the edited text must keep \"{ATTRIBUTION}\" so \
+         that it is never read as a discount dealcast checked"
+    )]
+    ClaimNotAttributed,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -65,7 +78,10 @@ pub async fn approve(
         check_text(text)?;
     }
     let mut tx = pool.begin().await?;
-    lock_pending(&mut tx, id).await?;
+    let claim_only = lock_pending(&mut tx, id).await?;
+    if claim_only && edited_text.is_some_and(|text| !text.contains(ATTRIBUTION)) {
+        return Err(ReviewError::ClaimNotAttributed);
+    }
     let updated = sqlx::query(
         "UPDATE publications SET status = 'queued', text = COALESCE($2, text), approved_at = $3, scheduled_for = NULL,
              updated_at = now()
@@ -82,8 +98,11 @@ pub async fn approve(
         }
         other => other?,
     };
-    let decision =
-        Decision { kind: if edited_text.is_some() { "edited" } else { "approved" }, edited_text, reason: None };
+    let decision = Decision {
+        kind: if edited_text.is_some() { "edited" } else { "approved" },
+        edited_text,
+        reason: claim_only.then_some(APPROVED_CLAIM),
+    };
     record_decision(&mut tx, id, &decision, by, now).await?;
     tx.commit().await?;
     Ok(())
@@ -139,15 +158,17 @@ async fn record_decision(
     Ok(())
 }
 
-async fn lock_pending(tx: &mut sqlx::PgConnection, id: i64) -> Result<(), ReviewError> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM publications WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    match status {
+/// Locks post `id` for a decision; whether its discount is only the shop's claim when it waits for review.
+async fn lock_pending(tx: &mut sqlx::PgConnection, id: i64) -> Result<bool, ReviewError> {
+    let row: Option<(String, bool)> =
+        sqlx::query_as("SELECT status, claim_only FROM publications WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match row {
         None => Err(ReviewError::NotFound { id }),
-        Some(status) if status != "pending_review" => Err(ReviewError::NotPending { id, status }),
-        Some(_) => Ok(()),
+        Some((status, _)) if status != "pending_review" => Err(ReviewError::NotPending { id, status }),
+        Some((_, claim_only)) => Ok(claim_only),
     }
 }
 

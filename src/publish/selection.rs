@@ -2,20 +2,26 @@
 //!
 //! Eligibility is one SQL query, so that it holds however many deals there are: the offer is active, has a price,
 //! has not ended; its shop is healthy (or the run that last saw it was not judged unhealthy: see `store::health`);
-//! its verdict, score, real discount, shop and category pass the account's filters; the account has not posted it
+//! its verdict, score, real discount (above zero: the shop's claim alone is never enough), shop and category pass
+//! the account's filters; the account has not posted it
 //! before, unless its price fell at least 5 % below the last posted price and 7 days have passed; and the account
 //! has not posted the same product (GTIN) from another shop. The spread across shops is then [`pick`], pure: at
 //! most `per_shop_daily_cap` posts of a shop per local day, never two in a row from the same shop, one offer per
 //! GTIN in a batch. When every deal left is from the shop of the previous post (an account that follows one
 //! shop), that shop posts again: the rule spreads posts across shops, it must not silence a one-shop account.
+//!
+//! A curated account with `filters.claimed = "review"` also gets, after those, the best deals whose only discount is
+//! the shop's claim ([`claim_only`]), for a person to approve or not.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::{PgPool, Postgres};
 
-use super::accounts::AccountConfig;
+use super::accounts::{AccountConfig, ClaimedDeals, Mode};
 use crate::deals::score::ScoreParts;
 
 /// How many of the best eligible deals are read for [`pick`] to choose from.
@@ -53,7 +59,7 @@ impl Candidate {
     }
 }
 
-/// The columns of a [`Candidate`] from `offers o` joined to its shop `s`, for `concat!` into static SQL.
+/// The columns of a [`Candidate`] from `offers o` joined to its shop `s`, for `concat!`/`format!` into static SQL.
 macro_rules! candidate_select {
     () => {
         "SELECT o.id AS offer_id, o.shop_id, s.name AS shop_name, o.title, o.url, o.canonical_url, o.image_url,
@@ -73,49 +79,130 @@ pub async fn candidate(pool: &PgPool, offer_id: i64) -> Result<Option<Candidate>
         .await
 }
 
-/// The best eligible deals for `account` at `now`, best first.
-pub async fn eligible(
-    pool: &PgPool,
-    account: &AccountConfig,
-    now: DateTime<Utc>,
-) -> Result<Vec<Candidate>, sqlx::Error> {
-    let filters = &account.filters;
-    let rows: Vec<Candidate> = sqlx::query_as(concat!(
-        candidate_select!(),
-        " LEFT JOIN scrape_runs r ON r.id = o.last_run_id
-         WHERE o.active AND o.score IS NOT NULL AND o.price IS NOT NULL AND o.currency IS NOT NULL
-           AND (o.ends_at IS NULL OR o.ends_at > $2)
-           AND (s.healthy OR r.healthy IS NOT FALSE)
-           AND o.verdict = ANY($3)
-           AND ($4::numeric IS NULL OR o.score >= $4)
-           AND ($5::numeric IS NULL OR o.real_discount_pct >= $5)
+/// The offers an account may look at at all: active, priced, judged as a reduction, not ended, in its shops and
+/// categories (`$2` is now, `$6` the shops, `$7` the lowercased categories). Shared with `shortfall`, which counts
+/// why the offers of this scope are not candidates.
+pub(crate) const IN_SCOPE: &str = "o.active AND o.score IS NOT NULL AND o.price IS NOT NULL AND o.currency IS NOT NULL
+           AND o.verdict IS NOT NULL AND (o.ends_at IS NULL OR o.ends_at > $2)
            AND (cardinality($6::text[]) = 0 OR o.shop_id = ANY($6))
-           AND (cardinality($7::text[]) = 0 OR lower(o.category) = ANY($7))
-           AND NOT EXISTS (
+           AND (cardinality($7::text[]) = 0 OR lower(o.category) = ANY($7))";
+
+/// The offer's shop is healthy, or the run that last saw it was not judged unhealthy (`s` the shop, `r` that run).
+pub(crate) const SHOP_HEALTHY: &str = "(s.healthy OR r.healthy IS NOT FALSE)";
+
+/// The account (`$1`) posted the offer already (or it waits to go out), and its price did not fall 5 % further
+/// with a week passed since; or it posted the same product (GTIN) from another shop.
+pub(crate) const ALREADY_POSTED: &str = "(EXISTS (
                SELECT 1 FROM publications p
                WHERE p.account_id = $1 AND p.offer_id = o.id
                  AND (p.status IN ('pending_review', 'queued', 'claimed')
                       OR (p.status IN ('published', 'rejected', 'failed')
                           AND NOT (o.price <= p.price * 0.95
                                    AND COALESCE(p.published_at, p.updated_at) <= $2 - interval '7 days'))))
-           AND (o.gtin IS NULL OR NOT EXISTS (
+           OR (o.gtin IS NOT NULL AND EXISTS (
                SELECT 1 FROM publications p JOIN offers other ON other.id = p.offer_id
                WHERE p.account_id = $1 AND other.gtin = o.gtin AND other.id <> o.id
-                 AND p.status IN ('pending_review', 'queued', 'claimed', 'published')))
+                 AND p.status IN ('pending_review', 'queued', 'claimed', 'published'))))";
+
+/// Which discount makes a deal a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    /// A real discount, measured from the 30-day reference price, above the account's minimum.
+    Real,
+    /// Only the shop's claimed discount: no reference price is known yet (`filters.claimed = "review"`).
+    ClaimOnly,
+}
+
+/// The best eligible deals for `account` at `now`, best first: a real discount (above zero and the account's
+/// minimum), never the shop's claim alone.
+pub async fn eligible(
+    pool: &PgPool,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    candidates(pool, account, now, Basis::Real).await
+}
+
+/// The best deals of `account`'s shops and categories that only have the shop's claimed discount, best first:
+/// verdict `unverified` (never `inflated`, which history contradicts), no reference price yet, a claimed previous
+/// price above the price, the claimed discount at least the account's minimum. Only a curated account's review
+/// queue proposes them, worded as the shop's claim (`claimed_wording`).
+pub async fn claim_only(
+    pool: &PgPool,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    candidates(pool, account, now, Basis::ClaimOnly).await
+}
+
+/// The deals a slot of `account` chooses from, best first: the [`eligible`] ones, followed, for a curated account
+/// with `filters.claimed = "review"`, by the [`claim_only`] ones (real discounts first; claims fill what is left of
+/// the review batch). An auto account never gets a claim alone.
+pub async fn for_slot(
+    pool: &PgPool,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let mut chosen = eligible(pool, account, now).await?;
+    if account.mode == Mode::Curated && account.filters.claimed == ClaimedDeals::Review {
+        chosen.extend(claim_only(pool, account, now).await?);
+    }
+    Ok(chosen)
+}
+
+async fn candidates(
+    pool: &PgPool,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+    basis: Basis,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let filters = &account.filters;
+    let (discount, verdicts) = match basis {
+        Basis::Real => {
+            ("o.real_discount_pct > 0 AND ($5::numeric IS NULL OR o.real_discount_pct >= $5)", filters.verdicts.clone())
+        }
+        Basis::ClaimOnly => (
+            "o.real_discount_pct IS NULL AND o.previous_price > o.price
+             AND ($5::numeric IS NULL OR o.claimed_discount_pct >= $5)",
+            vec!["unverified".to_string()],
+        ),
+    };
+    let sql = format!(
+        "{select}
+         LEFT JOIN scrape_runs r ON r.id = o.last_run_id
+         WHERE {IN_SCOPE} AND {SHOP_HEALTHY}
+           AND o.verdict = ANY($3)
+           AND ($4::numeric IS NULL OR o.score >= $4)
+           AND {discount}
+           AND NOT {ALREADY_POSTED}
          ORDER BY o.score DESC, o.id
-         LIMIT $8"
-    ))
-    .bind(&account.name)
-    .bind(now)
-    .bind(&filters.verdicts)
-    .bind(filters.min_score)
-    .bind(filters.min_real_discount)
-    .bind(&filters.shops)
-    .bind(filters.categories.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>())
-    .bind(CANDIDATE_POOL)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows)
+         LIMIT $8",
+        select = candidate_select!()
+    );
+    // Built only from this crate's constant SQL fragments: no input is in the text, every value is bound.
+    bind_account(sqlx::query_as(sqlx::AssertSqlSafe(sql)), account, now, verdicts, CANDIDATE_POOL).fetch_all(pool).await
+}
+
+/// `query` with the values its parameters stand for in [`IN_SCOPE`], [`ALREADY_POSTED`] and the account's filters:
+/// `$1` the account, `$2` now, `$3` the verdicts, `$4` the least score, `$5` the least discount, `$6` the shops,
+/// `$7` the lowercased categories, `$8` how many rows at most.
+pub(crate) fn bind_account<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    account: &AccountConfig,
+    now: DateTime<Utc>,
+    verdicts: Vec<String>,
+    limit: i64,
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    let filters = &account.filters;
+    query
+        .bind(account.name.clone())
+        .bind(now)
+        .bind(verdicts)
+        .bind(filters.min_score)
+        .bind(filters.min_real_discount)
+        .bind(filters.shops.clone())
+        .bind(filters.categories.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>())
+        .bind(limit)
 }
 
 /// What the account posted today and last, for spreading the next posts across shops.

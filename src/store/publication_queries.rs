@@ -33,6 +33,8 @@ pub struct PublicationRecord {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The post's discount is only the shop's claim, unverified (curated review of `filters.claimed`).
+    pub claim_only: bool,
 }
 
 /// Which publications to list; the default lists the latest of every account.
@@ -64,7 +66,7 @@ pub struct StatusCount {
 
 const COLUMNS: &str = "SELECT p.id, p.account_id, a.platform, p.offer_id, o.title AS offer_title, s.name AS shop_name,
         p.status, p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
-        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at
+        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at, p.claim_only
     FROM publications p
     JOIN accounts a ON a.id = p.account_id
     JOIN offers o ON o.id = p.offer_id

@@ -283,6 +283,12 @@ pub struct Texts {
     pub text_too_long: &'static str,
     pub text_taken: &'static str,
     pub post_gone: &'static str,
+    /// An edited claim-only post lost the words attributing its discount to the shop.
+    pub claim_not_attributed: &'static str,
+    /// The mark of a post whose discount is only the shop's claim.
+    pub claim_only_mark: &'static str,
+    /// Above the reasons an account's slot would post fewer deals than it wants.
+    pub why_fewer_posts: &'static str,
 }
 
 /// The French UI (the default).
@@ -439,6 +445,9 @@ pub static FRENCH: Texts = Texts {
     text_too_long: "Le texte fait {length} caractères pondérés ; X en accepte {max}.",
     text_taken: "Une autre publication a exactement ce texte ; changez quelques mots.",
     post_gone: "Cette publication n'attend plus de relecture (quelqu'un d'autre l'a traitée ?).",
+    claim_not_attributed: "Cette réduction n'est qu'annoncée par la boutique, non vérifiée : le texte doit garder « annoncé par la boutique ».",
+    claim_only_mark: "Non vérifiée : la réduction est seulement annoncée par la boutique (dealcast n'a pas encore vu le prix avant la réduction).",
+    why_fewer_posts: "Moins de publications que prévu (détail en anglais, comme `publish --dry-run`) :",
 };
 
 /// The English UI (`?lang=en`, or a browser that prefers English).
@@ -595,6 +604,9 @@ pub static ENGLISH: Texts = Texts {
     text_too_long: "The text is {length} weighted characters long; X allows {max}.",
     text_taken: "Another post already has exactly this text; change a few words.",
     post_gone: "This post no longer waits for review (did someone else decide?).",
+    claim_not_attributed: "This discount is only the shop's claim, unverified: the text must keep \"annoncé par la boutique\".",
+    claim_only_mark: "Unverified: the discount is only the shop's claim (dealcast has not yet seen the price before the reduction).",
+    why_fewer_posts: "Fewer posts than a slot wants:",
 };
 
 #[cfg(test)]

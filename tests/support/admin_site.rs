@@ -1,6 +1,6 @@
 //! A running site for the admin and browser tests: a fresh database with two healthy shops and one unhealthy, offers
 //! with real reductions judged by the real judge (one titled like an attack), a curated `dry_run` account whose
-//! publisher slot put its deals in the review queue, and `web::serve` on a loopback port with the admin enabled.
+//! publisher slot put its deals in the review queue (and whose configuration the site knows), and `web::serve` on a loopback port with the admin enabled.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dealcast::deals::score::ScoreWeights;
@@ -172,7 +172,7 @@ async fn start_configured(admin_enabled: bool, public_url: Option<&str>, trusted
          per_shop_daily_cap = 5\n"
     ))
     .expect("a valid account");
-    let publisher = Publisher::new(pool.clone(), account, "test", |_| None).expect("a dry-run publisher");
+    let publisher = Publisher::new(pool.clone(), account.clone(), "test", |_| None).expect("a dry-run publisher");
     let report = publisher.slot_now(now).await.expect("a publisher slot");
     assert!(report.queued >= 3, "the curated slot queued its deals for review: {report:?}");
 
@@ -183,7 +183,10 @@ async fn start_configured(admin_enabled: bool, public_url: Option<&str>, trusted
         .then(|| AdminPasswordHash::try_from(hash_password(PASSWORD).expect("a hash")).expect("a valid hash"));
     let public = url::Url::parse(public_url.unwrap_or(&base)).expect("a URL");
     let proxies = trusted_proxies.iter().map(|proxy| proxy.parse().expect("a trusted proxy")).collect();
-    let state = WebState::new(db.pool.clone(), public).with_admin_password(hash).with_trusted_proxies(proxies);
+    let state = WebState::new(db.pool.clone(), public)
+        .with_admin_password(hash)
+        .with_trusted_proxies(proxies)
+        .with_accounts(vec![account]);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(web::serve(listener, state, async move {
         let _ = stopped.await;

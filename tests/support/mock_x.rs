@@ -39,6 +39,40 @@ pub struct MockAccount {
     pub username: String,
 }
 
+impl MockAccount {
+    /// An account of the mock whose four secrets are made from `tag`.
+    pub fn of(tag: &str, user_id: &str) -> MockAccount {
+        let secret = |kind: &str| format!("{kind}-{tag}");
+        MockAccount {
+            credentials: Credentials {
+                consumer_key: secret("ck"),
+                consumer_secret: secret("cs"),
+                token: secret("at"),
+                token_secret: secret("ats"),
+            },
+            user_id: user_id.to_string(),
+            username: tag.to_string(),
+        }
+    }
+
+    /// The secret a dealcast account named `name` reads from environment variable `variable`
+    /// (`DEALCAST_<NAME>_CONSUMER_KEY`...), as `Publisher::new` asks for it.
+    pub fn env_of(&self, name: &str, variable: &str) -> Option<String> {
+        let secret = variable.strip_prefix(&format!("DEALCAST_{}_", name.to_ascii_uppercase()))?;
+        let creds = &self.credentials;
+        Some(
+            match secret {
+                "CONSUMER_KEY" => &creds.consumer_key,
+                "CONSUMER_SECRET" => &creds.consumer_secret,
+                "ACCESS_TOKEN" => &creds.token,
+                "ACCESS_TOKEN_SECRET" => &creds.token_secret,
+                _ => return None,
+            }
+            .clone(),
+        )
+    }
+}
+
 /// A fault to answer one coming request with, instead of the normal answer.
 #[derive(Clone, Debug)]
 pub enum Fault {

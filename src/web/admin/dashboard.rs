@@ -1,6 +1,6 @@
 //! The admin page and its actions: the posts of curated accounts waiting for review (approve as proposed or with
 //! an edited text, reject with an optional reason), the unhealthy shops (acknowledge), the publishing accounts
-//! (pause, resume), and the weighted length of a text being edited (asked by `static/admin.js` as the operator
+//! (pause, resume, and why their next slot would post fewer deals than it wants), and the weighted length of a text being edited (asked by `static/admin.js` as the operator
 //! types; without the script the page still shows the proposed text's length and the server checks on submit).
 //!
 //! Every action redirects back to the page with a notice (so that reloading does not repeat it), except a refused
@@ -15,9 +15,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::sessions::AdminSession;
-use crate::publish::account_state;
 use crate::publish::review::{self, ReviewError};
 use crate::publish::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
+use crate::publish::{account_state, shortfall};
 use crate::store::publication_queries::PublicationRecord;
 use crate::store::{health, shop_overview};
 use crate::web::WebState;
@@ -88,6 +88,8 @@ struct PendingLine {
     length: usize,
     over: bool,
     problem: Option<String>,
+    /// Its discount is only the shop's claim: shown as unverified.
+    claim_only: bool,
     approve_action: String,
     reject_action: String,
 }
@@ -106,6 +108,8 @@ struct AccountLine {
     paused: bool,
     paused_reason: Option<String>,
     rate_limited_until: Option<String>,
+    /// Why its next slot would post fewer deals than it wants (empty when it posts all it wants).
+    why_fewer: Vec<String>,
     action: String,
 }
 
@@ -144,6 +148,16 @@ async fn render(
     let pending = review::pending(pool, None).await.map_err(|e| visitor.error(e))?;
     let shops = shop_overview::shop_overviews(pool, None).await.map_err(|e| visitor.error(e))?;
     let accounts = account_state::all(pool).await.map_err(|e| visitor.error(e))?;
+    let mut why_fewer = Vec::with_capacity(accounts.len());
+    for account in &accounts {
+        why_fewer.push(match state.accounts().iter().find(|configured| configured.name == account.id) {
+            Some(configured) => {
+                let why = shortfall::explain(pool, configured, Utc::now()).await.map_err(|e| visitor.error(e))?;
+                if why.is_full() && why.held.is_none() { Vec::new() } else { why.lines() }
+            }
+            None => Vec::new(),
+        });
+    }
     let action = |path: String| href(&path, "", visitor.chosen);
     let post_line = |row: &PublicationRecord| {
         let refused = refusal.as_ref().filter(|refusal| refusal.id == row.id);
@@ -160,6 +174,7 @@ async fn render(
             length,
             text,
             problem: refused.map(|refusal| refusal.message.clone()),
+            claim_only: row.claim_only,
             approve_action: action(format!("/admin/posts/{}/approve", row.id)),
             reject_action: action(format!("/admin/posts/{}/reject", row.id)),
         }
@@ -183,7 +198,8 @@ async fn render(
             .collect(),
         accounts: accounts
             .into_iter()
-            .map(|account| AccountLine {
+            .zip(why_fewer)
+            .map(|(account, why_fewer)| AccountLine {
                 action: action(format!(
                     "/admin/accounts/{}/{}",
                     path_segment(&account.id),
@@ -195,6 +211,7 @@ async fn render(
                     .rate_limited_until
                     .filter(|until| *until > Utc::now())
                     .map(|at| lang.date_time(at)),
+                why_fewer,
                 id: account.id,
             })
             .collect(),
@@ -256,6 +273,7 @@ fn refusal_words(error: &ReviewError, t: &'static Texts) -> String {
             fill(t.text_too_long, &[("length", &length.to_string()), ("max", &MAX_WEIGHTED_LENGTH.to_string())])
         }
         ReviewError::TextTaken => t.text_taken.to_owned(),
+        ReviewError::ClaimNotAttributed => t.claim_not_attributed.to_owned(),
         ReviewError::NotFound { .. } | ReviewError::NotPending { .. } => t.post_gone.to_owned(),
         ReviewError::Database(_) => t.server_error_text.to_owned(),
     }
