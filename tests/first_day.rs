@@ -13,10 +13,11 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::{Clock, harvest_shop};
-use dealcast::publish::accounts::AccountConfig;
+use dealcast::publish::accounts::{AccountConfig, ClaimedDeals};
 use dealcast::publish::claimed_wording::ATTRIBUTION;
 use dealcast::publish::publisher::Publisher;
 use dealcast::publish::review::{self, APPROVED_CLAIM};
+use dealcast::publish::selection;
 use dealcast::scrape::crawl::CrawlOptions;
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
 use dealcast::scrape::registry::Shop;
@@ -270,6 +271,10 @@ async fn on_the_first_day_the_dry_run_says_why_and_a_person_may_approve_a_shops_
     let out = succeeds(&db, &config, &["publish", "--account", "twittzat", "--now"]).await;
     assert!(out.contains("twittzat: 0 post(s) written, 0 sent"), "{out}");
     assert_eq!(publications_of(&db, "twittzat").await, 0);
+    // Even built in code, past the configuration's check, an auto account is offered no claim.
+    let mut auto = account_named(&text, "twittzat");
+    auto.filters.claimed = ClaimedDeals::Review;
+    assert!(selection::for_slot(&db.pool, &auto, Utc::now()).await.unwrap().is_empty());
     let auto_claims = config_file(
         "auto-claims",
         "[[accounts]]\nname = \"auto\"\nplatform = \"dry_run\"\nfilters = { claimed = \"review\" }\n",

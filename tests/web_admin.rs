@@ -479,15 +479,16 @@ async fn the_admin_says_why_an_account_posts_less_and_marks_a_shops_claim_as_unv
     .unwrap();
     judge_offers(pool, &[offer], &ScoreWeights::default(), now).await.unwrap();
 
-    // The account's view: its deals are all in review, and the new shop's has no real discount yet.
+    // The account's view: its deals are all in review, and the new shop's has no real discount yet (in French, the
+    // admin's default language).
     let (client, csrf) = logged_in(&site).await;
     let (_, page) = get(&client, &site, "/admin").await;
     let account = &page[page.find(&format!("id=\"account-{CURATED}\"")).expect("the account's row")..];
     assert!(account.contains("Moins de publications que prévu"), "{account}");
-    assert!(account.contains("0 of the 5 post(s) a slot wants would go out now"), "{account}");
-    assert!(account.contains("     5  already posted, waiting to go out or in review"), "{account}");
-    assert!(account.contains("     1  no real discount yet"), "{account}");
-    assert!(account.contains("Shop maison (Maison Lumière) is new to dealcast"), "{account}");
+    assert!(account.contains("0 publication(s) sur les 5 voulues par créneau partiraient maintenant"), "{account}");
+    assert!(account.contains("     5  déjà publiées, en attente d"), "{account}");
+    assert!(account.contains("     1  pas encore de réduction réelle"), "{account}");
+    assert!(account.contains("La boutique maison (Maison Lumière) est nouvelle"), "{account}");
 
     // With filters.claimed = "review", the claim waits for a person, marked as unverified.
     let claims: AccountConfig = toml::from_str(&format!(

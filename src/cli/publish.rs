@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use crate::config::Config;
 use crate::publish::accounts::AccountConfig;
 use crate::publish::publisher::{Publisher, TickReport};
-use crate::publish::{account_state, shortfall};
+use crate::publish::{account_state, shortfall, shortfall_wording};
 use crate::store::Store;
 use crate::store::publication_queries::{PublicationFilter, STATUSES, list_publications};
 
@@ -129,7 +129,7 @@ async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &S
             let why = shortfall::explain(store.pool(), &account, now).await?;
             if planned_count < why.wanted || why.held.is_some() {
                 writeln!(out, "\n-- why not more")?;
-                for line in why.lines() {
+                for line in why.lines(&shortfall_wording::ENGLISH) {
                     writeln!(out, "{line}")?;
                 }
             }

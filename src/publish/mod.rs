@@ -6,7 +6,7 @@
 //! - [`accounts`]: the `[[accounts]]` of `dealcast.toml`;
 //! - [`selection`], [`drafting`], [`compose`]: which deals a slot posts and what the posts say;
 //!   [`claimed_wording`]: the words of a deal whose only discount is the shop's claim (curated review only);
-//!   [`shortfall`]: why a slot would post fewer deals than it wants;
+//!   [`shortfall`], [`shortfall_wording`]: why a slot would post fewer deals than it wants, in words;
 //! - [`pacing`]: quiet hours, spacing, caps and budget;
 //! - [`outbox`], [`account_state`], [`reconcile`]: exactly-once sending over PostgreSQL;
 //! - [`publisher`]: one account's ticks; [`review`]: the curated queue;
@@ -29,5 +29,6 @@ pub mod review;
 pub mod runner;
 pub mod selection;
 pub mod shortfall;
+pub mod shortfall_wording;
 pub mod text_length;
 pub mod x;

@@ -21,7 +21,9 @@ use super::pacing::{PacingRules, may_send};
 use super::selection::{
     ALREADY_POSTED, IN_SCOPE, SHOP_HEALTHY, bind_account, claim_only, eligible, pick, shop_history,
 };
+use super::shortfall_wording::ShortfallWording;
 use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
+use crate::placeholders::fill;
 
 /// How many of the account's best deals are sorted by reason.
 const EXAMINED: i64 = 1000;
@@ -45,18 +47,15 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The reason in a sentence's words.
-    pub fn words(self) -> &'static str {
+    /// The reason in `words`' language.
+    pub fn words(self, words: &ShortfallWording) -> &'static str {
         match self {
-            Reason::ShopUnhealthy => "shop unhealthy (its last harvest went wrong)",
-            Reason::AlreadyPosted => "already posted, waiting to go out or in review",
-            Reason::NoRealDiscountYet => {
-                "no real discount yet: dealcast has not seen their price before the reduction, so only the shop's \
-                 claim is known"
-            }
-            Reason::VerdictNotAllowed => "verdict not allowed by filters.verdicts",
-            Reason::BelowMinimum => "real discount or score below the account's minimum",
-            Reason::Held => "held by the per-shop cap, caps, budget or quiet hours",
+            Reason::ShopUnhealthy => words.shop_unhealthy,
+            Reason::AlreadyPosted => words.already_posted,
+            Reason::NoRealDiscountYet => words.no_real_discount_yet,
+            Reason::VerdictNotAllowed => words.verdict_not_allowed,
+            Reason::BelowMinimum => words.below_minimum,
+            Reason::Held => words.held,
         }
     }
 
@@ -106,7 +105,7 @@ pub struct Shortfall {
     /// Deals with only the shop's claim that the review queue would show (`filters.claimed = "review"`), if on.
     pub claims_for_review: Option<usize>,
     /// What the operator could change, when something could.
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
 }
 
 impl Shortfall {
@@ -115,48 +114,59 @@ impl Shortfall {
         self.going >= self.wanted
     }
 
-    /// The explanation, one line each, for a terminal or a page.
-    pub fn lines(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "{} of the {} post(s) a slot wants would go out now. Of the {} best deal(s) of the account's shops and \
-             categories:",
-            self.going, self.wanted, self.examined
+    /// The explanation in `words`' language, one line each, for a terminal or a page.
+    pub fn lines(&self, words: &ShortfallWording) -> Vec<String> {
+        let count = |n: usize| n.to_string();
+        let mut lines = vec![fill(
+            words.summary,
+            &[("going", &count(self.going)), ("wanted", &count(self.wanted)), ("examined", &count(self.examined))],
         )];
         if self.reasons.is_empty() {
-            lines.push("  (none: no shop of the account has a judged deal yet; run a harvest)".to_string());
+            lines.push(format!("  {}", words.nothing_judged));
         }
         for (reason, count) in &self.reasons {
-            lines.push(format!("  {count:>6}  {}", reason.words()));
+            lines.push(format!("  {count:>6}  {}", reason.words(words)));
         }
-        if let Some(held) = &self.held {
-            lines.push(format!("Posts wait now: {held}."));
+        if let Some(hold) = &self.held {
+            lines.push(fill(words.waiting_now, &[("hold", hold)]));
         }
         for shop in &self.young_shops {
             let changes = match shop.offers_with_price_changes {
-                0 => "no price change observed yet".to_string(),
-                n => format!("{n} offer(s) have changed price since"),
+                0 => words.no_price_change.to_string(),
+                n => fill(words.price_changes, &[("count", &n.to_string())]),
             };
-            lines.push(format!(
-                "Shop {} ({}) is new to dealcast: first seen {}, {changes}. Its {} deal(s) get a real discount as soon \
-                 as a harvest sees their price fall; every claim can be checked from {} (30 days of history).",
-                shop.id,
-                shop.name,
-                shop.first_seen_at.format("%Y-%m-%d %H:%M UTC"),
-                shop.waiting_deals,
-                shop.history_complete_at.format("%Y-%m-%d"),
+            lines.push(fill(
+                words.young_shop,
+                &[
+                    ("id", &shop.id),
+                    ("name", &shop.name),
+                    ("first_seen", &shop.first_seen_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    ("changes", &changes),
+                    ("waiting", &shop.waiting_deals.to_string()),
+                    ("complete", &shop.history_complete_at.format("%Y-%m-%d").to_string()),
+                ],
             ));
         }
         if let Some(claims) = self.claims_for_review {
-            lines.push(format!(
-                "{claims} deal(s) with only the shop's claimed discount go to the review queue (filters.claimed = \
-                 \"review\"), worded \"annoncé par la boutique\"."
-            ));
+            lines.push(fill(words.claims_for_review, &[("count", &count(claims))]));
         }
-        if let Some(hint) = &self.hint {
-            lines.push(hint.clone());
+        match self.hint {
+            Some(Hint::ReviewClaims) => lines.push(words.hint_review_claims.to_string()),
+            Some(Hint::AutoNeverClaims) => lines.push(words.hint_auto_never_claims.to_string()),
+            None => {}
         }
         lines
     }
+}
+
+/// What the operator could change, when the best deals wait for a real discount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hint {
+    /// A curated account could review the shops' claims (`filters.claimed = "review"`).
+    ReviewClaims,
+    /// An auto account never posts a claim alone; a curated one could review them.
+    AutoNeverClaims,
 }
 
 /// Why a slot of `account` at `now` would post fewer deals than it wants (see the module documentation).
@@ -201,16 +211,8 @@ pub async fn explain(pool: &PgPool, account: &AccountConfig, now: DateTime<Utc>)
     let reviews_claims = account.mode == Mode::Curated && account.filters.claimed == ClaimedDeals::Review;
     let claims_for_review = if reviews_claims { Some(claim_only(pool, account, now).await?.len()) } else { None };
     let hint = match (waiting, reviews_claims, account.mode) {
-        (true, false, Mode::Curated) => Some(
-            "A person could review the best of them as the shop's claim: set filters.claimed = \"review\" (README, \
-             \"An account's first day\")."
-                .to_string(),
-        ),
-        (true, false, Mode::Auto) => Some(
-            "An auto account posts only real discounts, never a shop's claim alone; a curated account with \
-             filters.claimed = \"review\" can have a person approve claims (README, \"An account's first day\")."
-                .to_string(),
-        ),
+        (true, false, Mode::Curated) => Some(Hint::ReviewClaims),
+        (true, false, Mode::Auto) => Some(Hint::AutoNeverClaims),
         _ => None,
     };
     Ok(Shortfall {
@@ -293,6 +295,7 @@ async fn young_shops(pool: &PgPool, shops: &[String], now: DateTime<Utc>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::shortfall_wording::{ENGLISH, FRENCH};
 
     fn shortfall() -> Shortfall {
         let first = DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z").unwrap().with_timezone(&Utc);
@@ -318,12 +321,16 @@ mod tests {
 
     #[test]
     fn the_explanation_names_each_reason_with_its_count_and_when_real_discounts_come() {
-        let text = shortfall().lines().join("\n");
+        let text = shortfall().lines(&ENGLISH).join("\n");
         assert!(text.starts_with("0 of the 2 post(s) a slot wants would go out now. Of the 40 best"), "{text}");
         assert!(text.contains("      38  no real discount yet"), "{text}");
         assert!(text.contains("       2  real discount or score below"), "{text}");
         assert!(text.contains("first seen 2026-12-07 09:00 UTC, no price change observed yet"), "{text}");
         assert!(text.contains("every claim can be checked from 2027-01-06 (30 days of history)"), "{text}");
         assert!(!shortfall().is_full());
+        let french = shortfall().lines(&FRENCH).join("\n");
+        assert!(french.starts_with("0 publication(s) sur les 2 voulues par créneau"), "{french}");
+        assert!(french.contains("      38  pas encore de réduction réelle"), "{french}");
+        assert!(french.contains("vérifiée à partir du 2027-01-06 (30 jours d'historique)"), "{french}");
     }
 }

@@ -9,6 +9,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deals::score_wording::{self, ScoreWording};
 use crate::publish::french;
+use crate::publish::shortfall_wording::{self, ShortfallWording};
 
 /// A language of the UI.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,6 +25,14 @@ impl Lang {
         match self {
             Lang::Fr => &score_wording::FRENCH,
             Lang::En => &score_wording::ENGLISH,
+        }
+    }
+
+    /// The words an account's shortfall is explained in (the admin).
+    pub fn shortfall_wording(self) -> &'static ShortfallWording {
+        match self {
+            Lang::Fr => &shortfall_wording::FRENCH,
+            Lang::En => &shortfall_wording::ENGLISH,
         }
     }
 
@@ -447,7 +456,7 @@ pub static FRENCH: Texts = Texts {
     post_gone: "Cette publication n'attend plus de relecture (quelqu'un d'autre l'a traitée ?).",
     claim_not_attributed: "Cette réduction n'est qu'annoncée par la boutique, non vérifiée : le texte doit garder « annoncé par la boutique ».",
     claim_only_mark: "Non vérifiée : la réduction est seulement annoncée par la boutique (dealcast n'a pas encore vu le prix avant la réduction).",
-    why_fewer_posts: "Moins de publications que prévu (détail en anglais, comme `publish --dry-run`) :",
+    why_fewer_posts: "Moins de publications que prévu :",
 };
 
 /// The English UI (`?lang=en`, or a browser that prefers English).

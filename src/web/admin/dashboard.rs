@@ -153,7 +153,7 @@ async fn render(
         why_fewer.push(match state.accounts().iter().find(|configured| configured.name == account.id) {
             Some(configured) => {
                 let why = shortfall::explain(pool, configured, Utc::now()).await.map_err(|e| visitor.error(e))?;
-                if why.is_full() && why.held.is_none() { Vec::new() } else { why.lines() }
+                if why.is_full() && why.held.is_none() { Vec::new() } else { why.lines(lang.shortfall_wording()) }
             }
             None => Vec::new(),
         });
