@@ -99,6 +99,10 @@ const ADDRESSES: &[&str] = &[
     "www.amazon.fr/dp/B0C8?tag=x-21",
     "cdiscount.com/p/123.html",
     "www.leroymerlin.fr",
+    "hotel.spa",
+    "www.exemple.music/x",
+    "москва.рф",
+    "www.exemple.中国",
 ];
 /// HTML entities as scraped titles sometimes keep them.
 const ENTITIES: &[&str] = &["&amp;", "&lt;", "&gt;", "&quot;", "&#233;", "&eacute;", "&nbsp;", "&#x1F525;", "&"];
