@@ -14,7 +14,7 @@
 //! (as `.ci/run` does), where either missing is a failure.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chrono::DateTime;
@@ -99,6 +99,10 @@ const ADDRESSES: &[&str] = &[
     "www.amazon.fr/dp/B0C8?tag=x-21",
     "cdiscount.com/p/123.html",
     "www.leroymerlin.fr",
+    "hotel.spa",
+    "www.exemple.music/x",
+    "москва.рф",
+    "www.exemple.中国",
 ];
 /// HTML entities as scraped titles sometimes keep them.
 const ENTITIES: &[&str] = &["&amp;", "&lt;", "&gt;", "&quot;", "&#233;", "&eacute;", "&nbsp;", "&#x1F525;", "&"];
@@ -283,9 +287,9 @@ fn package_dir() -> PathBuf {
     cache.join("dealcast/twitter-text")
 }
 
-/// The official measures of `texts`, in order, and the package's version; `None` (after saying why) when node or
-/// the package is missing and the test is not required.
-fn official_measures(texts: &[String]) -> Option<(String, Vec<Official>)> {
+/// The `node_modules` folder holding the official library, when node and the package are installed; else `None`,
+/// after saying why, or a failure when `DEALCAST_REQUIRE_TWITTER_TEXT` is set.
+fn official_library() -> Option<PathBuf> {
     let required = std::env::var_os("DEALCAST_REQUIRE_TWITTER_TEXT").is_some();
     let modules = package_dir().join("node_modules");
     let skip = |why: String| {
@@ -293,6 +297,9 @@ fn official_measures(texts: &[String]) -> Option<(String, Vec<Official>)> {
         println!("SKIPPED twitter-text differential test: {why}");
         None
     };
+    if Command::new("node").arg("--version").stdout(Stdio::null()).status().is_err() {
+        return skip("node is not installed".to_string());
+    }
     if !modules.join("twitter-text/package.json").is_file() {
         return skip(format!(
             "the npm package twitter-text is not in {} (npm install --prefix {} twitter-text@3, or set \
@@ -301,21 +308,20 @@ fn official_measures(texts: &[String]) -> Option<(String, Vec<Official>)> {
             package_dir().display()
         ));
     }
+    Some(modules)
+}
+
+/// The official measures of `texts`, in order, and the package's version, from one node process.
+fn official_measures(modules: &Path, texts: &[String]) -> (String, Vec<Official>) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/twitter_text_official.js");
-    let child = Command::new("node")
+    let mut child = Command::new("node")
         .arg(&script)
-        .env("NODE_PATH", &modules)
+        .env("NODE_PATH", modules)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return skip("node is not installed".to_string());
-        }
-        Err(error) => panic!("node could not be started: {error}"),
-    };
+        .spawn()
+        .expect("node starts");
     let mut input = String::new();
     for text in texts {
         input.push_str(&serde_json::to_string(text).expect("a JSON string"));
@@ -332,7 +338,7 @@ fn official_measures(texts: &[String]) -> Option<(String, Vec<Official>)> {
     let banner: Banner = serde_json::from_str(lines.next().expect("the version line")).expect("a version");
     let measures: Vec<Official> = lines.map(|line| serde_json::from_str(line).expect("one measure per line")).collect();
     assert_eq!(measures.len(), texts.len(), "node answered for {} texts of {}", measures.len(), texts.len());
-    Some((banner.version, measures))
+    (banner.version, measures)
 }
 
 #[test]
@@ -340,14 +346,14 @@ fn every_generated_text_has_the_weighted_length_and_validity_of_the_official_twi
     let seed = std::env::var("DEALCAST_DIFFERENTIAL_SEED")
         .map(|seed| seed.parse().expect("DEALCAST_DIFFERENTIAL_SEED is a number"))
         .unwrap_or(DEFAULT_SEED);
+    let Some(modules) = official_library() else { return };
     let texts = corpus(seed);
     // Node measures the texts while this process does.
-    let (official, ours) = std::thread::scope(|scope| {
-        let node = scope.spawn(|| official_measures(&texts));
+    let ((version, official), ours) = std::thread::scope(|scope| {
+        let node = scope.spawn(|| official_measures(&modules, &texts));
         let ours = in_parallel(&texts, |text| measure(text, CountingRules::V3));
         (node.join().expect("the node thread"), ours)
     });
-    let Some((version, official)) = official else { return };
     assert!(version.starts_with("3."), "twitter-text {version} is installed; the test compares with 3.x");
 
     let mut disagreements = Vec::new();

@@ -44,8 +44,9 @@ const IMAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 const MAX_ATTEMPTS: i32 = 5;
 
 /// How much shorter (in weighted characters) a post is written again after the platform refused its text. X's
-/// "too long" does not say by how much; this covers the largest gap measured between dealcast's count and the
-/// official twitter-text's before they were made equal (38, issue 16), so one retry is enough.
+/// "too long" does not say by how much. dealcast counts as the official twitter-text does (see `text_length`), so
+/// a refusal means X's servers counted otherwise (a newer list of domains or emoji): 40 covers one link counted 23
+/// instead of its characters, or the other way round, and the largest gap ever measured (38, issue 16).
 const RECOMPOSE_STEP: usize = 40;
 
 /// How many eligible deals a curated account puts in front of its curators at each slot.

@@ -160,7 +160,7 @@ pub(super) fn url_entities(walk: &Walk) -> Vec<(usize, usize)> {
         let protocol_units = walk.units_between(found.start, found.protocol_end);
         let domain = &chars[found.protocol_end..found.domain_end];
         let scheme_units = if protocol_units > 0 { protocol_units } else { "https://".len() };
-        if !domain_is_valid(domain) || scheme_units + url_units > MAX_URL_LENGTH {
+        if !domain_is_valid(domain, found.skip == 1) || scheme_units + url_units > MAX_URL_LENGTH {
             continue;
         }
         if protocol_units > 0 {
@@ -297,7 +297,8 @@ fn tld_at(chars: &[char], start: usize) -> Option<usize> {
     let mut ends: Vec<usize> = run.char_indices().map(|(byte, c)| byte + c.len_utf8()).collect();
     while let Some(byte_end) = ends.pop() {
         let end = start + ends.len() + 1;
-        if bounded(end) && is_valid_tld_case_insensitive(&run[..byte_end]) {
+        let candidate = &run[..byte_end];
+        if bounded(end) && is_valid_tld_case_insensitive(candidate) && !newer_than_official(candidate) {
             return Some(end);
         }
     }
@@ -307,6 +308,14 @@ fn tld_at(chars: &[char], start: usize) -> Option<usize> {
     }
     let run = chars[start + 4..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == '-').count();
     (run > 0 && bounded(start + 4 + run)).then_some(start + 4 + run)
+}
+
+/// Whether `tld` is one of the top-level domains of the twitter-text crate's list that the official library 3.1.0
+/// does not know (its list is otherwise the same, punycode forms aside, which both take): a domain ending in one
+/// of them is no link for it, so its characters are counted.
+fn newer_than_official(tld: &str) -> bool {
+    const NEWER: [&str; 9] = ["amazon", "kids", "merck", "music", "spa", "web", "ישראל", "アマゾン", "亚马逊"];
+    NEWER.iter().any(|newer| newer.eq_ignore_ascii_case(tld))
 }
 
 /// Whether a label character may be in an ASCII domain (`validAsciiDomain`): ASCII letters, digits, `-` and
@@ -352,30 +361,90 @@ fn ascii_domain_at(domain: &[char], start: usize) -> Option<usize> {
 }
 
 /// Whether a domain passes the official `isValidUrl`: a punycode domain has an ASCII domain in it, and every
-/// label is 1 to 63 characters once punycode-encoded.
-fn domain_is_valid(domain: &[char]) -> bool {
-    let text: String = domain.iter().collect();
-    if text.starts_with("xn--") && ascii_domains(domain).is_empty() {
+/// label is 1 to 63 characters once punycode-encoded. `split` is whether the domain starts at the second UTF-16
+/// unit of its first character (see [`match_at`]): that label then begins with a lone low surrogate, which
+/// punycode.js encodes as such.
+fn domain_is_valid(domain: &[char], split: bool) -> bool {
+    if !split && domain.starts_with(&['x', 'n', '-', '-']) && ascii_domains(domain).is_empty() {
         return false;
     }
-    text.split('.').all(|label| {
+    let mut points: Vec<u32> = domain.iter().map(|&c| u32::from(c)).collect();
+    if split && let Some(first) = domain.first() {
+        let mut units = [0; 2];
+        points[0] = u32::from(first.encode_utf16(&mut units)[1]);
+    }
+    points.split(|&point| point == u32::from('.')).all(|label| {
         // punycode.js splits a label again at the ideographic and fullwidth full stops, and encodes each part
-        // with a character beyond U+007E; the length checked is the whole, dots included.
-        let parts: Option<Vec<usize>> = label
-            .split(['\u{3002}', '\u{FF0E}', '\u{FF61}'])
+        // holding a character beyond U+007E; the length checked is the whole, dots included.
+        let parts: Vec<usize> = label
+            .split(|&point| matches!(point, 0x3002 | 0xFF0E | 0xFF61))
             .map(|part| {
-                if part.chars().all(|c| c <= '\u{7E}') {
-                    Some(part.len())
-                } else {
-                    idna::punycode::encode_str(part).map(|encoded| "xn--".len() + encoded.len())
-                }
+                if part.iter().all(|&point| point <= 0x7E) { part.len() } else { "xn--".len() + punycode_length(part) }
             })
             .collect();
-        parts.is_some_and(|parts| {
-            let length = parts.iter().sum::<usize>() + parts.len() - 1;
-            (1..=MAX_LABEL_LENGTH).contains(&length)
-        })
+        let length = parts.iter().sum::<usize>() + parts.len() - 1;
+        (1..=MAX_LABEL_LENGTH).contains(&length)
     })
+}
+
+/// The length of the punycode encoding (RFC 3492, without `xn--`) of `points`. Hand-written: only the length is
+/// needed, for code points a Rust string cannot hold (the lone surrogate of [`domain_is_valid`]), which no
+/// crate's encoder takes.
+fn punycode_length(points: &[u32]) -> usize {
+    const BASE: u32 = 36;
+    const T_MIN: u32 = 1;
+    const T_MAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    let adapt = |delta: u32, points: u32, first: bool| {
+        let mut delta = if first { delta / DAMP } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - T_MIN) * T_MAX) / 2 {
+            delta /= BASE - T_MIN;
+            k += BASE;
+        }
+        k + (BASE - T_MIN + 1) * delta / (delta + SKEW)
+    };
+    let basic = points.iter().filter(|&&point| point < 0x80).count();
+    let mut length = basic + usize::from(basic > 0);
+    let (mut code, mut delta, mut bias, mut handled) = (0x80_u32, 0_u32, 72_u32, basic);
+    while handled < points.len() {
+        let Some(&next) = points.iter().filter(|&&point| point >= code).min() else { break };
+        // Domain labels are short: these sums stay far below u32::MAX.
+        delta += (next - code) * (handled as u32 + 1);
+        code = next;
+        for &point in points {
+            if point < code {
+                delta += 1;
+            }
+            if point == code {
+                let (mut q, mut k) = (delta, BASE);
+                loop {
+                    let t = if k <= bias {
+                        T_MIN
+                    } else if k >= bias + T_MAX {
+                        T_MAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    length += 1;
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                length += 1;
+                bias = adapt(delta, handled as u32 + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta += 1;
+        code += 1;
+    }
+    length
 }
 
 #[cfg(test)]
@@ -416,6 +485,20 @@ mod tests {
     #[test]
     fn a_domain_too_long_once_punycode_encoded_is_no_link() {
         assert!(links(", ｗｗｗ．ｆｎａｃ．ｃｏｍباⅫéxn--caf-dma.fr:").is_empty());
+        // Started at the second unit of 𝓟 (a lone surrogate for punycode.js), the first label is 64 long encoded;
+        // with one word less, 61, and the ASCII domain in it is a link.
+        assert!(links("#𝓟𝓻𝓸𝓶𝓸ヘッドホン↗️ＳＯＮＹＳＯＮＹ-exemple.com").is_empty());
+        assert_eq!(links("#𝓟𝓻𝓸𝓶𝓸ヘッドホン↗️ＳＯＮＹ-exemple.com"), ["-exemple.com"]);
+    }
+
+    #[test]
+    fn punycode_lengths_are_those_of_the_encoding() {
+        for label in ["café", "bücher", "ｗｗｗ", "索尼降噪耳机", "𝓟𝓻𝓸𝓶𝓸ヘッドホン", "mañana-ü"]
+        {
+            let points: Vec<u32> = label.chars().map(u32::from).collect();
+            let encoded = idna::punycode::encode_str(label).expect("encodable");
+            assert_eq!(punycode_length(&points), encoded.len(), "{label}: {encoded}");
+        }
     }
 
     #[test]
@@ -429,6 +512,8 @@ mod tests {
     fn a_domain_needs_a_known_top_level_domain() {
         assert!(links("https://www.kiabi.example/p/1 a.b v2.0 1.5kg").is_empty());
         assert_eq!(links("exemple.fré"), ["exemple.fr"]);
+        // Known to the twitter-text crate, not to the official library 3.1.0.
+        assert!(links("hotel.spa www.exemple.music").is_empty());
     }
 
     #[test]
