@@ -133,7 +133,7 @@ const SAVING_WORDS: [&str; 18] = [
 /// Words (matched at word boundaries in an amount's text and label) of amounts that are not the product's price:
 /// shipping and thresholds, instalments, unit prices, fees and deposits, loyalty, services, 30-day lowest prices,
 /// multi-buy offers.
-const NOISE_WORDS: [&str; 99] = [
+const NOISE_WORDS: [&str; 100] = [
     "livraison",
     "frais de port",
     "delivery",
@@ -228,7 +228,8 @@ const NOISE_WORDS: [&str; 99] = [
     "precio más bajo",
     "prezzo più basso",
     "achetez",
-    "buy",
+    "buy 2",
+    "buy 3",
     "each",
     "chacun",
     "members",
@@ -463,6 +464,8 @@ impl VisiblePrices {
 
     fn visit(&mut self, element: ElementRef, context: WalkContext, titles: &mut Vec<(String, usize)>) -> ShortText {
         let mut text = ShortText { text: String::new(), overflow: false };
+        // The text directly in this element, without its children's: "24,90 €" in `24,90 € <small>dont…</small>`.
+        let mut own_text = String::new();
         let value = element.value();
         let name = value.name();
         if context.depth > MAX_DOM_DEPTH || is_invisible_tag(name) || is_hidden(value) {
@@ -499,6 +502,9 @@ impl VisiblePrices {
         for child in element.children() {
             if let Some(chunk) = child.value().as_text() {
                 text.push(chunk);
+                if own_text.len() + chunk.len() <= MAX_PRICE_TEXT * 4 {
+                    own_text.push_str(chunk);
+                }
             } else if let Some(child) = ElementRef::wrap(child) {
                 let inline = matches!(
                     child.value().name(),
@@ -544,7 +550,7 @@ impl VisiblePrices {
         if !text.overflow {
             let context =
                 WalkContext { secondary, struck: struck || own_previous_words, struck_by_tag, noise, ..context };
-            self.consider(index, element, &text.text, &words, context);
+            self.consider(index, element, (&text.text, &own_text), &words, context);
         }
         text
     }
@@ -566,20 +572,33 @@ impl VisiblePrices {
         label
     }
 
-    fn consider(&mut self, index: usize, element: ElementRef, raw: &str, words: &[String], context: WalkContext) {
+    /// Reads an element's text (and the part of it directly in the element, `own`) as an amount, if it is one.
+    fn consider(
+        &mut self,
+        index: usize,
+        element: ElementRef,
+        (raw, own): (&str, &str),
+        words: &[String],
+        context: WalkContext,
+    ) {
         if !raw.bytes().any(|b| b.is_ascii_digit()) {
             return;
         }
-        let text = clean_text(raw);
+        let mut text = clean_text(raw);
         if text.is_empty() || text.chars().count() > MAX_PRICE_TEXT {
             return;
         }
         // A price text ends at a parenthesis or a plus sign ("€1239.00 (from 25/03/20)", "12,44 € + 6,99 €").
-        let amount_text = text.split(['(', '+']).next().unwrap_or(&text);
-        if shows_several_amounts(amount_text) {
-            // A block showing several prices: each is read in its own element.
-            return;
+        if shows_several_amounts(text.split(['(', '+']).next().unwrap_or(&text)) {
+            // A block showing several prices: each is read in its own element, and the one written directly in
+            // this element here ("24,90 €" before a child "dont 0,10 € d'éco-part").
+            let own = clean_text(own);
+            if !own.bytes().any(|b| b.is_ascii_digit()) || shows_several_amounts(&own) {
+                return;
+            }
+            text = own;
         }
+        let amount_text = text.split(['(', '+']).next().unwrap_or(&text);
         let amount_text = amount_by_currency(amount_text);
         let lower = text.to_lowercase();
         // The words before the number are its label ("UVP 11,95 €", "Normal: $34.990").
@@ -1056,6 +1075,13 @@ mod tests {
         let offer = &extract(html, &page())[0];
         assert_eq!(offer.price, Some(dec("899")));
         assert_eq!(offer.previous_price, None);
+    }
+
+    #[test]
+    fn a_price_written_before_its_fee_in_the_same_element_is_read() {
+        let html = r#"<body><h1>Lave-linge</h1><span class="price">449,99 € <small>dont 10,00 € d'éco-part.</small></span>
+          <button>Ajouter au panier</button></body>"#;
+        assert_eq!(extract(html, &page())[0].price, Some(dec("449.99")));
     }
 
     #[test]
