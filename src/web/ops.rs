@@ -72,6 +72,14 @@ async fn healthz(State(state): State<WebState>) -> Response {
         Ok(_) => (StatusCode::OK, format!("ok\n{details}")).into_response(),
         Err(error) => {
             tracing::warn!(%error, "health check: the database does not answer");
+            // Seen here before the watcher's next check: the other requests answer 503 at once from now on.
+            let details = match state.database_health() {
+                Some(health) => {
+                    health.mark_unavailable(chrono::Utc::now());
+                    outage_lines(&health.snapshot())
+                }
+                None => details,
+            };
             (StatusCode::SERVICE_UNAVAILABLE, format!("the database does not answer\n{details}")).into_response()
         }
     }
