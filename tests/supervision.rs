@@ -138,6 +138,15 @@ fn slow_routes() -> HashMap<String, Behaviour> {
     routes
 }
 
+/// A temporary directory holding a data directory (`data`, not created) and an empty scrapers directory.
+fn directories() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let scrapers = dir.path().join("scrapers");
+    std::fs::create_dir_all(&scrapers).unwrap();
+    let data_dir = dir.path().join("data");
+    (dir, data_dir, scrapers)
+}
+
 fn x_config(dir: &Path, x: &MockX) -> PathBuf {
     let path = dir.join("dealcast.toml");
     std::fs::write(
@@ -154,10 +163,7 @@ fn x_config(dir: &Path, x: &MockX) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_private_cluster_killed_during_a_harvest_comes_back_by_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("data");
-    let scrapers = dir.path().join("scrapers");
-    std::fs::create_dir_all(&scrapers).unwrap();
+    let (dir, data_dir, scrapers) = directories();
     let server = loopback_shop::start(slow_routes()).await;
     one_slow_shop(&scrapers, &server);
     let x =
@@ -308,4 +314,37 @@ async fn with_database_url_dealcast_waits_for_the_server_and_stops_quickly_while
         .env("DEALCAST_CONFIG", "/dev/null")
         .env_remove("DATABASE_URL")
         .output();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_data_directory_restart_the_killed_server_once() {
+    let (dir, data_dir, scrapers) = directories();
+    let config = dir.path().join("empty.toml");
+    std::fs::write(&config, "").unwrap();
+    let first = start_run(&data_dir, &scrapers, &config, None);
+    let http = reqwest::Client::new();
+    let up = |running: &Running| {
+        let (http, healthz) = (http.clone(), format!("{}/healthz", running.web));
+        async move { status(&http, &healthz).await == Some(200) }
+    };
+    wait_for("the first process", Duration::from_secs(60), &first, || up(&first)).await;
+    let second = start_run(&data_dir, &scrapers, &config, None);
+    wait_for("the second process", Duration::from_secs(60), &second, || up(&second)).await;
+
+    let pgdata = data_dir.join("pg");
+    let pid = postmaster_pid(&pgdata).expect("the private server runs");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    for running in [&first, &second] {
+        wait_for("/healthz to be 200 again", Duration::from_secs(30), running, || async {
+            postmaster_pid(&pgdata).is_some_and(|new| new != pid) && up(running).await
+        })
+        .await;
+    }
+    let mut restarts = 0;
+    for running in [&first, &second] {
+        let health = http.get(format!("{}/healthz", running.web)).send().await.unwrap().text().await.unwrap();
+        let count = health.lines().find_map(|line| line.strip_prefix("database restarts: ")).unwrap();
+        restarts += count.parse::<u32>().unwrap();
+    }
+    assert_eq!(restarts, 1, "one of the two restarted it:\n{}\n{}", first.log(), second.log());
 }
