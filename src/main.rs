@@ -39,7 +39,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli, config, origin)) {
+    let outcome = runtime.block_on(cli::run(cli, config, origin));
+    // A command that ends while the database is away may leave tasks waiting on it (a restart of the private
+    // server in progress): they are not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", describe(&error));

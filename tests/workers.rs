@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::loopback_shop::{self, Behaviour, product_page};
+use support::loopback_shop;
 
 const SHOPS: usize = 10;
 const PRODUCTS: usize = 3;
@@ -35,22 +35,11 @@ async fn two_workers_scrape_each_due_shop_once_even_when_one_is_killed() {
     let db = support::fresh_database().await;
     let mut routes = HashMap::new();
     for shop in 0..SHOPS {
-        let links: String =
-            (0..PRODUCTS).map(|p| format!(r#"<a class="product" href="/s{shop}/p{p}">{p}</a>"#)).collect();
-        routes.insert(
-            format!("/s{shop}/list"),
-            Behaviour::Page { content_type: "text/html", body: format!("<html>{links}</html>").into_bytes() },
-        );
-        for product in 0..PRODUCTS {
-            // Slow pages: a scrape lasts long enough to be killed in the middle.
-            routes.insert(
-                format!("/s{shop}/p{product}"),
-                Behaviour::Slow {
-                    delay: Duration::from_millis(400),
-                    body: product_page(&format!("Produit {shop}-{product}"), "19.99", Some("29.99")),
-                },
-            );
-        }
+        // Slow pages: a scrape lasts long enough to be killed in the middle.
+        let delay = Duration::from_millis(400);
+        loopback_shop::add_slow_listing(&mut routes, &format!("/s{shop}"), PRODUCTS, delay, |product| {
+            format!("Produit {shop}-{product}")
+        });
     }
     let server = loopback_shop::start(routes).await;
     let scrapers = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@ use crate::publish::accounts::AccountConfig;
 use crate::publish::runner::run_publishers;
 use crate::scrape::registry::Registry;
 use crate::store::Store;
+use crate::store::supervisor::DatabaseHealth;
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -102,6 +103,10 @@ pub async fn run(
         shutdown_signal().await;
         let _ = stop.send(true);
     });
+    // The database is watched for as long as the process runs: a private server that goes away is started again,
+    // and an external one waited for (see `store::supervisor`).
+    let health = DatabaseHealth::new();
+    let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(stopped.clone()));
     let publishers = with_publishers.then(|| {
         let mut accounts = config.accounts.clone();
         if accounts.is_empty() {
@@ -113,11 +118,17 @@ pub async fn run(
         let stopped = stopped.clone();
         tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
     });
+    let mut quick_pools = vec![];
     let web = match run_extras.flatten() {
         Some((listener, base_url, web_args)) => {
             let address = listener.local_addr()?;
             println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
-            let state = super::serve::web_state(store.pool().clone(), base_url, &web_args, config);
+            // A request waits for a connection no longer than QUICK_ACQUIRE: while the database is away, it answers
+            // 503 soon rather than hanging.
+            let web_pool = store.quick_pool(QUICK_ACQUIRE);
+            quick_pools.push(web_pool.clone());
+            let state =
+                super::serve::web_state(web_pool, base_url, &web_args, config).with_database_health(health.clone());
             let mut web_stopped = stopped.clone();
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;
@@ -130,23 +141,69 @@ pub async fn run(
     let worker_shutdown = async move {
         let _ = worker_stopped.wait_for(|stop| *stop).await;
     };
-    let worked = run_worker(store.pool().clone(), Arc::new(handler), scheduler, options, worker_shutdown).await;
-    if let Some(publishers) = publishers
-        && let Err(error) = publishers.await
-    {
-        tracing::error!(%error, "the publishers ended abnormally");
+    let work = async {
+        let worked = run_worker(store.pool().clone(), Arc::new(handler), scheduler, options, worker_shutdown).await;
+        if let Some(publishers) = publishers
+            && let Err(error) = publishers.await
+        {
+            tracing::error!(%error, "the publishers ended abnormally");
+        }
+        if let Some(web) = web {
+            match web.await {
+                Ok(Err(error)) => tracing::error!(%error, "the web server stopped on an error"),
+                Err(error) => tracing::error!(%error, "the web server ended abnormally"),
+                Ok(Ok(())) => {}
+            }
+        }
+        worked
+    };
+    let finished = tokio::select! {
+        worked = work => Some(worked),
+        () = give_up_while_database_away(stopped.clone(), health.clone()) => None,
+    };
+    // A restart in progress is not waited for (the lease's release below waits for its lock).
+    supervisor.abort();
+    for pool in quick_pools {
+        pool.close().await;
     }
-    if let Some(web) = web {
-        match web.await {
-            Ok(Err(error)) => tracing::error!(%error, "the web server stopped on an error"),
-            Err(error) => tracing::error!(%error, "the web server ended abnormally"),
-            Ok(Ok(())) => {}
+    match finished {
+        Some(worked) => {
+            worked?;
+            store.close().await?;
+        }
+        None => {
+            tracing::warn!(
+                "stopping without waiting for the work in flight: the database is away (the jobs' leases run out \
+                 and they are retried; a post claimed is reconciled at the next start)"
+            );
+            if tokio::time::timeout(CLOSE_WHILE_AWAY, store.close()).await.is_err() {
+                tracing::warn!("the store did not close in time; leaving it");
+            }
         }
     }
-    worked?;
-    store.close().await?;
     tracing::info!("worker stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long a web request (and the database watcher's check) waits for a connection.
+const QUICK_ACQUIRE: Duration = Duration::from_secs(2);
+/// How long a shutdown asked while the database is away waits for the work in flight, then for closing the store.
+const STOP_WAIT_WHILE_AWAY: Duration = Duration::from_millis(1500);
+const CLOSE_WHILE_AWAY: Duration = Duration::from_secs(2);
+
+/// Resolves when a shutdown was asked and the database is away (for [`STOP_WAIT_WHILE_AWAY`]): the work in
+/// flight is then waiting for connections that cannot come, and is not waited for. Never resolves otherwise.
+async fn give_up_while_database_away(mut stopped: tokio::sync::watch::Receiver<bool>, health: DatabaseHealth) {
+    if stopped.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    loop {
+        if !health.is_available() {
+            tokio::time::sleep(STOP_WAIT_WHILE_AWAY).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -10,6 +10,7 @@ use sqlx::{ConnectOptions, Connection, PgPool};
 
 use crate::store::local_cluster::{self, ClusterError, ClusterLease, Durability, LocalCluster};
 use crate::store::migrations::MIGRATOR;
+use crate::store::supervisor::{DatabaseHealth, Supervisor};
 
 /// Where the store is and how to reach it (from the configuration).
 #[derive(Debug, Clone)]
@@ -93,6 +94,9 @@ impl Location {
 pub struct Store {
     pool: PgPool,
     lease: Option<ClusterLease>,
+    /// How `pool` connects, for the other pools of [`Store::quick_pool`].
+    connect_options: PgConnectOptions,
+    max_connections: u32,
 }
 
 impl Store {
@@ -101,20 +105,21 @@ impl Store {
         let store = match Location::from_settings(settings)? {
             Location::External { options, redacted_url } => {
                 let pool = pool_options(settings)
-                    .connect_with(*options)
+                    .connect_with((*options).clone())
                     .await
                     .map_err(|source| StoreError::Connect { target: redacted_url, source })?;
-                Store { pool, lease: None }
+                Store { pool, lease: None, connect_options: *options, max_connections: settings.max_connections }
             }
             Location::Local(cluster) => {
                 let lease = tokio::task::spawn_blocking(move || cluster.acquire()).await??;
                 let cluster = lease.cluster();
                 ensure_database(cluster, local_cluster::DATABASE).await?;
+                let connect_options = cluster.connect_options(local_cluster::DATABASE);
                 let pool = pool_options(settings)
-                    .connect_with(cluster.connect_options(local_cluster::DATABASE))
+                    .connect_with(connect_options.clone())
                     .await
                     .map_err(|source| StoreError::Connect { target: cluster.url(local_cluster::DATABASE), source })?;
-                Store { pool, lease: Some(lease) }
+                Store { pool, lease: Some(lease), connect_options, max_connections: settings.max_connections }
             }
         };
         MIGRATOR.run(&store.pool).await?;
@@ -123,6 +128,22 @@ impl Store {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Another pool on the same database (connecting when first used), whose `acquire` gives up after
+    /// `acquire_timeout`: for work that must fail fast rather than wait while the database is away (a web request,
+    /// the watcher's check). Close it before [`Store::close`].
+    pub fn quick_pool(&self, acquire_timeout: Duration) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(acquire_timeout)
+            .connect_lazy_with(self.connect_options.clone())
+    }
+
+    /// The watcher of this store's database (see `store::supervisor`), restarting the private cluster when it is
+    /// this store's, reporting in `health`.
+    pub fn supervisor(&self, acquire_timeout: Duration, health: DatabaseHealth) -> Supervisor {
+        Supervisor::new(self.cluster().cloned(), self.quick_pool(acquire_timeout), health)
     }
 
     /// The private cluster this store runs on, if it is not an external server.
@@ -142,7 +163,12 @@ impl Store {
 }
 
 fn pool_options(settings: &StoreSettings) -> PgPoolOptions {
-    PgPoolOptions::new().max_connections(settings.max_connections).acquire_timeout(settings.connect_timeout)
+    // Connections are tested before they are handed out (sqlx's default, said here because the supervision relies
+    // on it): after the server went away and came back, the dead ones are dropped and new ones opened.
+    PgPoolOptions::new()
+        .test_before_acquire(true)
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.connect_timeout)
 }
 
 /// Creates `database` in the private cluster unless it exists. Two processes may race here: the loser's

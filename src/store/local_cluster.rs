@@ -239,6 +239,26 @@ impl LocalCluster {
         Ok(ClusterLease { cluster: self.clone(), users: Some(users) })
     }
 
+    /// True when the cluster's postmaster runs (a `postmaster.pid` left by a dead server is removed on the way).
+    pub fn is_running(&self) -> Result<bool, ClusterError> {
+        Ok(self.running_pid()?.is_some())
+    }
+
+    /// Starts the server again after it went away (killed, crashed) while this process held a lease, under the
+    /// same control lock as a first start: of several processes that notice at once, the first starts it and the
+    /// others find it running. PostgreSQL's own crash recovery replays the write-ahead log as it starts. The
+    /// autostart marker is left as it was, so whoever was to stop the cluster still does. Returns whether this call
+    /// started it.
+    pub fn revive(&self) -> Result<bool, ClusterError> {
+        let _control = self.lock_control()?;
+        let binaries = self.ensure_initialized()?;
+        if self.running_pid()?.is_some() && self.wait_until_ready()? {
+            return Ok(false);
+        }
+        self.start_server(&binaries)?;
+        Ok(true)
+    }
+
     /// Starts the cluster on purpose (`dealcast db start`): it then keeps running until [`LocalCluster::stop`].
     pub fn start(&self) -> Result<StartOutcome, ClusterError> {
         let _control = self.lock_control()?;

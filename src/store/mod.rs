@@ -16,6 +16,7 @@ pub mod run_as;
 pub mod scrape_runs;
 pub mod search_index;
 pub mod shop_overview;
+pub mod supervisor;
 
 pub use database::{Store, StoreError, StoreSettings};
 pub use local_cluster::{ClusterError, ClusterLease, Durability, LocalCluster};

@@ -58,6 +58,10 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::Forbidden => StatusCode::FORBIDDEN,
+            // The database is away (restarting, or not reachable): try again later, as the watcher brings it back.
+            WebError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_),
+            ) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Database(_)
             | WebError::Render(_)
             | WebError::Metrics(_)

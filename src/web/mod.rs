@@ -48,6 +48,7 @@ use self::text::Lang;
 use crate::store::deal_index::DealIndex;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
 use crate::store::shop_overview;
+use crate::store::supervisor::DatabaseHealth;
 
 /// The stylesheet, compiled into the binary so that a lone `dealcast` executable serves a complete site.
 const STYLESHEET: &str = include_str!("../../static/style.css");
@@ -67,6 +68,8 @@ pub struct WebState {
     deal_index: Option<DealIndex>,
     /// The reverse proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
     trusted_proxies: Arc<[TrustedProxy]>,
+    /// What the database watcher knows (`dealcast run`); none: the database is only asked.
+    database_health: Option<DatabaseHealth>,
 }
 
 impl WebState {
@@ -85,6 +88,7 @@ impl WebState {
             page_cache: None,
             deal_index: Some(DealIndex::new()),
             trusted_proxies: Arc::new([]),
+            database_health: None,
         }
     }
 
@@ -110,6 +114,18 @@ impl WebState {
     pub fn with_trusted_proxies(mut self, proxies: Vec<TrustedProxy>) -> WebState {
         self.trusted_proxies = proxies.into();
         self
+    }
+
+    /// This state reading the database's availability from a watcher (`store::supervisor`): while the database is
+    /// away, requests answer 503 at once, and `/healthz` and `/metrics` tell about outages and restarts.
+    pub fn with_database_health(mut self, health: DatabaseHealth) -> WebState {
+        self.database_health = Some(health);
+        self
+    }
+
+    /// What the database watcher knows, when there is one.
+    pub fn database_health(&self) -> Option<&DatabaseHealth> {
+        self.database_health.as_ref()
     }
 
     /// The reverse proxies whose `X-Forwarded-For` names the client.
@@ -190,6 +206,7 @@ pub fn router(state: WebState) -> Router {
         .merge(ops::routes())
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), ops::unavailable_while_database_away))
         .layer(middleware::map_response(security::add_headers))
         .with_state(state)
 }

@@ -1,15 +1,18 @@
-//! The endpoints for machines that watch dealcast: `/healthz` (is the database answering?) and `/metrics`
-//! (Prometheus: scrape runs by status, active offers, shop health, errors by kind, publications by status, and each
-//! account's posts this month and budget left).
+//! The endpoints for machines that watch dealcast: `/healthz` (is the database answering? when was it last away?)
+//! and `/metrics` (Prometheus: scrape runs by status, active offers, shop health, errors by kind, publications by
+//! status, each account's posts this month and budget left, the database's outages and restarts), and the layer
+//! that answers 503 at once while the database is away.
 //!
 //! The figures are counted from the database at each scrape (see `store::operational_counts` for why) and written
 //! with `prometheus-client`, which escapes label values and writes the OpenMetrics text format Prometheus reads.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::SecondsFormat;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -27,6 +30,7 @@ use crate::publish::outbox::sent_so_far;
 use crate::publish::pacing::{PacingRules, SentSoFar, budget_left};
 use crate::store::operational_counts::{OperationalCounts, operational_counts};
 use crate::store::search_index;
+use crate::store::supervisor::{DatabaseHealth, HealthSnapshot};
 
 /// The content type of the OpenMetrics text format.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -36,18 +40,72 @@ pub fn routes() -> Router<WebState> {
     Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
 }
 
-/// 200 `ok` when the database answers, 503 otherwise (load balancers and `dealcast run`'s supervisor ask this).
+/// The paths that still answer while the database is away: they say so themselves.
+const ANSWER_WHILE_AWAY: [&str; 3] = ["/healthz", "/metrics", "/static/style.css"];
+
+/// While the database watcher says the database is away, every other request answers 503 at once (with a
+/// `Retry-After`) instead of waiting for a connection that cannot come.
+pub async fn unavailable_while_database_away(State(state): State<WebState>, request: Request, next: Next) -> Response {
+    let away = state.database_health().is_some_and(|health| !health.is_available());
+    if away && !ANSWER_WHILE_AWAY.contains(&request.uri().path()) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "La base de données est momentanément indisponible ; réessayez dans quelques secondes.\n\
+             The database is unavailable for a moment; try again in a few seconds.\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// 200 `ok` when the database answers, 503 otherwise (load balancers ask this). Under `dealcast run`, the lines
+/// after the first say since when the database is away, when it last was, and how many times the private
+/// server was restarted.
 async fn healthz(State(state): State<WebState>) -> Response {
+    let snapshot = state.database_health().map(DatabaseHealth::snapshot);
+    let details = snapshot.as_ref().map(outage_lines).unwrap_or_default();
+    if snapshot.as_ref().is_some_and(|snapshot| !snapshot.is_available()) {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("the database does not answer\n{details}")).into_response();
+    }
     match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.pool()).await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(_) => (StatusCode::OK, format!("ok\n{details}")).into_response(),
         Err(error) => {
             tracing::warn!(%error, "health check: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
+            // Seen here before the watcher's next check: the other requests answer 503 at once from now on.
+            let details = match state.database_health() {
+                Some(health) => {
+                    health.mark_unavailable(chrono::Utc::now());
+                    outage_lines(&health.snapshot())
+                }
+                None => details,
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, format!("the database does not answer\n{details}")).into_response()
         }
     }
 }
 
+/// The lines of `/healthz` about outages: `database unavailable since: …`, `database last unavailable: …`,
+/// `database restarts: N`.
+pub fn outage_lines(snapshot: &HealthSnapshot) -> String {
+    let mut lines = String::new();
+    if let Some(since) = snapshot.unavailable_since {
+        lines.push_str(&format!("database unavailable since: {}\n", since.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    }
+    if let Some(last) = snapshot.last_unavailable {
+        lines.push_str(&format!("database last unavailable: {}\n", last.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    }
+    lines.push_str(&format!("database restarts: {}\n", snapshot.restarts));
+    lines
+}
+
 async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
+    let database = state.database_health().map(DatabaseHealth::snapshot);
+    if let Some(snapshot) = database.as_ref().filter(|snapshot| !snapshot.is_available()) {
+        // Nothing else can be counted now; the database's own figures say why.
+        let text = database_exposition(snapshot).map_err(WebError::from)?;
+        return Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response());
+    }
     let counts = operational_counts(state.pool()).await?;
     let mut budgets = Vec::new();
     let now = chrono::Utc::now();
@@ -64,7 +122,7 @@ async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
             overlaid: current.lists.overlaid(),
         }),
     };
-    let text = exposition(&counts, &budgets, &lists).map_err(WebError::from)?;
+    let text = exposition(&counts, &budgets, &lists, database.as_ref()).map_err(WebError::from)?;
     Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response())
 }
 
@@ -104,8 +162,12 @@ pub fn exposition(
     counts: &OperationalCounts,
     budgets: &[AccountBudget],
     lists: &ListsFigures,
+    database: Option<&HealthSnapshot>,
 ) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("dealcast");
+    if let Some(snapshot) = database {
+        register_database(&mut registry, snapshot);
+    }
 
     let runs = Family::<Labels2, Counter>::default();
     registry.register("scrape_runs", "Scrape runs by shop and status", runs.clone());
@@ -158,13 +220,9 @@ pub fn exposition(
         }
     }
 
-    let generation: Gauge = Gauge::default();
-    registry.register(
-        "search_generation",
-        "The database's search generation (one per search refresh)",
-        generation.clone(),
-    );
-    generation.set(lists.search_generation);
+    let generation =
+        ("search_generation", "The database's search generation (one per search refresh)", lists.search_generation);
+    register_gauges(&mut registry, &[generation]);
     if let Some(in_memory) = &lists.in_memory {
         let figures: [(&str, &str, i64); 3] = [
             (
@@ -179,16 +237,52 @@ pub fn exposition(
                 saturating(in_memory.overlaid),
             ),
         ];
-        for (name, help, value) in figures {
-            let gauge: Gauge = Gauge::default();
-            registry.register(name, help, gauge.clone());
-            gauge.set(value);
-        }
+        register_gauges(&mut registry, &figures);
     }
+    encoded(&registry)
+}
 
+/// Only the database's own figures, for when nothing else can be counted.
+pub fn database_exposition(snapshot: &HealthSnapshot) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::with_prefix("dealcast");
+    register_database(&mut registry, snapshot);
+    encoded(&registry)
+}
+
+fn encoded(registry: &Registry) -> Result<String, std::fmt::Error> {
     let mut text = String::new();
-    encode(&mut text, &registry)?;
+    encode(&mut text, registry)?;
     Ok(text)
+}
+
+/// Registers one gauge per (name, help, value).
+fn register_gauges(registry: &mut Registry, figures: &[(&str, &str, i64)]) {
+    for (name, help, value) in figures {
+        let gauge: Gauge = Gauge::default();
+        registry.register(*name, *help, gauge.clone());
+        gauge.set(*value);
+    }
+}
+
+/// `database_up`, `database_restarts_total` and, after an outage, `database_last_unavailable_timestamp_seconds`.
+fn register_database(registry: &mut Registry, snapshot: &HealthSnapshot) {
+    let restarts: Counter = Counter::default();
+    registry.register(
+        "database_restarts",
+        "Times the private PostgreSQL server was started again after it went away",
+        restarts.clone(),
+    );
+    restarts.inc_by(snapshot.restarts);
+    let up = ("database_up", "1 when the database answers, 0 while it is away", i64::from(snapshot.is_available()));
+    register_gauges(registry, &[up]);
+    if let Some(last) = snapshot.last_unavailable {
+        let when = (
+            "database_last_unavailable_timestamp_seconds",
+            "When the database was last seen not answering (Unix time)",
+            last.timestamp(),
+        );
+        register_gauges(registry, &[when]);
+    }
 }
 
 fn saturating(count: usize) -> i64 {
@@ -213,7 +307,7 @@ mod tests {
             errors_by_kind: vec![("shop_a".into(), "http_404".into(), 2)],
             publications: vec![StatusCount { account_id: "deals_fr".into(), status: "published".into(), count: 5 }],
         };
-        let text = exposition(&counts, &[], &ListsFigures::default()).unwrap();
+        let text = exposition(&counts, &[], &ListsFigures::default(), None).unwrap();
         assert!(text.contains("dealcast_scrape_runs_total{shop=\"shop_a\",status=\"succeeded\"} 3"), "{text}");
         assert!(text.contains("dealcast_offers_active{shop=\"shop_a\"} 10"), "{text}");
         assert!(text.contains("dealcast_deals_active{shop=\"shop_a\"} 4"), "{text}");
@@ -229,7 +323,7 @@ mod tests {
             search_generation: 42,
             in_memory: Some(InMemoryLists { generation: 41, offers: 1_000_000, overlaid: 5_000 }),
         };
-        let text = exposition(&OperationalCounts::default(), &[], &lists).unwrap();
+        let text = exposition(&OperationalCounts::default(), &[], &lists, None).unwrap();
         for line in [
             "dealcast_search_generation 42",
             "dealcast_deal_lists_generation 41",
@@ -238,8 +332,30 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line}: {text}");
         }
-        let without = exposition(&OperationalCounts::default(), &[], &ListsFigures::default()).unwrap();
+        let without = exposition(&OperationalCounts::default(), &[], &ListsFigures::default(), None).unwrap();
         assert!(!without.contains("deal_lists"), "no lists, no figures: {without}");
+    }
+
+    #[test]
+    fn the_databases_outages_and_restarts_are_exposed() {
+        let last = chrono::DateTime::parse_from_rfc3339("2026-12-07T17:00:00Z").unwrap().to_utc();
+        let snapshot = HealthSnapshot { unavailable_since: None, last_unavailable: Some(last), restarts: 2 };
+        let text = exposition(&OperationalCounts::default(), &[], &ListsFigures::default(), Some(&snapshot)).unwrap();
+        for line in [
+            "dealcast_database_up 1",
+            "dealcast_database_restarts_total 2",
+            "dealcast_database_last_unavailable_timestamp_seconds 1796662800",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
+        let away = HealthSnapshot { unavailable_since: Some(last), ..snapshot };
+        let text = database_exposition(&away).unwrap();
+        assert!(text.contains("dealcast_database_up 0") && !text.contains("scrape_runs"), "{text}");
+        assert_eq!(
+            outage_lines(&away),
+            "database unavailable since: 2026-12-07T17:00:00Z\ndatabase last unavailable: 2026-12-07T17:00:00Z\n\
+             database restarts: 2\n"
+        );
     }
 
     #[test]
@@ -248,7 +364,7 @@ mod tests {
             errors_by_kind: vec![("shop_a".into(), "a\"b\\c".into(), 1)],
             ..OperationalCounts::default()
         };
-        assert!(exposition(&counts, &[], &ListsFigures::default()).unwrap().contains(r#"kind="a\"b\\c""#));
+        assert!(exposition(&counts, &[], &ListsFigures::default(), None).unwrap().contains(r#"kind="a\"b\\c""#));
     }
 
     #[test]
@@ -258,7 +374,7 @@ mod tests {
             sent: SentSoFar { this_month: 12, ..SentSoFar::default() },
             budget_left: Some(Decimal::new(750, 2)),
         }];
-        let text = exposition(&OperationalCounts::default(), &budgets, &ListsFigures::default()).unwrap();
+        let text = exposition(&OperationalCounts::default(), &budgets, &ListsFigures::default(), None).unwrap();
         assert!(text.contains(r#"dealcast_publisher_posts_this_month{account="twittzat"} 12"#), "{text}");
         assert!(text.contains(r#"dealcast_publisher_budget_left{account="twittzat"} 7.5"#), "{text}");
     }

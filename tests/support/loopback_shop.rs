@@ -218,3 +218,25 @@ pub fn product_page_with_gtin(name: &str, price: &str, previous: Option<&str>, g
     )
     .into_bytes()
 }
+
+/// Adds a listing page `{prefix}/list` linking (`a.product`) to `products` slow product pages `{prefix}/p{n}`, each
+/// sent after `delay`, named by `name(n)`, at 19.99 (was 29.99): a scrape that lasts long enough to be interrupted.
+pub fn add_slow_listing(
+    routes: &mut HashMap<String, Behaviour>,
+    prefix: &str,
+    products: usize,
+    delay: Duration,
+    name: impl Fn(usize) -> String,
+) {
+    let links: String = (0..products).map(|p| format!(r#"<a class="product" href="{prefix}/p{p}">{p}</a>"#)).collect();
+    routes.insert(
+        format!("{prefix}/list"),
+        Behaviour::Page { content_type: "text/html", body: format!("<html>{links}</html>").into_bytes() },
+    );
+    for product in 0..products {
+        routes.insert(
+            format!("{prefix}/p{product}"),
+            Behaviour::Slow { delay, body: product_page(&name(product), "19.99", Some("29.99")) },
+        );
+    }
+}
