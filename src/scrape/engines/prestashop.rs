@@ -54,10 +54,18 @@ pub fn extract(html: &str, page_url: &Url) -> Vec<RawOffer> {
 }
 
 /// PrestaShop names each page type on the body: `<body id="product" class="page-product ...">`.
-fn is_product_page(document: &Html) -> bool {
+pub fn is_product_page(document: &Html) -> bool {
     document.select(&BODY).next().is_some_and(|body| {
         body.value().id() == Some("product") || body.value().classes().any(|class| class == "page-product")
     })
+}
+
+/// The page type PrestaShop writes on `<body>` (`product`, `category`, `cms`, `index`, `cart`...), from its id or
+/// its `page-*` class; `None` on a page that says none.
+pub fn page_type(document: &Html) -> Option<String> {
+    let body = document.select(&BODY).next()?;
+    let from_class = || body.value().classes().find_map(|class| class.strip_prefix("page-")).map(str::to_string);
+    body.value().id().map(str::to_string).or_else(from_class)
 }
 
 /// The shop's currency from the `prestashop` JS global (`var prestashop = {"currency":{"iso_code":"EUR",...}}`),

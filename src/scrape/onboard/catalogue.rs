@@ -22,6 +22,11 @@ pub struct ApiAnswer {
     pub offers: Vec<RawOffer>,
 }
 
+/// Whether `platform` has a public product endpoint dealcast reads.
+pub fn has_product_endpoint(platform: Platform) -> bool {
+    matches!(platform, Platform::Shopify | Platform::WooCommerce | Platform::Magento)
+}
+
 /// Asks the product endpoint of `platform` (when it has one) for its first page of products.
 pub async fn platform_api(fetcher: &Fetcher, platform: Platform, home: &Url, currency: &str) -> Option<ApiAnswer> {
     let (engine, url) = match platform {

@@ -32,14 +32,16 @@ enum Field {
 /// Selectors that read every sample as it was read, or `None` when no simple selector does.
 pub fn derive(samples: &[Sample<'_>], currency: &str) -> Option<SelectorsSpec> {
     let first = samples.first()?;
-    let title = choose(samples, Field::Title)?;
-    let price = choose(samples, Field::Price)?;
+    // Each page is parsed once: every proposal is tried on every sample.
+    let documents: Vec<Html> = samples.iter().map(|sample| Html::parse_document(sample.html)).collect();
+    let title = choose(samples, &documents, Field::Title)?;
+    let price = choose(samples, &documents, Field::Price)?;
     let previous = if samples.iter().any(|s| s.product.previous_price.is_some()) {
-        Some(choose(samples, Field::Previous)?)
+        Some(choose(samples, &documents, Field::Previous)?)
     } else {
         None
     };
-    let image = first.product.image.as_ref().and_then(|_| image_selector(samples));
+    let image = first.product.image.as_ref().and_then(|_| image_selector(samples, &documents));
     let spec = SelectorsSpec {
         scope: None,
         exclude: Vec::new(),
@@ -64,10 +66,9 @@ fn reads_back(spec: &SelectorsSpec, sample: &Sample<'_>, currency: &str) -> bool
 }
 
 /// The simplest selector whose first match shows the field's value on every sample.
-fn choose(samples: &[Sample<'_>], field: Field) -> Option<CssSelector> {
-    let document = Html::parse_document(samples[0].html);
+fn choose(samples: &[Sample<'_>], documents: &[Html], field: Field) -> Option<CssSelector> {
     let mut proposals: Vec<String> = Vec::new();
-    for element in showing(&document, samples[0].product, field) {
+    for element in showing(&documents[0], samples[0].product, field) {
         for proposal in proposals_for(element) {
             if !proposals.contains(&proposal) {
                 proposals.push(proposal);
@@ -79,14 +80,17 @@ fn choose(samples: &[Sample<'_>], field: Field) -> Option<CssSelector> {
     proposals.retain(|p| matches!(field, Field::Title) || is_named(p));
     proposals.into_iter().find_map(|text| {
         let css = CssSelector::try_from(text).ok()?;
-        samples.iter().all(|sample| first_shows(sample, &css.selector, field)).then_some(css)
+        samples
+            .iter()
+            .zip(documents)
+            .all(|(sample, document)| first_shows(sample, document, &css.selector, field))
+            .then_some(css)
     })
 }
 
 /// Whether the first element `selector` picks in the sample shows the sample's value (or, for a crossed-out price
 /// the sample does not have, shows nothing above the price).
-fn first_shows(sample: &Sample<'_>, selector: &Selector, field: Field) -> bool {
-    let document = Html::parse_document(sample.html);
+fn first_shows(sample: &Sample<'_>, document: &Html, selector: &Selector, field: Field) -> bool {
     match (document.select(selector).next(), field) {
         (Some(element), _) => shows(element, sample.product, field),
         (None, Field::Previous) => sample.product.previous_price.is_none(),
@@ -180,8 +184,8 @@ fn is_plain_name(name: &str) -> bool {
 }
 
 /// A selector for the main image: an `img` whose source is the image read, on every sample.
-fn image_selector(samples: &[Sample<'_>]) -> Option<CssSelector> {
-    let document = Html::parse_document(samples[0].html);
+fn image_selector(samples: &[Sample<'_>], documents: &[Html]) -> Option<CssSelector> {
+    let document = &documents[0];
     let wanted = samples[0].product.image.as_deref()?;
     let images = Selector::parse("img").expect("a valid selector");
     let element = document.select(&images).find(|img| {
@@ -196,8 +200,8 @@ fn image_selector(samples: &[Sample<'_>]) -> Option<CssSelector> {
         let css = CssSelector::try_from(text).ok()?;
         samples
             .iter()
-            .all(|sample| {
-                let document = Html::parse_document(sample.html);
+            .zip(documents)
+            .all(|(sample, document)| {
                 let src = document
                     .select(&css.selector)
                     .next()

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
+use scraper::Html;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -134,19 +135,15 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
     let currency_hint = shown_currency.clone().unwrap_or_else(|| "EUR".to_string());
     let mut to_check = Vec::new();
 
-    for candidate in detection.candidates() {
+    for candidate in detection.candidates().into_iter().filter(|p| catalogue::has_product_endpoint(*p)) {
         requests += 1;
         if let Some(answer) = catalogue::platform_api(fetcher, candidate, &home, &currency_hint).await {
             return Ok(api_proposal(id, request, &homepage, detection, answer, shown_currency, requests));
         }
-        if matches!(candidate, Platform::Shopify | Platform::WooCommerce | Platform::Magento) {
-            to_check.push(format!(
-                "The {candidate} product endpoint did not answer with products (closed, or another platform): the \
-                 shop's pages are read instead."
-            ));
-        } else {
-            requests -= 1;
-        }
+        to_check.push(format!(
+            "The {candidate} product endpoint did not answer with products (closed, or another platform): the shop's \
+             pages are read instead."
+        ));
     }
 
     // Sitemaps first: they list the whole catalogue; promotion pages only what is on sale today.
@@ -176,8 +173,8 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
                 links.extend(catalogue::page_links(&page, false).into_iter().map(|(url, _)| url));
                 listings.push(page);
             }
-            links.retain(|url| !pages.contains(url));
-            links.dedup();
+            let mut seen = std::collections::HashSet::new();
+            links.retain(|url| !pages.contains(url) && seen.insert(url.clone()));
             (Route::Listings { pages }, links, listings)
         }
     };
@@ -352,23 +349,21 @@ enum PlatformPage {
     Unknown,
 }
 
-/// PrestaShop names each page type on `<body id="...">` (product, category, cms, index...) and puts the product
-/// it presents as JSON in a product page: a category page full of priced miniatures is never taken for a product.
-static PRESTASHOP_PAGE_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)<body[^>]*\sid=["']?([a-z_-]+)"#).expect("a valid regex"));
-
 fn platform_page(platform: Platform, page: &Page) -> PlatformPage {
     if platform != Platform::PrestaShop {
         return PlatformPage::Unknown;
     }
-    match PRESTASHOP_PAGE_TYPE.captures(&page.text).map(|c| c[1].to_ascii_lowercase()) {
-        Some(kind) if kind == "product" => {
-            let product = prestashop::extract(&page.text, &page.url).into_iter().next();
-            match product.filter(|p| p.price.is_some()) {
-                Some(product) => PlatformPage::Product(Box::new(product)),
-                None => PlatformPage::Unknown,
-            }
-        }
+    // PrestaShop names each page type on `<body>` and puts the product a product page presents in it as JSON: a
+    // category page full of priced miniatures is never taken for a product.
+    let document = Html::parse_document(&page.text);
+    if prestashop::is_product_page(&document) {
+        let product = prestashop::extract(&page.text, &page.url).into_iter().next();
+        return match product.filter(|p| p.price.is_some()) {
+            Some(product) => PlatformPage::Product(Box::new(product)),
+            None => PlatformPage::Unknown,
+        };
+    }
+    match prestashop::page_type(&document) {
         Some(_) => PlatformPage::Other,
         None => PlatformPage::Unknown,
     }
@@ -554,9 +549,11 @@ fn shop_name(html: &str, home: &Url) -> String {
         return name;
     }
     if let Some(title) = TITLE.captures(html).map(|c| decode(&c[1])) {
-        let last = title.rsplit([' ', '|', '-', '–']).next().unwrap_or_default();
-        let name = title.rsplit(" | ").next().or_else(|| title.rsplit(" - ").next()).unwrap_or(last).trim();
-        if !name.is_empty() {
+        // "Robes et jeans | Maison Anna": the shop names itself last.
+        let name = [" | ", " - ", " – "]
+            .iter()
+            .find_map(|separator| title.rsplit(separator).next().filter(|_| title.contains(separator)));
+        if let Some(name) = name.map(str::trim).filter(|name| !name.is_empty()) {
             return name.to_string();
         }
     }
