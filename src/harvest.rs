@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use url::Url;
@@ -15,6 +15,7 @@ use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl
 use crate::scrape::fetch::Fetcher;
 use crate::scrape::normalize::{NormalizedOffer, normalize};
 use crate::scrape::registry::Shop;
+use crate::store::crawl_pages;
 use crate::store::health::{self, HealthVerdict};
 use crate::store::ingest::{self, StoreOutcome};
 use crate::store::judgements;
@@ -70,18 +71,25 @@ pub async fn harvest_shop(
 ) -> Result<Harvest, HarvestError> {
     let store_error = |source| HarvestError::Store { shop: shop.id.clone(), source };
     ingest::register_shop(pool, shop).await.map_err(store_error)?;
-    let run_id = scrape_runs::start_run(pool, &shop.id, worker, clock()).await.map_err(store_error)?;
+    let started = clock();
+    let run_id = scrape_runs::start_run(pool, &shop.id, worker, started).await.map_err(store_error)?;
+    let crawl = &shop.spec.crawl;
+    let refresh = TimeDelta::days(i64::from(crawl.refresh_days.get()));
+    let memory = crawl_pages::load(pool, &shop.id, started, refresh, crawl.reads_cards()).await.map_err(store_error)?;
+    let options = CrawlOptions { memory: Some(Arc::new(memory)), ..options.clone() };
     let (sender, receiver) = mpsc::channel::<ShopOffer>(BATCH_SIZE * 2);
     let storer = tokio::spawn(store_as_they_come(pool.clone(), shop.clone(), run_id, receiver, Arc::clone(clock)));
-    let report = crawl_shop(shop, fetcher, options, &Arc::new(Progress::default()), &sender).await;
+    let report = crawl_shop(shop, fetcher, &options, &Arc::new(Progress::default()), &sender).await;
     drop(sender);
     let stored = storer.await;
 
     let mut counts = RunCounts {
         pages: report.pages,
         errors: report.errors.iter().map(|(kind, n)| (kind.to_string(), *n)).collect(),
+        requests: report.requests.clone(),
         ..RunCounts::default()
     };
+    let stored_well = matches!(stored, Ok(Ok(_)));
     let (status, note, observed) = match stored {
         Ok(Ok((outcome, rejected))) => {
             counts.seen = outcome.seen;
@@ -100,6 +108,14 @@ pub async fn harvest_shop(
         Err(join) => (RunStatus::Failed, Some(format!("the storing task failed: {join}")), Vec::new()),
     };
     let now = clock();
+    if stored_well {
+        // Only what was stored may be remembered: a page skipped next time must have its offers in the database.
+        let mut unchanged = report.unchanged_offers.clone();
+        unchanged.sort_unstable();
+        unchanged.dedup();
+        counts.seen += ingest::mark_seen(pool, &shop.id, run_id, &unchanged, now).await.map_err(store_error)?;
+        crawl_pages::save(pool, &shop.id, &report.visits).await.map_err(store_error)?;
+    }
     if status == RunStatus::Succeeded {
         counts.ended = ingest::end_unseen(pool, &shop.id, run_id, RUNS_TO_END, now).await.map_err(store_error)?;
     }
@@ -114,6 +130,17 @@ pub async fn harvest_shop(
         search_index::refresh_shop(pool, other).await.map_err(store_error)?;
     }
     scrape_runs::finish_run(pool, run_id, status, &counts, note.as_deref(), now).await.map_err(store_error)?;
+    let requests = &report.requests;
+    tracing::info!(
+        shop = %shop.id,
+        requests = requests.requests(),
+        fetched = requests.fetched,
+        not_modified = requests.not_modified,
+        skipped_by_lastmod = requests.skipped_by_lastmod,
+        listing_observations = requests.listing_observations,
+        product_pages = ?requests.product_pages,
+        "harvest requests"
+    );
     let health = health::assess_run(pool, &shop.id, run_id, now).await.map_err(store_error)?;
     if !health.is_healthy() {
         tracing::warn!(shop = %shop.id, reason = %health.reason().unwrap_or_default(), "the shop looks unhealthy: its latest deals are held back");

@@ -316,6 +316,7 @@ async fn a_promotion_without_a_price_is_kept_until_its_end_date_and_then_ends() 
         discount_percent: Some(Decimal::from(50)),
         ends_at: Some(ends),
         flags: Vec::new(),
+        source: dealcast::scrape::normalize::ObservationSource::Page,
     };
     let run = |id: i64| {
         sqlx::query("INSERT INTO scrape_runs (id, shop_id) OVERRIDING SYSTEM VALUE VALUES ($1, 'kiabi')")

@@ -91,7 +91,7 @@ pub async fn run(args: ScrapeArgs, config: &Config) -> anyhow::Result<ExitCode> 
 
     let bar = progress_bar(&progress);
     let started = Instant::now();
-    let options = CrawlOptions { start_urls: args.start.clone(), max_pages: args.max_pages, in_flight: None };
+    let options = CrawlOptions { start_urls: args.start.clone(), max_pages: args.max_pages, ..CrawlOptions::default() };
     // Shops are crawled side by side: each is held to its own hosts' politeness limits by the shared fetcher.
     let mut crawls = tokio::task::JoinSet::new();
     for shop in shops {
@@ -194,7 +194,7 @@ async fn store_scrapes(
     config: &Config,
 ) -> anyhow::Result<ExitCode> {
     let store = crate::store::Store::open(&config.store_settings()).await?;
-    let options = CrawlOptions { start_urls: args.start.clone(), max_pages: args.max_pages, in_flight: None };
+    let options = CrawlOptions { start_urls: args.start.clone(), max_pages: args.max_pages, ..CrawlOptions::default() };
     let worker = format!("cli:{}", std::process::id());
     let clock = crate::harvest::system_clock();
     let harvests = futures::future::join_all(shops.iter().map(|shop| {

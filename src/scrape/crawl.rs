@@ -6,7 +6,7 @@
 //! on the runtime's worker threads, so a crawl uses every core. One broken page never stops the crawl: its error is
 //! counted under a bounded kind and the crawl goes on.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -18,9 +18,13 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::scrape::canonical_url::canonicalize;
+use crate::scrape::crawl_memory::{
+    CardState, CrawlMemory, FetchReason, PageMemory, PageRole, PageVisit, RequestCounts, card_agrees,
+};
 use crate::scrape::engines::dispatch::extract_document;
 use crate::scrape::engines::{feed, magento, shopify, woocommerce};
-use crate::scrape::fetch::{FetchError, Fetcher, HostPolicy};
+use crate::scrape::fetch::{FetchError, Fetched, Fetcher, HostPolicy, Validators};
+use crate::scrape::listing_cards::CardReader;
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::Shop;
 use crate::scrape::shop_spec::{EngineSpec, SitemapSource};
@@ -56,6 +60,14 @@ pub struct CrawlReport {
     /// Page errors by kind (`http_5xx`, `timeout`, `no_offer`, `sitemap_loop`, ...).
     pub errors: BTreeMap<&'static str, u64>,
     pub duration_ms: u64,
+    /// What the crawl's requests were (what it cost the shop).
+    pub requests: RequestCounts,
+    /// What the crawl learnt of each page it visited, to remember for the next run (crawls with a memory only).
+    #[serde(skip)]
+    pub visits: Vec<PageVisit>,
+    /// Offers found unchanged without being read again (304 answers, sitemap dates that did not move): seen.
+    #[serde(skip)]
+    pub unchanged_offers: Vec<String>,
 }
 
 impl CrawlReport {
@@ -73,6 +85,9 @@ pub struct CrawlOptions {
     pub max_pages: Option<u32>,
     /// Pages in flight at once across the shop's hosts (default 64; each host is still held to its own limit).
     pub in_flight: Option<usize>,
+    /// What earlier runs remember of the shop's pages: with it, unchanged pages cost a 304 or nothing, and listing
+    /// cards stand in for product pages (see `crawl_memory`). Without it, every page is read.
+    pub memory: Option<Arc<CrawlMemory>>,
 }
 
 /// Why a page was fetched: it decides what is looked for in it.
@@ -85,10 +100,34 @@ enum Role {
 }
 
 /// What became of one page.
+#[derive(Default)]
 struct PageOutcome {
     offers: Vec<RawOffer>,
     links: Vec<(Url, Role)>,
     error: Option<&'static str>,
+    /// The shop answered with a body.
+    answered: bool,
+    /// The shop answered 304: the page is as it was at its last visit.
+    not_modified: bool,
+    /// The validators to send next time.
+    validators: Validators,
+    /// Listing pages of a listing-first crawl: the offer each readable card shows, by canonical product URL.
+    cards: HashMap<String, RawOffer>,
+}
+
+impl PageOutcome {
+    fn answered(offers: Vec<RawOffer>, links: Vec<(Url, Role)>, error: Option<&'static str>) -> PageOutcome {
+        PageOutcome { offers, links, error, answered: true, ..PageOutcome::default() }
+    }
+
+    /// A page that could not be had (the error kind says why).
+    fn lost(kind: &'static str) -> PageOutcome {
+        PageOutcome { error: Some(kind), ..PageOutcome::default() }
+    }
+
+    fn not_modified() -> PageOutcome {
+        PageOutcome { not_modified: true, ..PageOutcome::default() }
+    }
 }
 
 /// Crawls `shop`, sending each offer (once per canonical URL) to `sink`, and reports what happened.
@@ -123,8 +162,8 @@ pub async fn crawl_shop(
             for url in start_urls.iter().take(max_pages as usize) {
                 let outcome = match fetcher.fetch(url).await {
                     Ok(page) => match feed::parse_feed(page.text.as_bytes(), &page.url, &spec.currency.0) {
-                        Ok(offers) => PageOutcome { offers, links: Vec::new(), error: None },
-                        Err(_) => PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("not_a_feed") },
+                        Ok(offers) => PageOutcome::answered(offers, Vec::new(), None),
+                        Err(_) => PageOutcome::answered(Vec::new(), Vec::new(), Some("not_a_feed")),
                     },
                     Err(error) => failed(&error),
                 };
@@ -165,11 +204,28 @@ impl CrawlState {
     ) -> bool {
         self.report.pages += 1;
         progress.pages.fetch_add(1, Ordering::Relaxed);
+        if outcome.not_modified {
+            self.report.requests.not_modified += 1;
+        } else if outcome.answered {
+            self.report.requests.fetched += 1;
+        }
         if let Some(kind) = outcome.error {
             *self.report.errors.entry(kind).or_default() += 1;
             progress.errors.fetch_add(1, Ordering::Relaxed);
         }
-        for offer in outcome.offers {
+        self.pass_offers(shop, outcome.offers, lastmod, progress, sink).await
+    }
+
+    /// Passes offers not passed yet on to the sink. Returns false when nobody listens any more.
+    async fn pass_offers(
+        &mut self,
+        shop: &Shop,
+        offers: Vec<RawOffer>,
+        lastmod: Option<DateTime<Utc>>,
+        progress: &Progress,
+        sink: &mpsc::Sender<ShopOffer>,
+    ) -> bool {
+        for offer in offers {
             let key = offer.url.as_deref().and_then(|u| Url::parse(u).ok()).map(|u| canonicalize(&u).to_string());
             if let Some(key) = key
                 && !self.seen_offers.insert(key)
@@ -188,7 +244,7 @@ impl CrawlState {
 
 fn failed(error: &FetchError) -> PageOutcome {
     tracing::debug!(%error, "page failed");
-    PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(error.kind()) }
+    PageOutcome::lost(error.kind())
 }
 
 /// The shop file's politeness overrides apply to every host the crawl starts on.
@@ -227,8 +283,8 @@ async fn crawl_shopify(
         let url = shopify::products_page_url(&store, page_number);
         let outcome = match fetcher.fetch(&url).await {
             Ok(page) => match shopify::parse_products_page(&page.text, &page.url, &shop.spec.currency.0) {
-                Ok(offers) => PageOutcome { offers, links: Vec::new(), error: None },
-                Err(_) => PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("not_products_json") },
+                Ok(offers) => PageOutcome::answered(offers, Vec::new(), None),
+                Err(_) => PageOutcome::answered(Vec::new(), Vec::new(), Some("not_products_json")),
             },
             Err(error) => failed(&error),
         };
@@ -317,7 +373,7 @@ async fn crawl_catalogue_api(
         crawl_pages(shop, fetcher, pages.start_urls, left, pages.options, progress, sink, state).await;
         return;
     };
-    let mut outcome = PageOutcome { offers, links: Vec::new(), error: None };
+    let mut outcome = PageOutcome::answered(offers, Vec::new(), None);
     let mut page_number = 1u32;
     loop {
         if !state.absorb(shop, outcome, progress, sink).await || !more || u64::from(page_number) >= pages.max_pages {
@@ -327,12 +383,12 @@ async fn crawl_catalogue_api(
         outcome = match read_api_page(fetcher, api, &root, page_number, currency).await {
             Ok((offers, next)) => {
                 more = next;
-                PageOutcome { offers, links: Vec::new(), error: None }
+                PageOutcome::answered(offers, Vec::new(), None)
             }
             Err((kind, reason)) => {
                 tracing::warn!(shop = %shop.id, %reason, "the {} failed: the crawl stops here", api.platform);
                 more = false;
-                PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some(kind) }
+                PageOutcome::answered(Vec::new(), Vec::new(), Some(kind))
             }
         };
     }
@@ -344,6 +400,25 @@ async fn read_api_page(fetcher: &Fetcher, api: &CatalogueApi, root: &Url, page_n
     match fetcher.fetch(&url).await {
         Ok(page) => (api.read)(&page.text, &page.url, currency, page_number),
         Err(error) => Err((error.kind(), error.to_string())),
+    }
+}
+
+/// A page waiting to be fetched.
+struct Queued {
+    url: Url,
+    depth: u32,
+    role: Role,
+    /// The sitemap's `<lastmod>` for it.
+    lastmod: Option<DateTime<Utc>>,
+    /// Its listing card's offer, when the card was read on the way (a listing-first crawl).
+    card: Option<RawOffer>,
+    /// Why it is fetched, when a memory decided it.
+    reason: Option<FetchReason>,
+}
+
+impl Queued {
+    fn new(url: Url, depth: u32, role: Role, lastmod: Option<DateTime<Utc>>) -> Queued {
+        Queued { url, depth, role, lastmod, card: None, reason: None }
     }
 }
 
@@ -363,64 +438,295 @@ async fn crawl_pages(
     } else {
         Vec::new()
     };
+    let memory = options.memory.clone();
     let shop = Arc::new(shop.clone());
     let in_flight_cap = options.in_flight.unwrap_or(64).max(1);
     let allowed_hosts: HashSet<String> = start_urls.iter().filter_map(|u| u.host_str().map(str::to_string)).collect();
-    let mut queue: VecDeque<(Url, u32, Role, Option<DateTime<Utc>>)> = VecDeque::new();
+    let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut seen_pages: HashSet<String> = HashSet::new();
     for url in start_urls {
         if seen_pages.insert(canonicalize(&url).to_string()) {
-            queue.push_back((url, 0, Role::Listing, None));
+            queue.push_back(Queued::new(url, 0, Role::Listing, None));
         }
     }
-    for SitemapUrl { url, lastmod } in sitemap_pages {
-        if seen_pages.insert(canonicalize(&url).to_string()) {
-            queue.push_back((url, 1, Role::Product, lastmod));
-        }
+    // A listing-first crawl reads the listings first: their cards decide which sitemap pages are still needed.
+    let listing_first = memory.as_ref().is_some_and(|memory| memory.listing_first) && !queue.is_empty();
+    let mut deferred_sitemap_pages = Some(sitemap_pages);
+    if !listing_first {
+        let pages = deferred_sitemap_pages.take().unwrap_or_default();
+        queue_sitemap_pages(pages, memory.as_deref(), &mut seen_pages, &mut queue, state);
     }
     let mut started_pages = 0u64;
-    let mut tasks: JoinSet<(u32, Option<DateTime<Utc>>, PageOutcome)> = JoinSet::new();
+    let mut tasks: JoinSet<(Queued, PageOutcome)> = JoinSet::new();
     loop {
         while tasks.len() < in_flight_cap && started_pages < max_pages {
-            let Some((url, depth, role, lastmod)) = queue.pop_front() else { break };
+            let Some(page) = queue.pop_front() else { break };
             started_pages += 1;
+            if let Some(reason) = page.reason {
+                state.report.requests.count_product_page(reason);
+            }
             let fetcher = fetcher.clone();
             let shop = Arc::clone(&shop);
+            let validators =
+                memory.as_ref().and_then(|memory| memory.validators(canonicalize(&page.url).as_str()).cloned());
             tasks.spawn(async move {
-                let outcome = match fetcher.fetch(&url).await {
-                    Ok(page) => read_page(&shop, &page.url, &page.text, role),
-                    Err(error) => failed(&error),
-                };
-                (depth, lastmod, outcome)
+                let outcome = fetch_and_read(&fetcher, &shop, &page, validators.as_ref(), listing_first).await;
+                (page, outcome)
             });
         }
+        if tasks.is_empty()
+            && queue.is_empty()
+            && let Some(pages) = deferred_sitemap_pages.take()
+        {
+            queue_sitemap_pages(pages, memory.as_deref(), &mut seen_pages, &mut queue, state);
+            continue;
+        }
         let Some(joined) = tasks.join_next().await else { break };
-        let (depth, lastmod, mut outcome) = match joined {
+        let (page, mut outcome) = match joined {
             Ok(done) => done,
             Err(error) => {
                 // A panic in a parser is a bug; count it and go on rather than lose the shop.
                 tracing::error!(%error, shop = %shop.id, "a page task failed");
-                (0, None, PageOutcome { offers: Vec::new(), links: Vec::new(), error: Some("internal") })
+                state.absorb(&shop, PageOutcome::lost("internal"), progress, sink).await;
+                continue;
             }
         };
-        for (link, role) in outcome.links.drain(..) {
+        let key = canonicalize(&page.url).to_string();
+        let remembered = memory.as_ref().and_then(|memory| memory.page(&key));
+        if outcome.not_modified
+            && let Some(remembered) = remembered
+        {
+            // Unchanged since the last visit: its links are the ones it had, its offers are still there.
+            outcome.links = remembered_links(remembered);
+            state.report.unchanged_offers.extend(remembered.offer_urls.iter().cloned());
+        }
+        let links = std::mem::take(&mut outcome.links);
+        let mut card_offers = Vec::new();
+        for (link, role) in &links {
+            let (link, role) = (link.clone(), *role);
             // The next page of a listing is the same listing: only links to other pages take the crawl deeper.
-            let link_depth = if role == Role::Listing { depth } else { depth + 1 };
+            let link_depth = if role == Role::Listing { page.depth } else { page.depth + 1 };
             let same_site = link.host_str().is_some_and(|h| allowed_hosts.contains(h));
             let wanted = shop.spec.crawl.follow_only.as_ref().is_none_or(|p| p.0.is_match(link.as_str()));
-            if link_depth <= shop.spec.crawl.max_depth
-                && same_site
-                && wanted
-                && seen_pages.insert(canonicalize(&link).to_string())
+            if link_depth > shop.spec.crawl.max_depth
+                || !same_site
+                || !wanted
+                || !seen_pages.insert(canonicalize(&link).to_string())
             {
-                queue.push_back((link, link_depth, role, None));
+                continue;
+            }
+            match (role, memory.as_deref()) {
+                (Role::Product, Some(memory)) => match decide_product(memory, &link, &outcome, remembered) {
+                    CardDecision::Fetch(reason, card) => queue.push_back(Queued {
+                        card,
+                        reason: Some(reason),
+                        ..Queued::new(link, link_depth, role, None)
+                    }),
+                    CardDecision::Card(offer) => card_offers.push(offer),
+                    CardDecision::Unchanged => {}
+                },
+                _ => queue.push_back(Queued::new(link, link_depth, role, None)),
             }
         }
-        if !state.absorb_dated(&shop, outcome, lastmod, progress, sink).await {
+        if let Some(memory) = memory.as_deref()
+            && let Some(visit) = visit_of(memory, &page, &key, &outcome, &links)
+        {
+            state.report.visits.push(visit);
+        }
+        // A product page that could not be read this time: its card, if it was read, still says its price.
+        if page.role == Role::Product
+            && outcome.offers.is_empty()
+            && !outcome.not_modified
+            && let Some(card) = page.card
+        {
+            card_offers.push(card);
+        }
+        state.report.requests.listing_observations += card_offers.len() as u64;
+        if !state.absorb_dated(&shop, outcome, page.lastmod, progress, sink).await
+            || !state.pass_offers(&shop, card_offers, None, progress, sink).await
+        {
             tasks.abort_all();
             break;
         }
     }
+}
+
+/// What to do with a product link found on a listing (in a crawl with a memory).
+enum CardDecision {
+    /// Fetch its page, for this reason (with the card read on the way, if any).
+    Fetch(FetchReason, Option<RawOffer>),
+    /// The card is enough: its offer.
+    Card(RawOffer),
+    /// The listing is unchanged (304) and the card was enough: its offer is among the listing's unchanged ones.
+    Unchanged,
+}
+
+fn decide_product(
+    memory: &CrawlMemory,
+    link: &Url,
+    listing: &PageOutcome,
+    remembered_listing: Option<&PageMemory>,
+) -> CardDecision {
+    let key = canonicalize(link).to_string();
+    if !memory.listing_first {
+        let reason = if memory.page(&key).is_some() { FetchReason::Revisit } else { FetchReason::New };
+        return CardDecision::Fetch(reason, None);
+    }
+    let offer_key = memory.offer_of(&key).unwrap_or(&key).to_string();
+    let card = listing.cards.get(&key);
+    let state = match (listing.not_modified, card) {
+        (true, _) => CardState::Unchanged {
+            readable: remembered_listing.is_some_and(|listing| listing.offer_urls.contains(&offer_key)),
+        },
+        (false, Some(card)) => CardState::Read(card),
+        (false, None) => CardState::Unreadable,
+    };
+    match (memory.product_needed(&key, state), card) {
+        (Some(reason), card) => CardDecision::Fetch(reason, card.cloned()),
+        (None, Some(card)) if !listing.not_modified => {
+            let mut offer = card.clone();
+            offer.url = Some(offer_key);
+            CardDecision::Card(offer)
+        }
+        (None, _) => CardDecision::Unchanged,
+    }
+}
+
+/// Sitemap product pages to the queue, unless their `<lastmod>` says they did not change since their last read.
+fn queue_sitemap_pages(
+    pages: Vec<SitemapUrl>,
+    memory: Option<&CrawlMemory>,
+    seen_pages: &mut HashSet<String>,
+    queue: &mut VecDeque<Queued>,
+    state: &mut CrawlState,
+) {
+    for SitemapUrl { url, lastmod } in pages {
+        let key = canonicalize(&url).to_string();
+        if !seen_pages.insert(key.clone()) {
+            continue;
+        }
+        let reason = match memory {
+            Some(memory) => match memory.sitemap_page_needed(&key, lastmod) {
+                Some(reason) => Some(reason),
+                None => {
+                    state.report.requests.skipped_by_lastmod += 1;
+                    if let Some(remembered) = memory.page(&key) {
+                        state.report.unchanged_offers.extend(remembered.offer_urls.iter().cloned());
+                    }
+                    continue;
+                }
+            },
+            None => None,
+        };
+        queue.push_back(Queued { reason, ..Queued::new(url, 1, Role::Product, lastmod) });
+    }
+}
+
+/// Fetches a page (conditionally when its validators are known) and reads it.
+async fn fetch_and_read(
+    fetcher: &Fetcher,
+    shop: &Shop,
+    page: &Queued,
+    validators: Option<&Validators>,
+    read_cards: bool,
+) -> PageOutcome {
+    let fetched = match validators {
+        Some(validators) => fetcher.fetch_conditional(&page.url, validators).await,
+        None => fetcher.fetch(&page.url).await.map(Fetched::Page),
+    };
+    match fetched {
+        Ok(Fetched::Page(fetched)) => {
+            let mut outcome = read_page(shop, &fetched.url, &fetched.text, page.role, read_cards);
+            outcome.validators = fetched.validators;
+            outcome
+        }
+        Ok(Fetched::NotModified) => PageOutcome::not_modified(),
+        Err(error) => failed(&error),
+    }
+}
+
+/// The links a listing page had at its last visit.
+fn remembered_links(page: &PageMemory) -> Vec<(Url, Role)> {
+    let parse = |links: &[String], role: Role| -> Vec<(Url, Role)> {
+        links.iter().filter_map(|link| Url::parse(link).ok()).map(|url| (url, role)).collect()
+    };
+    let mut links = parse(&page.next_pages, Role::Listing);
+    links.extend(parse(&page.product_links, Role::Product));
+    links
+}
+
+/// What a visit taught about a page, to remember (pages that could not be had teach nothing).
+fn visit_of(
+    memory: &CrawlMemory,
+    page: &Queued,
+    key: &str,
+    outcome: &PageOutcome,
+    links: &[(Url, Role)],
+) -> Option<PageVisit> {
+    let remembered = memory.page(key);
+    if outcome.not_modified {
+        let mut kept = remembered?.clone();
+        kept.visited_at = memory.now;
+        if kept.role == PageRole::Product {
+            kept.read_at = Some(memory.now);
+            kept.sitemap_lastmod = page.lastmod.or(kept.sitemap_lastmod);
+        }
+        return Some(PageVisit { url: key.to_string(), memory: kept });
+    }
+    if !outcome.answered {
+        return None;
+    }
+    let offer_keys = |offers: &mut dyn Iterator<Item = &RawOffer>| -> Vec<String> {
+        let mut keys: Vec<String> = offers
+            .filter_map(|offer| offer.url.as_deref().and_then(|url| page.url.join(url).ok()))
+            .map(|url| canonicalize(&url).to_string())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    };
+    let memory_of = |role: PageRole| PageMemory {
+        role,
+        validators: outcome.validators.clone(),
+        sitemap_lastmod: None,
+        visited_at: memory.now,
+        read_at: None,
+        offer_urls: Vec::new(),
+        next_pages: Vec::new(),
+        product_links: Vec::new(),
+        card_agrees: None,
+    };
+    let visit = match page.role {
+        Role::Listing => {
+            let mut kept = memory_of(PageRole::Listing);
+            kept.offer_urls = outcome
+                .cards
+                .keys()
+                .map(|link| memory.offer_of(link).unwrap_or(link).to_string())
+                .chain(offer_keys(&mut outcome.offers.iter()))
+                .collect();
+            kept.offer_urls.sort_unstable();
+            kept.offer_urls.dedup();
+            kept.next_pages =
+                links.iter().filter(|(_, role)| *role == Role::Listing).map(|(url, _)| url.to_string()).collect();
+            kept.product_links =
+                links.iter().filter(|(_, role)| *role == Role::Product).map(|(url, _)| url.to_string()).collect();
+            // A card stands for the offer its product page gave, which may have another URL than the link.
+            kept
+        }
+        Role::Product => {
+            let mut kept = memory_of(PageRole::Product);
+            kept.read_at = Some(memory.now);
+            kept.sitemap_lastmod = page.lastmod;
+            kept.offer_urls = offer_keys(&mut outcome.offers.iter());
+            kept.card_agrees = match (&page.card, outcome.offers.as_slice()) {
+                (Some(card), [offer]) => Some(card_agrees(card, offer)),
+                _ => remembered.and_then(|page| page.card_agrees),
+            };
+            kept
+        }
+    };
+    Some(PageVisit { url: key.to_string(), memory: visit })
 }
 
 /// The product pages the shop's sitemaps list (none when the shop file names no sitemaps), at most `max_pages`, on
@@ -473,6 +779,7 @@ async fn sitemap_product_pages(
         count_error(problem.kind());
     }
     state.report.pages += found.files_read as u64;
+    state.report.requests.fetched += found.files_read as u64;
     progress.pages.fetch_add(found.files_read as u64, Ordering::Relaxed);
     tracing::info!(
         shop = %shop.id,
@@ -501,9 +808,10 @@ fn same_site(host: &str, other: &str) -> bool {
 }
 
 /// Reads one fetched page: links to follow from listing pages, offers from pages that carry them.
-fn read_page(shop: &Shop, url: &Url, text: &str, role: Role) -> PageOutcome {
+fn read_page(shop: &Shop, url: &Url, text: &str, role: Role, read_cards: bool) -> PageOutcome {
     let crawl = &shop.spec.crawl;
     let mut links = Vec::new();
+    let mut cards = HashMap::new();
     if role == Role::Listing && (crawl.product_links.is_some() || crawl.pagination.is_some()) {
         let document = Html::parse_document(text);
         let mut collect = |css: &Option<crate::scrape::shop_spec::CssSelector>, role: Role| {
@@ -517,18 +825,28 @@ fn read_page(shop: &Shop, url: &Url, text: &str, role: Role) -> PageOutcome {
         };
         collect(&crawl.pagination, Role::Listing);
         collect(&crawl.product_links, Role::Product);
+        if let Some(product_links) = crawl.product_links.as_ref().filter(|_| read_cards) {
+            let reader = CardReader {
+                product_links: &product_links.selector,
+                price: crawl.card_price.as_ref().map(|css| &css.selector),
+                previous_price: crawl.card_previous_price.as_ref().map(|css| &css.selector),
+                currency: &shop.spec.currency.0,
+            };
+            cards = reader.read(&document, url);
+        }
     }
-    // With product links to follow, listing pages are navigation only: their cards are read on the product pages.
+    // With product links to follow, listing pages are navigation only: their cards are read on the product pages
+    // (or, in a listing-first crawl, read above and checked against the product pages).
     let read_offers = role == Role::Product || crawl.product_links.is_none();
     if !read_offers {
-        return PageOutcome { offers: Vec::new(), links, error: None };
+        return PageOutcome { cards, ..PageOutcome::answered(Vec::new(), links, None) };
     }
     match extract_document(&shop.spec.engine, text, url, Some(&shop.spec.currency.0)) {
         Ok(offers) => {
             let error = (offers.is_empty() && role == Role::Product).then_some("no_offer");
-            PageOutcome { offers, links, error }
+            PageOutcome::answered(offers, links, error)
         }
-        Err(error) => PageOutcome { offers: Vec::new(), links, error: Some(error.kind()) },
+        Err(error) => PageOutcome::answered(Vec::new(), links, Some(error.kind())),
     }
 }
 

@@ -6,10 +6,12 @@
 
 pub mod canonical_url;
 pub mod crawl;
+pub mod crawl_memory;
 pub mod engines;
 pub mod fetch;
 pub mod fixtures;
 pub mod gtin;
+pub mod listing_cards;
 pub mod normalize;
 pub mod offer;
 pub mod onboard;

@@ -48,6 +48,51 @@ pub struct NormalizedOffer {
     pub discount_percent: Option<Decimal>,
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     pub flags: Vec<QualityFlag>,
+    /// Where the offer was read: its price observation is marked so in the history.
+    pub source: ObservationSource,
+}
+
+/// Where an offer's price was read (`price_observations.source`). The 30-day judge uses them all alike; the mark
+/// says what a price was based on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationSource {
+    /// The offer's own page.
+    #[default]
+    Page,
+    /// A product card on a listing page (a listing-first harvest).
+    Listing,
+    /// A platform's catalogue API (Shopify, WooCommerce, Magento).
+    Api,
+    /// A product feed.
+    Feed,
+    /// The page fetched again just before a post.
+    Recheck,
+}
+
+impl ObservationSource {
+    /// The name stored in `price_observations.source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObservationSource::Page => "page",
+            ObservationSource::Listing => "listing",
+            ObservationSource::Api => "api",
+            ObservationSource::Feed => "feed",
+            ObservationSource::Recheck => "recheck",
+        }
+    }
+
+    /// The source of an offer read by `engine` ([`RawOffer::engine`]).
+    pub fn of_engine(engine: &str) -> ObservationSource {
+        match engine {
+            crate::scrape::listing_cards::ENGINE => ObservationSource::Listing,
+            "shopify" | crate::scrape::engines::woocommerce::ENGINE | crate::scrape::engines::magento::ENGINE => {
+                ObservationSource::Api
+            }
+            "feed" => ObservationSource::Feed,
+            _ => ObservationSource::Page,
+        }
+    }
 }
 
 /// Why an offer cannot be kept at all.
@@ -149,6 +194,7 @@ pub fn normalize(
         discount_percent: offer.discount_percent,
         ends_at: offer.valid_until,
         flags,
+        source: ObservationSource::of_engine(&offer.engine),
     })
 }
 

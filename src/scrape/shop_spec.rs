@@ -157,6 +157,26 @@ pub struct CrawlSpec {
     pub sitemaps: SitemapSource,
     /// Which URLs of the sitemaps are product pages (default: every URL they list).
     pub product_urls: Option<UrlPattern>,
+    /// Listing-first harvests: a known product's price is taken from its card on the listing pages, and its product
+    /// page fetched only when needed (new product, unreadable card, details missing, refresh due). Default: on
+    /// whenever `product_links` is set; `false` reads every product page at every harvest.
+    pub listing_first: Option<bool>,
+    /// How often a product page known from its listing card is read again anyway, in days (spread over the second
+    /// half of the interval).
+    #[serde(default = "default_refresh_days")]
+    pub refresh_days: NonZeroU32,
+    /// The price inside a listing card, when the cards' amounts are not enough to tell (default: read from what the
+    /// card shows).
+    pub card_price: Option<CssSelector>,
+    /// The crossed-out price inside a listing card (with `card_price`).
+    pub card_previous_price: Option<CssSelector>,
+}
+
+impl CrawlSpec {
+    /// Whether listing cards stand in for product pages (`listing_first`, by default when `product_links` is set).
+    pub fn reads_cards(&self) -> bool {
+        self.product_links.is_some() && self.listing_first.unwrap_or(true)
+    }
 }
 
 impl Default for CrawlSpec {
@@ -170,8 +190,16 @@ impl Default for CrawlSpec {
             max_depth: default_max_depth(),
             sitemaps: SitemapSource::None,
             product_urls: None,
+            listing_first: None,
+            refresh_days: default_refresh_days(),
+            card_price: None,
+            card_previous_price: None,
         }
     }
+}
+
+fn default_refresh_days() -> NonZeroU32 {
+    NonZeroU32::new(7).expect("non-zero")
 }
 
 fn default_max_pages() -> NonZeroU32 {

@@ -8,11 +8,13 @@
 //! crawl yields thousands of offers a second and a row-by-row round trip would be the bottleneck. The merge is
 //! idempotent: the same batch stored twice changes nothing but `last_seen_at`.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgPool};
 
-use crate::scrape::normalize::NormalizedOffer;
+use crate::scrape::normalize::{NormalizedOffer, ObservationSource};
 use crate::scrape::offer::OfferKind;
 use crate::scrape::registry::Shop;
 
@@ -62,8 +64,9 @@ const COPY_INCOMING: &str = "COPY incoming_offers (canonical_url, url, kind, tit
     gtin, currency, price, previous_price, availability, promo_code, promo_text, discount_percent, ends_at, \
     quality_flags) FROM STDIN (FORMAT csv)";
 
-/// The merge: $1 shop, $2 run, $3 the time of the visit.
-const MERGE: &str = "
+/// The merge: $1 shop, $2 run, $3 the time of the visit, $4 the observations' source. `{SET}` is what a known
+/// offer takes from the incoming row ([`PAGE_UPDATE`] or [`CARD_UPDATE`]).
+const MERGE_TEMPLATE: &str = "
 WITH old AS (
     -- One index probe per incoming offer (OFFSET 0 keeps the subquery a parameterised lookup): joining instead
     -- lets the planner hash the shop's whole catalogue for every batch, which grows with the shop.
@@ -81,6 +84,48 @@ WITH old AS (
         i.discount_percent, i.ends_at, i.quality_flags, $3, $3, $2, 0, true, NULL
     FROM incoming_offers i
     ON CONFLICT (shop_id, canonical_url) DO UPDATE SET
+{SET}
+        quality_flags = EXCLUDED.quality_flags || CASE
+            WHEN EXCLUDED.currency IS NOT NULL AND o.currency IS NOT NULL AND EXCLUDED.currency <> o.currency
+            THEN jsonb_build_array(jsonb_build_object('kind', 'currency_changed', 'reason',
+                format('the currency changed from %s to %s: earlier prices are not compared', o.currency, EXCLUDED.currency)))
+            ELSE '[]'::jsonb END,
+        last_seen_at = GREATEST(o.last_seen_at, EXCLUDED.last_seen_at),
+        last_run_id = EXCLUDED.last_run_id,
+        missed_runs = 0,
+        active = true,
+        ended_at = NULL
+    -- xmax is 0 on a row this statement inserted (an updated row carries the updating transaction's id).
+    RETURNING o.id, o.price, o.previous_price, o.availability, o.currency, o.xmax = 0 AS inserted
+), first_observed AS (
+    -- A new offer's first price: its id was just drawn, so no observation can hold it and a plain insert will do
+    -- (ON CONFLICT costs a speculative insertion per row).
+    INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id,
+        source)
+    SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2, $4
+    FROM upserted u
+    WHERE u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
+    RETURNING offer_id
+), changed_observed AS (
+    -- A known offer whose price, claim, availability or currency changed. ON CONFLICT: the same offer may come
+    -- twice in a run (two URLs with one canonical form, in two batches) at the run's one visit time.
+    INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id,
+        source)
+    SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2, $4
+    FROM upserted u JOIN old ON old.id = u.id
+    WHERE NOT u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
+        AND (old.price IS DISTINCT FROM u.price OR old.previous_price IS DISTINCT FROM u.previous_price
+            OR old.availability IS DISTINCT FROM u.availability OR old.currency IS DISTINCT FROM u.currency)
+    ON CONFLICT (offer_id, observed_at) DO NOTHING
+    RETURNING offer_id
+), observed AS (
+    SELECT offer_id FROM first_observed UNION ALL SELECT offer_id FROM changed_observed
+)
+SELECT u.id, u.inserted AS is_new, ob.offer_id IS NOT NULL AS is_observed
+FROM upserted u LEFT JOIN observed ob ON ob.offer_id = u.id";
+
+/// What a known offer takes from a page, an API or a feed: everything read, details kept when the page lost them.
+const PAGE_UPDATE: &str = "
         url = EXCLUDED.url,
         kind = EXCLUDED.kind,
         title = EXCLUDED.title,
@@ -98,42 +143,40 @@ WITH old AS (
         promo_text = EXCLUDED.promo_text,
         discount_percent = EXCLUDED.discount_percent,
         ends_at = EXCLUDED.ends_at,
-        quality_flags = EXCLUDED.quality_flags || CASE
-            WHEN EXCLUDED.currency IS NOT NULL AND o.currency IS NOT NULL AND EXCLUDED.currency <> o.currency
-            THEN jsonb_build_array(jsonb_build_object('kind', 'currency_changed', 'reason',
-                format('the currency changed from %s to %s: earlier prices are not compared', o.currency, EXCLUDED.currency)))
-            ELSE '[]'::jsonb END,
-        last_seen_at = GREATEST(o.last_seen_at, EXCLUDED.last_seen_at),
-        last_run_id = EXCLUDED.last_run_id,
-        missed_runs = 0,
-        active = true,
-        ended_at = NULL
-    -- xmax is 0 on a row this statement inserted (an updated row carries the updating transaction's id).
-    RETURNING o.id, o.price, o.previous_price, o.availability, o.currency, o.xmax = 0 AS inserted
-), first_observed AS (
-    -- A new offer's first price: its id was just drawn, so no observation can hold it and a plain insert will do
-    -- (ON CONFLICT costs a speculative insertion per row).
-    INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id)
-    SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2
-    FROM upserted u
-    WHERE u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
-    RETURNING offer_id
-), changed_observed AS (
-    -- A known offer whose price, claim, availability or currency changed. ON CONFLICT: the same offer may come
-    -- twice in a run (two URLs with one canonical form, in two batches) at the run's one visit time.
-    INSERT INTO price_observations (offer_id, observed_at, currency, price, previous_price, availability, run_id)
-    SELECT u.id, $3, u.currency, u.price, u.previous_price, u.availability, $2
-    FROM upserted u JOIN old ON old.id = u.id
-    WHERE NOT u.inserted AND u.price IS NOT NULL AND u.currency IS NOT NULL
-        AND (old.price IS DISTINCT FROM u.price OR old.previous_price IS DISTINCT FROM u.previous_price
-            OR old.availability IS DISTINCT FROM u.availability OR old.currency IS DISTINCT FROM u.currency)
-    ON CONFLICT (offer_id, observed_at) DO NOTHING
-    RETURNING offer_id
-), observed AS (
-    SELECT offer_id FROM first_observed UNION ALL SELECT offer_id FROM changed_observed
-)
-SELECT u.id, u.inserted AS is_new, ob.offer_id IS NOT NULL AS is_observed
-FROM upserted u LEFT JOIN observed ob ON ob.offer_id = u.id";
+";
+
+/// What a known offer takes from a listing card: its prices and stock only.
+const CARD_UPDATE: &str = "
+        -- A listing card shows the price, the crossed-out price and sometimes the stock: what the product page said
+        -- of everything else stays.
+        url = o.url,
+        kind = o.kind,
+        title = o.title,
+        brand = COALESCE(o.brand, EXCLUDED.brand),
+        category = COALESCE(o.category, EXCLUDED.category),
+        image_url = COALESCE(o.image_url, EXCLUDED.image_url),
+        sku = COALESCE(o.sku, EXCLUDED.sku),
+        gtin = COALESCE(o.gtin, EXCLUDED.gtin),
+        currency = COALESCE(EXCLUDED.currency, o.currency),
+        price = COALESCE(EXCLUDED.price, o.price),
+        previous_price = CASE WHEN EXCLUDED.price IS NULL THEN o.previous_price ELSE EXCLUDED.previous_price END,
+        availability = COALESCE(EXCLUDED.availability, o.availability),
+        promo_code = o.promo_code,
+        promo_text = o.promo_text,
+        discount_percent = o.discount_percent,
+        ends_at = o.ends_at,
+";
+
+/// The merge of page, API and feed offers. Built once from constants and kept for the process's life (sqlx takes
+/// only `'static` SQL text, which is how it keeps run-time strings out of queries).
+static MERGE_PAGE: LazyLock<&'static str> = LazyLock::new(|| merge_with(PAGE_UPDATE));
+
+/// The merge of listing-card offers.
+static MERGE_CARD: LazyLock<&'static str> = LazyLock::new(|| merge_with(CARD_UPDATE));
+
+fn merge_with(update: &'static str) -> &'static str {
+    MERGE_TEMPLATE.replace("{SET}", update.trim_matches('\n')).leak()
+}
 
 /// Stores one batch of a shop's offers seen by run `run_id` at `seen_at`. Offers with the same canonical URL in
 /// the batch collapse to the last one.
@@ -155,11 +198,28 @@ pub async fn store_offers(
             }
         }
     }
-    if unique.is_empty() {
-        return Ok(StoreOutcome::default());
+    let mut outcome = StoreOutcome::default();
+    let mut sources: Vec<ObservationSource> = unique.iter().map(|offer| offer.source).collect();
+    sources.sort_unstable_by_key(|source| source.as_str());
+    sources.dedup();
+    for source in sources {
+        let group: Vec<&NormalizedOffer> = unique.iter().copied().filter(|offer| offer.source == source).collect();
+        outcome.absorb(store_group(pool, shop_id, run_id, &group, source, seen_at).await?);
     }
+    Ok(outcome)
+}
+
+/// Stores offers read from one kind of source, in one transaction.
+async fn store_group(
+    pool: &PgPool,
+    shop_id: &str,
+    run_id: i64,
+    unique: &[&NormalizedOffer],
+    source: ObservationSource,
+    seen_at: DateTime<Utc>,
+) -> Result<StoreOutcome, sqlx::Error> {
     let mut csv = String::with_capacity(unique.len() * 512);
-    for offer in &unique {
+    for offer in unique {
         write_csv_row(&mut csv, offer);
     }
     let mut connection = pool.acquire().await?;
@@ -171,8 +231,14 @@ pub async fn store_offers(
     let mut copy = transaction.copy_in_raw(COPY_INCOMING).await?;
     copy.send(csv.as_bytes()).await?;
     copy.finish().await?;
-    let rows: Vec<(i64, bool, bool)> =
-        sqlx::query_as(MERGE).bind(shop_id).bind(run_id).bind(seen_at).fetch_all(&mut *transaction).await?;
+    let merge: &'static str = if source == ObservationSource::Listing { *MERGE_CARD } else { *MERGE_PAGE };
+    let rows: Vec<(i64, bool, bool)> = sqlx::query_as(merge)
+        .bind(shop_id)
+        .bind(run_id)
+        .bind(seen_at)
+        .bind(source.as_str())
+        .fetch_all(&mut *transaction)
+        .await?;
     transaction.commit().await?;
     let mut outcome = StoreOutcome { seen: rows.len() as u64, ..StoreOutcome::default() };
     for (id, is_new, is_observed) in rows {
@@ -210,6 +276,33 @@ pub async fn store_batches(
         outcome.absorb(batch?);
     }
     Ok(outcome)
+}
+
+/// Offers that run `run_id` found unchanged without reading them again (their page answered 304, or its sitemap
+/// date had not moved): seen, like offers read again, so they neither miss the run nor end. Returns how many.
+pub async fn mark_seen(
+    pool: &PgPool,
+    shop_id: &str,
+    run_id: i64,
+    canonical_urls: &[String],
+    seen_at: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    if canonical_urls.is_empty() {
+        return Ok(0);
+    }
+    let marked = sqlx::query(
+        "UPDATE offers SET last_seen_at = GREATEST(last_seen_at, $4), last_run_id = $2, missed_runs = 0,
+             active = true, ended_at = NULL
+         WHERE shop_id = $1 AND canonical_url = ANY($3)
+           AND (ends_at IS NULL OR ends_at > $4)",
+    )
+    .bind(shop_id)
+    .bind(run_id)
+    .bind(canonical_urls)
+    .bind(seen_at)
+    .execute(pool)
+    .await?;
+    Ok(marked.rows_affected())
 }
 
 /// After a successful run: offers of the shop that this run did not see miss one more run, and end after

@@ -1,6 +1,7 @@
 //! The PostgreSQL store: where it runs (a server named by `DATABASE_URL`, or a private cluster dealcast starts
 //! itself), how to connect to it, and its schema (the migrations in `migrations/`).
 
+pub mod crawl_pages;
 pub mod database;
 pub mod deal_index;
 pub mod deal_queries;

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::scrape::crawl_memory::RequestCounts;
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunStatus {
@@ -31,6 +33,9 @@ pub struct RunCounts {
     pub rejected: u64,
     pub ended: u64,
     pub errors: std::collections::BTreeMap<String, u64>,
+    /// What the run's requests were (fetched, 304, skipped by lastmod, listing observations, product pages by
+    /// reason).
+    pub requests: RequestCounts,
 }
 
 /// Opens a run of `shop_id` by `worker`; returns its id. Runs of the shop still marked running are abandoned: a
@@ -65,7 +70,8 @@ pub async fn finish_run(
     let as_i32 = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
     sqlx::query(
         "UPDATE scrape_runs SET status = $2, finished_at = GREATEST($3, started_at), pages_fetched = $4, offers_seen = $5,
-             offers_new = $6, offers_changed = $7, offers_rejected = $8, offers_ended = $9, errors = $10, note = $11
+             offers_new = $6, offers_changed = $7, offers_rejected = $8, offers_ended = $9, errors = $10, note = $11,
+             requests = $12
          WHERE id = $1",
     )
     .bind(run_id)
@@ -79,6 +85,7 @@ pub async fn finish_run(
     .bind(as_i32(counts.ended))
     .bind(sqlx::types::Json(&counts.errors))
     .bind(note)
+    .bind(sqlx::types::Json(&counts.requests))
     .execute(pool)
     .await?;
     Ok(())

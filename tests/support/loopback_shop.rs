@@ -109,6 +109,10 @@ async fn serve(
         }
         let head = String::from_utf8_lossy(&head);
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let if_none_match = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("if-none-match").then(|| value.trim().to_string())
+        });
         log.lock().unwrap().push((Instant::now(), path.clone()));
         // Like real shops, unknown query parameters (tracking) do not change the page.
         let without_query = path.split('?').next().unwrap_or("/");
@@ -165,6 +169,15 @@ async fn serve(
                 stream.write_all(&body).await?;
             }
             Behaviour::PageWithHeaders { content_type, headers, body } => {
+                // Like real servers, a page with an ETag answers a request that sends it back with 304.
+                let etag = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("etag")).map(|(_, v)| v);
+                if let (Some(etag), Some(sent)) = (etag, &if_none_match)
+                    && sent.split(',').any(|tag| tag.trim() == etag)
+                {
+                    let head = format!("HTTP/1.1 304 Not Modified\r\netag: {etag}\r\ncontent-length: 0\r\n\r\n");
+                    stream.write_all(head.as_bytes()).await?;
+                    continue;
+                }
                 let mut head =
                     format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
                 for (name, value) in headers {

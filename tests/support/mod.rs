@@ -29,10 +29,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 14] = [
+pub const SCHEMA_TABLES: [&str; 15] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
+    "crawl_pages",
     "jobs",
     "offer_search",
     "offer_search_removed",

@@ -34,7 +34,7 @@ use crate::scrape::offer::RawOffer;
 pub const ENGINE: &str = "heuristic";
 
 /// Class/id words of an element showing a price that no longer applies.
-const PREVIOUS_WORDS: [&str; 23] = [
+pub(crate) const PREVIOUS_WORDS: [&str; 23] = [
     "old",
     "was",
     "before",
