@@ -219,6 +219,7 @@ async fn store_scrapes(
                     if kinds.is_empty() { String::new() } else { format!(", errors: {}", kinds.join(", ")) },
                     harvest.run_id
                 );
+                eprintln!("{:<20} {}", shop.id, counts.requests.summary());
                 if !harvest.health.is_healthy() {
                     eprintln!(
                         "{:<20} unhealthy: {} (`dealcast shop ack {}` if this is expected)",

@@ -228,6 +228,22 @@ impl RequestCounts {
     pub fn requests(&self) -> u64 {
         self.fetched + self.not_modified
     }
+
+    /// One line for people: "420 requests (418 fetched, 2 unchanged (304)), 0 skipped by sitemap date, 19980
+    /// prices from listing cards; product pages: new 20".
+    pub fn summary(&self) -> String {
+        let reasons: Vec<String> = self.product_pages.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
+        format!(
+            "{} requests ({} fetched, {} unchanged (304)), {} skipped by sitemap date, {} prices from listing cards; \
+             product pages: {}",
+            self.requests(),
+            self.fetched,
+            self.not_modified,
+            self.skipped_by_lastmod,
+            self.listing_observations,
+            if reasons.is_empty() { "none".to_string() } else { reasons.join(", ") }
+        )
+    }
 }
 
 #[cfg(test)]

@@ -29,9 +29,31 @@ const MAX_CARD_LEVELS: usize = 8;
 /// A price text longer than this is a sentence, not a price.
 const MAX_PRICE_TEXT: usize = 40;
 
-/// Words of a card's text that say the product cannot be bought now (lower case).
-const OUT_OF_STOCK_WORDS: [&str; 8] =
-    ["rupture de stock", "épuisé", "epuisé", "indisponible", "sold out", "out of stock", "ausverkauft", "agotado"];
+/// Words of a card's text that say whether the product can be bought (lower case), checked in this order: a card
+/// that says nothing leaves the stock as the product page last said.
+const STOCK_WORDS: [(Availability, &[&str]); 4] = [
+    (
+        Availability::OutOfStock,
+        &[
+            "rupture de stock",
+            "épuisé",
+            "indisponible",
+            "non disponible",
+            "sold out",
+            "out of stock",
+            "ausverkauft",
+            "agotado",
+        ],
+    ),
+    (Availability::PreOrder, &["précommande", "pré-commande", "pre-order", "preorder", "vorbestellen"]),
+    (Availability::Limited, &["stock limité", "limited stock", "low stock", "derniers articles"]),
+    (Availability::InStock, &["en stock", "in stock", "auf lager", "en existencia"]),
+];
+
+/// The stock a card's text states, if it states one.
+fn stated_stock(text: &str) -> Option<Availability> {
+    STOCK_WORDS.iter().find(|(_, words)| words.iter().any(|word| text.contains(word))).map(|(stock, _)| *stock)
+}
 
 /// Which cards to read and how.
 pub struct CardReader<'a> {
@@ -81,9 +103,7 @@ impl CardReader<'_> {
         };
         let (price, currency) = price;
         let previous = previous.map(|(amount, _)| amount).filter(|amount| *amount > price);
-        let text = visible_text(card).to_lowercase();
-        let availability =
-            OUT_OF_STOCK_WORDS.iter().any(|word| text.contains(word)).then_some(Availability::OutOfStock);
+        let availability = stated_stock(&visible_text(card).to_lowercase());
         let name = link
             .value()
             .attr("title")
@@ -156,6 +176,10 @@ type CardPrices = ((Decimal, Option<String>), Option<(Decimal, Option<String>)>)
 fn shown_prices(card: ElementRef) -> Option<CardPrices> {
     let mut amounts = Vec::new();
     collect_amounts(card, false, &mut amounts);
+    // Counts (reviews, stock left) read as bare numbers: when the card prints a currency, only such amounts count.
+    if amounts.iter().any(|shown| shown.currency.is_some()) {
+        amounts.retain(|shown| shown.currency.is_some());
+    }
     let price = amounts.iter().find(|shown| !shown.struck)?;
     let previous = amounts.iter().find(|shown| shown.struck && shown.amount > price.amount);
     Some(((price.amount, price.currency.clone()), previous.map(|shown| (shown.amount, shown.currency.clone()))))
@@ -197,7 +221,7 @@ mod tests {
 
     const LISTING: &str = r#"<html><body><h1>Soldes</h1><ul class="product-grid">
       <li class="product-card"><a class="product-card__link" href="/produit/robe-12.html?utm_source=x" title="Robe fleurie">
-        <img src="/img/robe.jpg"><h3>Robe fleurie</h3></a>
+        <img src="/img/robe.jpg"><h3>Robe fleurie</h3></a><div class="rating"><span class="rating__count">(128)</span></div>
         <div class="price"><span class="price-current">19,99 €</span>
           <span class="price-old"><span class="sr-only">Prix barré :</span> 29,99 €</span></div></li>
       <li class="product-card"><a class="product-card__link" href="/produit/jean-13.html"><h3>Jean droit</h3></a>
@@ -223,6 +247,17 @@ mod tests {
         assert_eq!(jean.previous_price, None, "a unit price is not a previous price");
         assert_eq!(jean.availability, Some(Availability::OutOfStock));
         assert!(!cards.contains_key("https://shop.example/produit/pull-14.html"), "a card without a price is not read");
+        assert_eq!(robe.availability, None, "a card that says nothing of its stock");
+    }
+
+    #[test]
+    fn a_card_states_its_stock_in_the_shop_s_words() {
+        assert_eq!(stated_stock("robe 19,99 € rupture de stock"), Some(Availability::OutOfStock));
+        assert_eq!(stated_stock("robe 19,99 € indisponible en ligne"), Some(Availability::OutOfStock));
+        assert_eq!(stated_stock("robe 19,99 € en stock"), Some(Availability::InStock));
+        assert_eq!(stated_stock("robe 19,99 € stock limité"), Some(Availability::Limited));
+        assert_eq!(stated_stock("robe 19,99 € précommande"), Some(Availability::PreOrder));
+        assert_eq!(stated_stock("robe 19,99 €"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use sqlx::PgPool;
 
 use super::publication_queries::{StatusCount, counts_by_account_and_status};
+use super::shop_overview::RunRequests;
 
 /// Everything `/metrics` shows, as (labels..., value) rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct OperationalCounts {
     pub errors_by_kind: Vec<(String, String, i64)>,
     /// Publications by account and status.
     pub publications: Vec<StatusCount>,
+    /// (shop, the requests of its latest finished run).
+    pub last_run_requests: Vec<(String, RunRequests)>,
 }
 
 /// Counts everything (a handful of aggregate queries; each scans what it counts).
@@ -49,5 +52,16 @@ pub async fn operational_counts(pool: &PgPool) -> Result<OperationalCounts, sqlx
     .fetch_all(pool)
     .await?;
     let publications = counts_by_account_and_status(pool).await?;
-    Ok(OperationalCounts { runs_by_status, offers, shop_health, errors_by_kind, publications })
+    // One index probe per shop (scrape_runs_by_shop).
+    let latest: Vec<(String, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
+        "SELECT s.id, r.requests FROM shops s
+         CROSS JOIN LATERAL (SELECT requests FROM scrape_runs r WHERE r.shop_id = s.id AND r.status <> 'running'
+                             ORDER BY r.started_at DESC LIMIT 1) r
+         ORDER BY s.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let last_run_requests =
+        latest.into_iter().map(|(shop, json)| (shop, serde_json::from_value(json.0).unwrap_or_default())).collect();
+    Ok(OperationalCounts { runs_by_status, offers, shop_health, errors_by_kind, publications, last_run_requests })
 }

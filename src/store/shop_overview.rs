@@ -31,6 +31,27 @@ pub struct RunSummary {
     /// The health verdict given to the run (`None` while running or never judged).
     pub healthy: Option<bool>,
     pub note: Option<String>,
+    /// What the run's requests were.
+    pub requests: RunRequests,
+}
+
+/// What one run's requests were (`scrape_runs.requests`), as the harvest recorded them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RunRequests {
+    pub fetched: i64,
+    pub not_modified: i64,
+    pub skipped_by_lastmod: i64,
+    pub listing_observations: i64,
+    /// Product pages fetched, by reason.
+    pub product_pages: BTreeMap<String, i64>,
+}
+
+impl RunRequests {
+    /// Requests sent to the shop.
+    pub fn total(&self) -> i64 {
+        self.fetched + self.not_modified
+    }
 }
 
 /// One shop's health and activity.
@@ -83,6 +104,7 @@ struct RunRow {
     errors: Json<serde_json::Value>,
     healthy: Option<bool>,
     note: Option<String>,
+    requests: Json<serde_json::Value>,
 }
 
 /// Every shop (or only `only`), unhealthy ones first, then by name.
@@ -100,7 +122,8 @@ pub async fn shop_overviews(pool: &PgPool, only: Option<&str>) -> Result<Vec<Sho
     .await?;
     let runs: Vec<RunRow> = sqlx::query_as(
         "SELECT s.id AS shop_id, r.id, r.status, r.started_at, r.finished_at, r.pages_fetched, r.offers_seen,
-             r.offers_new, r.offers_changed, r.offers_rejected, r.offers_ended, r.errors, r.healthy, r.note
+             r.offers_new, r.offers_changed, r.offers_rejected, r.offers_ended, r.errors, r.healthy, r.note,
+             r.requests
          FROM shops s
          CROSS JOIN LATERAL (SELECT * FROM scrape_runs r WHERE r.shop_id = s.id
                              ORDER BY r.started_at DESC, r.id DESC LIMIT $2) r
@@ -171,6 +194,8 @@ impl RunRow {
             offers_ended: self.offers_ended,
             healthy: self.healthy,
             note: self.note,
+            // Runs recorded before requests were counted (or by another version) show zeros, not an error.
+            requests: serde_json::from_value(self.requests.0).unwrap_or_default(),
         }
     }
 }

@@ -196,6 +196,33 @@ pub fn exposition(
         errors.get_or_create(&[("shop", shop.clone()), ("kind", kind.clone())]).inc_by(non_negative(*count));
     }
 
+    let requests = Family::<Labels2, Gauge>::default();
+    registry.register(
+        "harvest_requests",
+        "The latest finished harvest of each shop: pages fetched, 304 answers, pages skipped by sitemap date, prices \
+         taken from listing cards",
+        requests.clone(),
+    );
+    let product_pages = Family::<Labels2, Gauge>::default();
+    registry.register(
+        "harvest_product_pages",
+        "Product pages the latest finished harvest of each shop fetched, by reason",
+        product_pages.clone(),
+    );
+    for (shop, run) in &counts.last_run_requests {
+        for (kind, count) in [
+            ("fetched", run.fetched),
+            ("not_modified", run.not_modified),
+            ("skipped_by_lastmod", run.skipped_by_lastmod),
+            ("listing_observations", run.listing_observations),
+        ] {
+            requests.get_or_create(&[("shop", shop.clone()), ("kind", kind.to_string())]).set(count);
+        }
+        for (reason, count) in &run.product_pages {
+            product_pages.get_or_create(&[("shop", shop.clone()), ("reason", reason.clone())]).set(*count);
+        }
+    }
+
     let publications = Family::<Labels2, Gauge>::default();
     registry.register("publications", "Publications by account and status", publications.clone());
     for count in &counts.publications {
@@ -297,6 +324,7 @@ fn non_negative(count: i64) -> u64 {
 mod tests {
     use super::*;
     use crate::store::publication_queries::StatusCount;
+    use crate::store::shop_overview::RunRequests;
 
     #[test]
     fn every_figure_is_exposed_with_its_labels() {
@@ -306,8 +334,24 @@ mod tests {
             shop_health: vec![("shop_a".into(), false)],
             errors_by_kind: vec![("shop_a".into(), "http_404".into(), 2)],
             publications: vec![StatusCount { account_id: "deals_fr".into(), status: "published".into(), count: 5 }],
+            last_run_requests: vec![(
+                "shop_a".into(),
+                RunRequests {
+                    fetched: 417,
+                    not_modified: 3,
+                    listing_observations: 19_980,
+                    product_pages: [("new".to_string(), 20)].into(),
+                    ..RunRequests::default()
+                },
+            )],
         };
         let text = exposition(&counts, &[], &ListsFigures::default(), None).unwrap();
+        assert!(text.contains("dealcast_harvest_requests{shop=\"shop_a\",kind=\"fetched\"} 417"), "{text}");
+        assert!(
+            text.contains("dealcast_harvest_requests{shop=\"shop_a\",kind=\"listing_observations\"} 19980"),
+            "{text}"
+        );
+        assert!(text.contains("dealcast_harvest_product_pages{shop=\"shop_a\",reason=\"new\"} 20"), "{text}");
         assert!(text.contains("dealcast_scrape_runs_total{shop=\"shop_a\",status=\"succeeded\"} 3"), "{text}");
         assert!(text.contains("dealcast_offers_active{shop=\"shop_a\"} 10"), "{text}");
         assert!(text.contains("dealcast_deals_active{shop=\"shop_a\"} 4"), "{text}");

@@ -352,6 +352,8 @@ struct RunLine {
     new: i32,
     changed: i32,
     errors: i64,
+    /// Requests sent, and what spared the others ("417 (304: 0, …)").
+    requests: String,
     health_class: &'static str,
 }
 
@@ -408,6 +410,7 @@ async fn shops(
                         new: run.offers_new,
                         changed: run.offers_changed,
                         errors: run.errors.values().sum(),
+                        requests: lang.run_requests(&run.requests),
                         health_class: match run.healthy {
                             Some(true) => "healthy",
                             Some(false) => "unhealthy",

@@ -10,6 +10,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::deals::score_wording::{self, ScoreWording};
 use crate::publish::french;
 use crate::publish::shortfall_wording::{self, ShortfallWording};
+use crate::store::shop_overview::RunRequests;
 
 /// A language of the UI.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -124,6 +125,21 @@ impl Lang {
         }
     }
 
+    /// A run's requests, and what spared the others: `417 (304 : 0; sautées (sitemap) : 0; prix lus sur les listes : 19980)`.
+    pub fn run_requests(self, requests: &RunRequests) -> String {
+        let (colon, skipped, cards) = match self {
+            Lang::Fr => ("\u{a0}:", "sautées (sitemap)", "prix lus sur les listes"),
+            Lang::En => (":", "skipped (sitemap)", "prices from listings"),
+        };
+        format!(
+            "{} (304{colon} {}; {skipped}{colon} {}; {cards}{colon} {})",
+            requests.total(),
+            requests.not_modified,
+            requests.skipped_by_lastmod,
+            requests.listing_observations
+        )
+    }
+
     /// A date and time in UTC.
     pub fn date_time(self, at: DateTime<Utc>) -> String {
         match self {
@@ -223,6 +239,7 @@ pub struct Texts {
     pub offers_new: &'static str,
     pub offers_changed: &'static str,
     pub errors: &'static str,
+    pub requests: &'static str,
     pub errors_by_kind: &'static str,
     pub no_errors: &'static str,
     pub no_shops: &'static str,
@@ -387,6 +404,7 @@ pub static FRENCH: Texts = Texts {
     offers_new: "Nouvelles",
     offers_changed: "Modifiées",
     errors: "Erreurs",
+    requests: "Requêtes",
     errors_by_kind: "Erreurs par type (dernières collectes)",
     no_errors: "aucune",
     no_shops: "Aucune boutique n'a encore été collectée.",
@@ -546,6 +564,7 @@ pub static ENGLISH: Texts = Texts {
     offers_new: "New",
     offers_changed: "Changed",
     errors: "Errors",
+    requests: "Requests",
     errors_by_kind: "Errors by kind (latest runs)",
     no_errors: "none",
     no_shops: "No shop has been scraped yet.",
