@@ -259,6 +259,34 @@ impl LocalCluster {
         Ok(true)
     }
 
+    /// The running postmaster's PID, if the cluster runs (a stale `postmaster.pid` is removed on the way).
+    pub fn postmaster_pid(&self) -> Result<Option<i32>, ClusterError> {
+        self.running_pid()
+    }
+
+    /// Stops and starts again the server `pid`, which runs and says it is ready but refuses connections (its
+    /// socket removed, say), under the same control lock as a first start. Nothing is done when another process
+    /// restarted it meanwhile (another postmaster runs) or when the server is starting or stopping (its
+    /// `postmaster.pid` says so): then it is not refusing, it is busy. Returns whether this call restarted it.
+    pub fn restart_refusing(&self, pid: i32) -> Result<bool, ClusterError> {
+        let _control = self.lock_control()?;
+        let binaries = self.ensure_initialized()?;
+        match self.running_pid()? {
+            Some(running) if running != pid => return Ok(false),
+            Some(_) => {
+                let pid_file = self.pgdata().join("postmaster.pid");
+                let contents = std::fs::read_to_string(&pid_file).unwrap_or_default();
+                if contents.lines().nth(7).map(str::trim) != Some("ready") {
+                    return Ok(false);
+                }
+                self.stop_server()?;
+            }
+            None => {}
+        }
+        self.start_server(&binaries)?;
+        Ok(true)
+    }
+
     /// Starts the cluster on purpose (`dealcast db start`): it then keeps running until [`LocalCluster::stop`].
     pub fn start(&self) -> Result<StartOutcome, ClusterError> {
         let _control = self.lock_control()?;
