@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dealcast::publish::x::oauth::Credentials;
+use nix::sys::signal::Signal;
 use sqlx::postgres::PgConnectOptions;
 use support::loopback_shop::{self, Behaviour};
 use support::mock_x::{MockAccount, MockX};
@@ -119,6 +120,18 @@ async fn status(http: &reqwest::Client, url: &str) -> Option<u16> {
     http.get(url).timeout(Duration::from_secs(10)).send().await.ok().map(|response| response.status().as_u16())
 }
 
+fn signal(pid: i32, signal: Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+}
+
+/// Whether process `pid` has ended (a zombie not yet reaped counts as ended).
+fn process_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, fields)| fields.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
 fn postmaster_pid(pgdata: &Path) -> Option<i32> {
     std::fs::read_to_string(pgdata.join("postmaster.pid")).ok()?.lines().next()?.trim().parse().ok()
 }
@@ -194,29 +207,41 @@ async fn the_private_cluster_killed_during_a_harvest_comes_back_by_itself() {
     .await;
 
     // The harvest is storing: the test holds a lock on the offers so that its store waits, then kills the server
-    // while it waits. That store fails for certain, and no offer of it can have been written.
+    // while it waits. The lock's holder is stopped first (SIGSTOP), so that it cannot let the store through as it
+    // exits: the store fails for certain, and none of its offers is written.
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(2)
         .connect_with(private_connect_options(&data_dir))
         .await
         .unwrap();
     let mut holding = pool.begin().await.unwrap();
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *holding).await.unwrap();
     sqlx::query("LOCK TABLE offers IN SHARE MODE").execute(&mut *holding).await.unwrap();
-    wait_for("the harvest's store to wait for the offers", Duration::from_secs(30), &running, || async {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                 WHERE l.relation = 'offers'::regclass AND NOT l.granted AND a.query LIKE '%INSERT INTO offers%'",
+    let waiting_since = Instant::now();
+    let storer = loop {
+        let storer: Option<i32> = sqlx::query_scalar(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.relation = 'offers'::regclass AND NOT l.granted AND a.query LIKE '%INSERT INTO offers%'",
         )
-        .fetch_one(&pool)
+        .fetch_optional(&pool)
         .await
         .unwrap();
-        waiting > 0
-    })
-    .await;
+        if let Some(storer) = storer {
+            break storer;
+        }
+        assert!(waiting_since.elapsed() < Duration::from_secs(30), "the harvest never stored:\n{}", running.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let pgdata = data_dir.join("pg");
     let pid = postmaster_pid(&pgdata).expect("the private server runs");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    signal(holder, Signal::SIGSTOP);
+    signal(pid, Signal::SIGKILL);
     let killed = Instant::now();
+    while !process_gone(storer) {
+        assert!(killed.elapsed() < Duration::from_secs(10), "the storing backend outlived its postmaster");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(holder, Signal::SIGKILL);
     drop(holding);
     pool.close().await;
 
@@ -345,8 +370,7 @@ async fn with_database_url_dealcast_waits_for_the_server_and_stops_quickly_while
     })
     .await;
     let asked = Instant::now();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(running.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
-        .unwrap();
+    signal(running.child.id() as i32, Signal::SIGTERM);
     loop {
         if let Some(exit) = running.child.try_wait().unwrap() {
             assert!(exit.success(), "a clean exit: {exit}; dealcast said:\n{}", running.log());
@@ -379,7 +403,7 @@ async fn two_processes_on_one_data_directory_restart_the_killed_server_once() {
 
     let pgdata = data_dir.join("pg");
     let pid = postmaster_pid(&pgdata).expect("the private server runs");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    signal(pid, Signal::SIGKILL);
     for running in [&first, &second] {
         wait_for("/healthz to be 200 again", Duration::from_secs(30), running, || async {
             postmaster_pid(&pgdata).is_some_and(|new| new != pid) && up(running).await
@@ -442,12 +466,11 @@ async fn serve_alone_restarts_a_private_server_that_refuses_connections_or_is_ki
 
     // Killed: started again.
     let second = postmaster_pid(&pgdata).expect("the private server runs");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(second), nix::sys::signal::Signal::SIGKILL).unwrap();
+    signal(second, Signal::SIGKILL);
     wait_for("the killed server to be restarted", Duration::from_secs(30), &running, || restarts(2)).await;
     assert_eq!(status(&http, &running.web).await, Some(200), "the home page answers again");
 
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(running.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
-        .unwrap();
+    signal(running.child.id() as i32, Signal::SIGTERM);
     let exit = running.child.wait().unwrap();
     assert!(exit.success(), "a clean exit: {exit}; dealcast said:\n{}", running.log());
 }

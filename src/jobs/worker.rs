@@ -269,14 +269,21 @@ async fn keep_lease(
     loop {
         tokio::time::sleep(lease / 3).await;
         let now = Utc::now();
-        match extend_lease(&pool, job_id, &worker, lease, now).await {
-            Ok(true) => locked_until = later(now, lease),
-            Ok(false) => break,
-            Err(error) => {
+        // Not waiting past the lease's end for a connection (the pool may wait much longer while the database is
+        // away): by then the job may be another worker's.
+        let left = (locked_until - now).to_std().unwrap_or_default();
+        match tokio::time::timeout(left, extend_lease(&pool, job_id, &worker, lease, now)).await {
+            Ok(Ok(true)) => locked_until = later(now, lease),
+            Ok(Ok(false)) => break,
+            Ok(Err(error)) => {
                 tracing::warn!(error = %error, "could not extend the lease");
                 if Utc::now() >= locked_until {
                     break;
                 }
+            }
+            Err(_) => {
+                tracing::warn!("could not extend the lease before it ran out");
+                break;
             }
         }
     }

@@ -717,6 +717,12 @@ fn is_live_postgres(pid: i32) -> bool {
     if !alive {
         return false;
     }
+    // A zombie (killed, not yet reaped by its parent) answers the signal test but is gone for every purpose here.
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        && stat.rsplit_once(')').is_some_and(|(_, fields)| fields.trim_start().starts_with('Z'))
+    {
+        return false;
+    }
     match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
         Ok(comm) => comm.trim_end() == "postgres" || comm.starts_with("postmaster"),
         // No /proc (not Linux): trust the liveness check.
