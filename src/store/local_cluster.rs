@@ -718,9 +718,7 @@ fn is_live_postgres(pid: i32) -> bool {
         return false;
     }
     // A zombie (killed, not yet reaped by its parent) answers the signal test but is gone for every purpose here.
-    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        && stat.rsplit_once(')').is_some_and(|(_, fields)| fields.trim_start().starts_with('Z'))
-    {
+    if is_zombie(pid) {
         return false;
     }
     match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
@@ -728,6 +726,13 @@ fn is_live_postgres(pid: i32) -> bool {
         // No /proc (not Linux): trust the liveness check.
         Err(_) => !Path::new("/proc/self").exists(),
     }
+}
+
+/// Whether process `pid` has ended but is not yet reaped by its parent (Linux's `/proc`; false elsewhere). A killed
+/// postmaster stays so until init reaps it, which some container inits do only now and then.
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, fields)| fields.trim_start().starts_with('Z')))
 }
 
 /// The last lines of a log written since `offset`, for an error message.
@@ -739,4 +744,25 @@ fn read_from(path: &Path, offset: u64) -> String {
     }
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_is_a_zombie_and_not_alive() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert!(!is_zombie(pid), "running");
+        child.kill().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_zombie(pid) {
+            assert!(std::time::Instant::now() < deadline, "killed but never a zombie");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!is_live_postgres(pid), "a zombie is not a live server");
+        child.wait().unwrap();
+        assert!(!is_zombie(pid), "reaped: gone");
+    }
 }
