@@ -287,6 +287,7 @@ fn test_options(name: &str) -> WorkerOptions {
         poll_interval: Duration::from_millis(50),
         concurrency: 2,
         shutdown_grace: Duration::from_secs(5),
+        ..WorkerOptions::default()
     }
 }
 

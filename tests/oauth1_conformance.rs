@@ -127,3 +127,35 @@ fn every_percent_encoding_case_matches() {
     }
     println!("oauth1 percent-encoding cases: {}/{} passed", cases.len(), cases.len());
 }
+
+/// With `DEALCAST_REQUIRE_PEERS=1` (as `.ci/run` sets it) a missing peers folder makes the conformance tests fail,
+/// naming the folder; without it they say they skipped and pass. Each case runs one of this binary's tests again,
+/// in a child process pointed at a folder that does not exist.
+#[test]
+fn a_missing_peers_folder_fails_the_tests_when_required_and_skips_them_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-peers-here");
+    let run = |require: Option<&str>| {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["every_percent_encoding_case_matches", "--exact", "--nocapture"])
+            .env("DEALCAST_PEERS_DIR", &missing)
+            .env_remove("DEALCAST_REQUIRE_PEERS");
+        if let Some(value) = require {
+            command.env("DEALCAST_REQUIRE_PEERS", value);
+        }
+        let output = command.output().unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), said)
+    };
+    let named = format!("no peers data at {}", missing.display());
+
+    let (passed, said) = run(Some("1"));
+    assert!(!passed, "required: the test must fail\n{said}");
+    assert!(said.contains(&named) && said.contains("DEALCAST_REQUIRE_PEERS is set"), "names the folder:\n{said}");
+    assert!(said.contains("1 failed"), "{said}");
+
+    let (passed, said) = run(None);
+    assert!(passed, "not required: the test skips\n{said}");
+    assert!(said.contains(&format!("SKIPPED oauth1_conformance: {named}")), "{said}");
+}

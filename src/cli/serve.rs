@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::store::supervisor::{DatabaseHealth, QUICK_ACQUIRE};
 use crate::web::forwarded::TrustedProxy;
 use crate::web::{self, WebState};
 
@@ -81,16 +82,39 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
         })
 }
 
+/// The web server's state over a pool of its own whose requests wait for a connection no longer than
+/// [`QUICK_ACQUIRE`], reading the database's availability from the watcher's `health`: while the database is away,
+/// requests answer 503 at once. The pool is returned too, to be closed before the store.
+pub fn supervised_state(
+    store: &Store,
+    base_url: Url,
+    args: &ServeArgs,
+    config: &Config,
+    health: &DatabaseHealth,
+) -> (WebState, sqlx::PgPool) {
+    let pool = store.quick_pool(QUICK_ACQUIRE);
+    let state = web_state(pool.clone(), base_url, args, config).with_database_health(health.clone());
+    (state, pool)
+}
+
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let (listener, base_url) = bind(&args, config).await?;
     let store = Store::open(&config.store_settings()).await?;
     let address = listener.local_addr().context("could not read the listening address")?;
     println!("dealcast is serving on http://{address}/ (Ctrl-C to stop)");
     tracing::info!(%address, public_url = %base_url, "web server started");
-    let state = web_state(store.pool().clone(), base_url, &args, config);
+    // The database is watched while serving, as under `dealcast run`: a private server that goes away (or refuses
+    // connections) is started again, an external one waited for (see `store::supervisor`).
+    let health = DatabaseHealth::new();
+    let (stop_watching, watching) = tokio::sync::watch::channel(false);
+    let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(watching));
+    let (state, web_pool) = supervised_state(&store, base_url, &args, config, &health);
     let served = web::serve(listener, state, super::worker::shutdown_signal())
         .await
         .context("the web server stopped on an error");
+    let _ = stop_watching.send(true);
+    supervisor.abort();
+    web_pool.close().await;
     store.close().await?;
     served?;
     tracing::info!("web server stopped");

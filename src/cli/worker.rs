@@ -16,7 +16,7 @@ use crate::publish::accounts::AccountConfig;
 use crate::publish::runner::run_publishers;
 use crate::scrape::registry::Registry;
 use crate::store::Store;
-use crate::store::supervisor::DatabaseHealth;
+use crate::store::supervisor::{DatabaseHealth, QUICK_ACQUIRE};
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -78,10 +78,14 @@ pub async fn run(
     let with_publishers = run_extras.is_some();
     let registry = Arc::new(Registry::load(&config.scrapers_dir)?);
     let store = Store::open(&config.store_settings()).await?;
+    // The database is watched for as long as the process runs: a private server that goes away is started again,
+    // and an external one waited for (see `store::supervisor`); the work waits for it meanwhile.
+    let health = DatabaseHealth::new();
     let mut options = WorkerOptions {
         lease: Duration::from_secs(args.lease_secs.max(1)),
         poll_interval: Duration::from_millis(args.poll_ms.max(10)),
         concurrency: args.concurrency.max(1),
+        database: Some(health.clone()),
         ..WorkerOptions::default()
     };
     if let Some(name) = args.name {
@@ -103,9 +107,6 @@ pub async fn run(
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    // The database is watched for as long as the process runs: a private server that goes away is started again,
-    // and an external one waited for (see `store::supervisor`).
-    let health = DatabaseHealth::new();
     let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(stopped.clone()));
     let publishers = with_publishers.then(|| {
         let mut accounts = config.accounts.clone();
@@ -115,20 +116,16 @@ pub async fn run(
         }
         let (pool, name) = (store.pool().clone(), options.name.clone());
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
-        let stopped = stopped.clone();
-        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
+        let (stopped, health) = (stopped.clone(), health.clone());
+        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, Some(health), stopped).await })
     });
     let mut quick_pools = vec![];
     let web = match run_extras.flatten() {
         Some((listener, base_url, web_args)) => {
             let address = listener.local_addr()?;
             println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
-            // A request waits for a connection no longer than QUICK_ACQUIRE: while the database is away, it answers
-            // 503 soon rather than hanging.
-            let web_pool = store.quick_pool(QUICK_ACQUIRE);
-            quick_pools.push(web_pool.clone());
-            let state =
-                super::serve::web_state(web_pool, base_url, &web_args, config).with_database_health(health.clone());
+            let (state, web_pool) = super::serve::supervised_state(&store, base_url, &web_args, config, &health);
+            quick_pools.push(web_pool);
             let mut web_stopped = stopped.clone();
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;
@@ -185,8 +182,6 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// How long a web request (and the database watcher's check) waits for a connection.
-const QUICK_ACQUIRE: Duration = Duration::from_secs(2);
 /// How long a shutdown asked while the database is away waits for the work in flight, then for closing the store.
 const STOP_WAIT_WHILE_AWAY: Duration = Duration::from_millis(1500);
 const CLOSE_WHILE_AWAY: Duration = Duration::from_secs(2);

@@ -23,6 +23,7 @@ use tracing::Instrument;
 
 use crate::jobs::queue::later;
 use crate::jobs::{Job, JobError, Scheduler, claim, complete, extend_lease, fail, release};
+use crate::store::supervisor::DatabaseHealth;
 
 /// The advisory lock held while ticking the scheduler (an arbitrary constant, "dealcast scheduler").
 const SCHEDULER_LOCK: i64 = 0x6465_616c_7363_6864;
@@ -51,6 +52,9 @@ pub struct WorkerOptions {
     pub concurrency: usize,
     /// After shutdown is asked, how long running jobs may go on before they are given back to the queue.
     pub shutdown_grace: Duration,
+    /// What the database watcher knows (`store::supervisor`): while it says the database is away, no job is
+    /// claimed and the scheduler is not ticked; they go on as soon as it is back.
+    pub database: Option<DatabaseHealth>,
 }
 
 impl Default for WorkerOptions {
@@ -61,6 +65,7 @@ impl Default for WorkerOptions {
             poll_interval: Duration::from_secs(2),
             concurrency: 4,
             shutdown_grace: Duration::from_secs(30),
+            database: None,
         }
     }
 }
@@ -139,6 +144,9 @@ fn check_options(options: &WorkerOptions) -> Result<(), JobError> {
 async fn run_slot(context: Arc<Context>, worker: String, mut stop: watch::Receiver<bool>) {
     let options = &context.options;
     while !*stop.borrow() {
+        if wait_for_database(options.database.as_ref(), &worker, &mut stop).await {
+            continue;
+        }
         match claim(&context.pool, &worker, &context.kinds, options.lease, Utc::now()).await {
             Ok(Some(job)) => {
                 context.work_found.notify_one();
@@ -160,6 +168,22 @@ async fn run_slot(context: Arc<Context>, worker: String, mut stop: watch::Receiv
             }
         }
     }
+}
+
+/// While the database watcher says the database is away, waits until it is back (or `stop` changes) instead of
+/// asking the dead server again and again. True when it waited.
+async fn wait_for_database(database: Option<&DatabaseHealth>, who: &str, stop: &mut watch::Receiver<bool>) -> bool {
+    let Some(health) = database.filter(|health| !health.is_available()) else {
+        return false;
+    };
+    tracing::info!(worker = %who, "the database is away: waiting for it to come back before claiming work");
+    tokio::select! {
+        () = health.wait_until_available() => {
+            tracing::info!(worker = %who, "the database is back: claiming work again");
+        }
+        _ = stop.changed() => {}
+    }
+    true
 }
 
 /// How a job's run ended, as far as this worker knows.
@@ -245,14 +269,21 @@ async fn keep_lease(
     loop {
         tokio::time::sleep(lease / 3).await;
         let now = Utc::now();
-        match extend_lease(&pool, job_id, &worker, lease, now).await {
-            Ok(true) => locked_until = later(now, lease),
-            Ok(false) => break,
-            Err(error) => {
+        // Not waiting past the lease's end for a connection (the pool may wait much longer while the database is
+        // away): by then the job may be another worker's.
+        let left = (locked_until - now).to_std().unwrap_or_default();
+        match tokio::time::timeout(left, extend_lease(&pool, job_id, &worker, lease, now)).await {
+            Ok(Ok(true)) => locked_until = later(now, lease),
+            Ok(Ok(false)) => break,
+            Ok(Err(error)) => {
                 tracing::warn!(error = %error, "could not extend the lease");
                 if Utc::now() >= locked_until {
                     break;
                 }
+            }
+            Err(_) => {
+                tracing::warn!("could not extend the lease before it ran out");
+                break;
             }
         }
     }
@@ -271,6 +302,9 @@ async fn grace_expired(mut stop: watch::Receiver<bool>, grace: Duration) {
 /// Ticks the scheduler every poll interval (jittered) until told to stop.
 async fn run_scheduler(context: Arc<Context>, scheduler: Arc<dyn Scheduler>, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
+        if wait_for_database(context.options.database.as_ref(), "scheduler", &mut stop).await {
+            continue;
+        }
         match tick_alone(&context.pool, scheduler.as_ref()).await {
             Ok(Some(enqueued)) if enqueued > 0 => {
                 tracing::info!(enqueued, "scheduler enqueued due jobs");

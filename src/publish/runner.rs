@@ -14,16 +14,19 @@ use tokio::sync::watch;
 
 use super::accounts::AccountConfig;
 use super::publisher::Publisher;
+use crate::store::supervisor::DatabaseHealth;
 
 /// How often every account is ticked.
 pub const DEFAULT_TICK: Duration = Duration::from_secs(15);
 
-/// Ticks every account of `accounts` every `every` until `shutdown` turns true.
+/// Ticks every account of `accounts` every `every` until `shutdown` turns true. While `database` (the watcher's
+/// knowledge, `store::supervisor`) says the database is away, no tick starts: they go on as soon as it is back.
 pub async fn run_publishers(
     pool: PgPool,
     accounts: &[AccountConfig],
     worker: &str,
     every: Duration,
+    database: Option<DatabaseHealth>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut publishers = Vec::new();
@@ -41,6 +44,14 @@ pub async fn run_publishers(
     // The last problem reported per account, so that a paused account is not reported at every tick.
     let mut last_problem: HashMap<String, String> = HashMap::new();
     while !*shutdown.borrow() {
+        if let Some(health) = database.as_ref().filter(|health| !health.is_available()) {
+            tracing::info!("the database is away: the publishers wait for it to come back");
+            tokio::select! {
+                () = health.wait_until_available() => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
         for publisher in &publishers {
             let name = publisher.account().to_string();
             let problem = match publisher.tick(Utc::now()).await {

@@ -259,6 +259,34 @@ impl LocalCluster {
         Ok(true)
     }
 
+    /// The running postmaster's PID, if the cluster runs (a stale `postmaster.pid` is removed on the way).
+    pub fn postmaster_pid(&self) -> Result<Option<i32>, ClusterError> {
+        self.running_pid()
+    }
+
+    /// Stops and starts again the server `pid`, which runs and says it is ready but refuses connections (its
+    /// socket removed, say), under the same control lock as a first start. Nothing is done when another process
+    /// restarted it meanwhile (another postmaster runs) or when the server is starting or stopping (its
+    /// `postmaster.pid` says so): then it is not refusing, it is busy. Returns whether this call restarted it.
+    pub fn restart_refusing(&self, pid: i32) -> Result<bool, ClusterError> {
+        let _control = self.lock_control()?;
+        let binaries = self.ensure_initialized()?;
+        match self.running_pid()? {
+            Some(running) if running != pid => return Ok(false),
+            Some(_) => {
+                let pid_file = self.pgdata().join("postmaster.pid");
+                let contents = std::fs::read_to_string(&pid_file).unwrap_or_default();
+                if contents.lines().nth(7).map(str::trim) != Some("ready") {
+                    return Ok(false);
+                }
+                self.stop_server()?;
+            }
+            None => {}
+        }
+        self.start_server(&binaries)?;
+        Ok(true)
+    }
+
     /// Starts the cluster on purpose (`dealcast db start`): it then keeps running until [`LocalCluster::stop`].
     pub fn start(&self) -> Result<StartOutcome, ClusterError> {
         let _control = self.lock_control()?;
@@ -689,11 +717,22 @@ fn is_live_postgres(pid: i32) -> bool {
     if !alive {
         return false;
     }
+    // A zombie (killed, not yet reaped by its parent) answers the signal test but is gone for every purpose here.
+    if is_zombie(pid) {
+        return false;
+    }
     match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
         Ok(comm) => comm.trim_end() == "postgres" || comm.starts_with("postmaster"),
         // No /proc (not Linux): trust the liveness check.
         Err(_) => !Path::new("/proc/self").exists(),
     }
+}
+
+/// Whether process `pid` has ended but is not yet reaped by its parent (Linux's `/proc`; false elsewhere). A killed
+/// postmaster stays so until init reaps it, which some container inits do only now and then.
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, fields)| fields.trim_start().starts_with('Z')))
 }
 
 /// The last lines of a log written since `offset`, for an error message.
@@ -705,4 +744,25 @@ fn read_from(path: &Path, offset: u64) -> String {
     }
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_is_a_zombie_and_not_alive() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert!(!is_zombie(pid), "running");
+        child.kill().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_zombie(pid) {
+            assert!(std::time::Instant::now() < deadline, "killed but never a zombie");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!is_live_postgres(pid), "a zombie is not a live server");
+        child.wait().unwrap();
+        assert!(!is_zombie(pid), "reaped: gone");
+    }
 }

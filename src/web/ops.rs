@@ -26,6 +26,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::WebState;
 use super::error::{ApiError, WebError};
+use super::pages::Visitor;
+use super::text::Lang;
 use crate::publish::outbox::sent_so_far;
 use crate::publish::pacing::{PacingRules, SentSoFar, budget_left};
 use crate::store::operational_counts::{OperationalCounts, operational_counts};
@@ -48,11 +50,12 @@ const ANSWER_WHILE_AWAY: [&str; 3] = ["/healthz", "/metrics", "/static/style.css
 pub async fn unavailable_while_database_away(State(state): State<WebState>, request: Request, next: Next) -> Response {
     let away = state.database_health().is_some_and(|health| !health.is_available());
     if away && !ANSWER_WHILE_AWAY.contains(&request.uri().path()) {
+        // In the visitor's language (`?lang=`, then `Accept-Language`), French when that cannot be told.
+        let lang = Visitor::of(request.uri().query(), request.headers()).map_or(Lang::Fr, |visitor| visitor.lang);
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
-            "La base de données est momentanément indisponible ; réessayez dans quelques secondes.\n\
-             The database is unavailable for a moment; try again in a few seconds.\n",
+            format!("{}\n", lang.texts().database_away),
         )
             .into_response();
     }

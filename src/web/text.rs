@@ -156,6 +156,8 @@ pub use crate::placeholders::fill;
 pub struct Texts {
     pub site_name: &'static str,
     pub tagline: &'static str,
+    /// The answer to every request while the database is away (503, `web::ops`).
+    pub database_away: &'static str,
     pub nav_deals: &'static str,
     pub nav_shops: &'static str,
     pub nav_publications: &'static str,
@@ -321,6 +323,7 @@ pub struct Texts {
 pub static FRENCH: Texts = Texts {
     site_name: "dealcast",
     tagline: "Les vraies promos, vérifiées sur 30 jours d'historique de prix.",
+    database_away: "La base de données est momentanément indisponible ; réessayez dans quelques secondes.",
     nav_deals: "Promos",
     nav_shops: "Boutiques",
     nav_publications: "Publications",
@@ -481,6 +484,7 @@ pub static FRENCH: Texts = Texts {
 pub static ENGLISH: Texts = Texts {
     site_name: "dealcast",
     tagline: "Real deals, checked against 30 days of price history.",
+    database_away: "The database is unavailable for a moment; try again in a few seconds.",
     nav_deals: "Deals",
     nav_shops: "Shops",
     nav_publications: "Publications",

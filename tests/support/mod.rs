@@ -210,17 +210,23 @@ pub async fn fresh_database() -> TestDb {
 }
 
 /// Where the shared third-party conformance data is (`DEALCAST_PEERS_DIR`, default `../shared/peers`), or `None`
-/// (after saying so) when this checkout has none: such tests are then skipped.
+/// (after saying so) when this checkout has none: such tests are then skipped. With `DEALCAST_REQUIRE_PEERS=1` (as
+/// `.ci/run` sets it) a missing folder is a failure naming it instead, so that no conformance test passes unrun.
 pub fn peers_dir(test: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("DEALCAST_PEERS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/peers"));
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIPPED {test}: no peers data at {} (set DEALCAST_PEERS_DIR)", dir.display());
-        None
+        return Some(dir);
     }
+    let required = std::env::var("DEALCAST_REQUIRE_PEERS").is_ok_and(|value| !value.is_empty() && value != "0");
+    assert!(
+        !required,
+        "{test}: no peers data at {} and DEALCAST_REQUIRE_PEERS is set (set DEALCAST_PEERS_DIR to the folder)",
+        dir.display()
+    );
+    println!("SKIPPED {test}: no peers data at {} (set DEALCAST_PEERS_DIR)", dir.display());
+    None
 }
 
 /// A connection URL for a test database, for running the `dealcast` binary against it (`DATABASE_URL`).
