@@ -15,7 +15,9 @@ use dealcast::scrape::crawl::CrawlOptions;
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
 use dealcast::scrape::registry::Shop;
 use dealcast::scrape::shop_spec::ShopSpec;
+use dealcast::store::operational_counts::operational_counts;
 use dealcast::store::scrape_runs::RunStatus;
+use dealcast::store::shop_overview::shop_overviews;
 use dealcast::toml_problems::parse_all;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -224,6 +226,12 @@ async fn a_304_keeps_the_pages_offers_alive_and_ends_none() {
     }
     let active: i64 = sqlx::query_scalar("SELECT count(*) FROM offers WHERE active").fetch_one(&db.pool).await.unwrap();
     assert_eq!(active, 2);
+    // What the shops page and /metrics show of the latest run.
+    let overview = shop_overviews(&db.pool, Some("boutique")).await.unwrap();
+    let latest = &overview[0].recent_runs[0].requests;
+    assert_eq!((latest.total(), latest.not_modified, latest.fetched), (3, 3, 0));
+    let metrics = operational_counts(&db.pool).await.unwrap();
+    assert_eq!(metrics.last_run_requests, vec![("boutique".to_string(), latest.clone())]);
 
     // A page that changes is read again, and its new price stored.
     server.set("/p/jean", cached(product_page("Jean droit", "29.00", Some("35.00")), "j2"));
