@@ -275,6 +275,8 @@ fn refusal_words(error: &ReviewError, t: &'static Texts) -> String {
         ReviewError::TextTaken => t.text_taken.to_owned(),
         ReviewError::ClaimNotAttributed => t.claim_not_attributed.to_owned(),
         ReviewError::NotFound { .. } | ReviewError::NotPending { .. } => t.post_gone.to_owned(),
+        // Only an approval that re-checks the deal refuses so; its reason names the prices (not yet translated).
+        ReviewError::DealOver { .. } | ReviewError::NotRechecked { .. } => error.to_string(),
         ReviewError::Database(_) => t.server_error_text.to_owned(),
     }
 }
