@@ -74,6 +74,14 @@ pub struct Rechecker {
     weights: ScoreWeights,
 }
 
+impl std::fmt::Debug for Rechecker {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shops: Vec<&str> = self.shops.keys().map(String::as_str).collect();
+        shops.sort_unstable();
+        formatter.debug_struct("Rechecker").field("shops", &shops).finish_non_exhaustive()
+    }
+}
+
 impl Rechecker {
     /// A rechecker fetching through `fetcher` (shared with the harvests, so one host's limits hold for both),
     /// reading each shop's pages as its file in `shops` says, judging with `weights`.
