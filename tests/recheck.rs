@@ -7,10 +7,11 @@
 mod support;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::{Clock, harvest_shop};
@@ -73,7 +74,7 @@ fn fetcher() -> Fetcher {
 }
 
 /// A fresh database, and the loopback shop harvested at 29.99 on 1 October and at 19.99 on the morning of 5 November:
-/// every product is a deal with a real discount of a third.
+/// every product is a deal with a real discount of a third ([`deals_at`] other times).
 struct Deals {
     db: TestDb,
     server: LoopbackShop,
@@ -81,12 +82,17 @@ struct Deals {
 }
 
 async fn deals() -> Deals {
+    deals_at(Utc.with_ymd_and_hms(2026, 10, 1, 6, 0, 0).unwrap(), slot(7)).await
+}
+
+/// [`deals`], harvested at 29.99 at `before` and at 19.99 at `after`.
+async fn deals_at(before: DateTime<Utc>, after: DateTime<Utc>) -> Deals {
     let db = support::fresh_database().await;
     let mut routes = HashMap::new();
     routes.insert("/list".to_string(), listed_shop::listing(PRODUCTS.iter().map(|(path, _)| *path)));
     let server = loopback_shop::start(routes).await;
     let shop = listed_shop::maison(&server);
-    for (price, at) in [("29.99", Utc.with_ymd_and_hms(2026, 10, 1, 6, 0, 0).unwrap()), ("19.99", slot(7))] {
+    for (price, at) in [("29.99", before), ("19.99", after)] {
         for (path, title) in PRODUCTS {
             server.set(path, at_price(title, price));
         }
@@ -350,4 +356,60 @@ async fn a_curated_approval_re_checks_the_deal_and_refuses_one_whose_price_rose(
     assert_eq!(report.sent.len(), 1, "{report:?}");
     assert_eq!(report.sent[0].publication_id, lamp.id);
     assert_eq!(x.post_count(), 1);
+}
+
+/// Runs `dealcast` with `args` on `db`, configured by `config`, with the shop files of `scrapers` and the secrets of
+/// the mock account `maison`; off the async runtime, so the loopback shop of the test can answer. Its standard output.
+async fn dealcast(db: &TestDb, config: &Path, scrapers: &Path, args: &[&str]) -> String {
+    let mock = MockAccount::of("maison", "7001");
+    let mut command = support::cli::dealcast();
+    command.arg("--scrapers").arg(scrapers).args(args);
+    command.env("DATABASE_URL", support::database_url(db)).env("DEALCAST_CONFIG", config);
+    for secret in ["CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"] {
+        let variable = format!("DEALCAST_MAISON_{secret}");
+        command.env(&variable, mock.env_of("maison", &variable).unwrap());
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "dealcast {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dealcast_publish_re_checks_with_the_configured_shop_files_and_publications_says_why() {
+    let now = Utc::now();
+    let deals = deals_at(now - TimeDelta::days(35), now - TimeDelta::hours(1)).await;
+    let x = MockX::start(vec![MockAccount::of("maison", "7001")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scrapers = dir.path().join("scrapers");
+    std::fs::create_dir_all(&scrapers).unwrap();
+    std::fs::write(scrapers.join("maison.toml"), listed_shop::maison_file(&deals.server)).unwrap();
+    let config = dir.path().join("dealcast.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scrape]\nmin_delay_ms = 0\n\n[[accounts]]\nname = \"maison\"\nplatform = \"x\"\napi_base_url = \"{}\"\n\
+             posts_per_slot = 3\nmin_spacing_minutes = 0\n",
+            x.base_url()
+        ),
+    )
+    .unwrap();
+    deals.server.set("/p/table", at_price("Table basse", "29.99"));
+    let table_asked = requests_for(&deals.server, "/p/table");
+
+    let out = dealcast(&deals.db, &config, &scrapers, &["publish", "--now", "--account", "maison"]).await;
+    assert!(out.contains("3 post(s) written, 2 sent"), "{out}");
+    assert!(out.contains("re-checked before posting: its price went up from 19.99 to 29.99 EUR"), "{out}");
+    assert_eq!(requests_for(&deals.server, "/p/table"), table_asked + 1, "read through the shop file's engine");
+    assert_eq!(x.post_count(), 2);
+    assert!(x.posts_of("7001").iter().all(|post| !post.sent_text.contains("Table basse")));
+
+    let listed = dealcast(&deals.db, &config, &scrapers, &["publications", "--account", "maison"]).await;
+    assert_eq!(listed.matches(" published ").count(), 2, "{listed}");
+    assert!(listed.contains(" cancelled "), "{listed}");
+    assert!(listed.contains("(re-checked before posting: its price went up from 19.99 to 29.99 EUR)"), "{listed}");
 }

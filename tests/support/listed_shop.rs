@@ -17,13 +17,17 @@ pub fn listing<'a>(paths: impl IntoIterator<Item = &'a str>) -> Behaviour {
     }
 }
 
-/// The shop file of `server` (id `maison`, named "Maison Lumière"), crawled from its listing.
-pub fn maison(server: &LoopbackShop) -> Shop {
-    let spec: ShopSpec = parse_all(&format!(
+/// The text of the shop file `maison.toml` of `server` ("Maison Lumière"), crawled from its listing.
+pub fn maison_file(server: &LoopbackShop) -> String {
+    format!(
         "name = \"Maison Lumière\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.product\"\n",
         server.url("/"),
         server.url("/list")
-    ))
-    .unwrap();
+    )
+}
+
+/// The shop `maison` of [`maison_file`].
+pub fn maison(server: &LoopbackShop) -> Shop {
+    let spec: ShopSpec = parse_all(&maison_file(server)).unwrap();
     Shop { id: "maison".to_string(), file: "maison.toml".into(), spec }
 }
