@@ -21,9 +21,9 @@ use dealcast::publish::selection;
 use dealcast::scrape::crawl::CrawlOptions;
 use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
 use dealcast::scrape::registry::Shop;
-use dealcast::scrape::shop_spec::ShopSpec;
 use dealcast::toml_problems::parse_all;
 use support::TestDb;
+use support::listed_shop;
 use support::loopback_shop::{self, Behaviour, LoopbackShop, product_page};
 use support::mock_x::{MockAccount, MockX};
 
@@ -47,20 +47,12 @@ fn html(body: Vec<u8>) -> Behaviour {
 /// The loopback shop as it is on the first day, and dealcast's description of it.
 async fn new_shop() -> (LoopbackShop, Shop) {
     let mut routes = HashMap::new();
-    let links: String =
-        FIRST_DAY.iter().map(|(path, ..)| format!(r#"<a class="product" href="{path}">{path}</a>"#)).collect();
-    routes.insert("/list".to_string(), html(format!("<html><body>{links}</body></html>").into_bytes()));
+    routes.insert("/list".to_string(), listed_shop::listing(FIRST_DAY.iter().map(|(path, ..)| *path)));
     for (path, title, price, previous) in FIRST_DAY {
         routes.insert(path.to_string(), html(product_page(title, price, previous)));
     }
     let server = loopback_shop::start(routes).await;
-    let spec: ShopSpec = parse_all(&format!(
-        "name = \"Maison Lumière\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.product\"\n",
-        server.url("/"),
-        server.url("/list")
-    ))
-    .unwrap();
-    let shop = Shop { id: "maison".to_string(), file: "maison.toml".into(), spec };
+    let shop = listed_shop::maison(&server);
     (server, shop)
 }
 
@@ -84,7 +76,7 @@ fn accounts(x: &MockX) -> String {
     format!(
         "[[accounts]]\nname = \"twittzat\"\nplatform = \"dry_run\"\nposts_per_slot = 4\nmin_spacing_minutes = 0\n\
          filters = {{ min_real_discount = 0, verdicts = [\"honest\", \"unverified\"] }}\n\n\
-         [[accounts]]\nname = \"revue\"\nplatform = \"x\"\napi_base_url = \"{}\"\nmode = \"curated\"\n\
+         [[accounts]]\nname = \"revue\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{}\"\nmode = \"curated\"\n\
          posts_per_slot = 1\nmin_spacing_minutes = 0\nfilters = {{ min_real_discount = 0, claimed = \"review\" }}\n",
         x.base_url()
     )

@@ -160,12 +160,12 @@ async fn a_day_of_slots_posts_the_best_deals_spaced_within_caps_budget_and_quiet
     }
     let base = x.base_url();
     let daily = account(&format!(
-        "name = \"daily\"\nplatform = \"x\"\napi_base_url = \"{base}\"\nschedule = \"0 0 7,9,12,15,18,23 * * *\"\n\
+        "name = \"daily\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{base}\"\nschedule = \"0 0 7,9,12,15,18,23 * * *\"\n\
          posts_per_slot = 2\nmin_spacing_minutes = 45\nquiet_hours = \"22:00-08:00\"\ndaily_cap = 7\n\
          per_shop_daily_cap = 3\n"
     ));
     let budget = account(&format!(
-        "name = \"budget\"\nplatform = \"x\"\napi_base_url = \"{base}\"\nschedule = \"0 30 9,13,17 * * *\"\n\
+        "name = \"budget\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{base}\"\nschedule = \"0 30 9,13,17 * * *\"\n\
          min_spacing_minutes = 60\nmonthly_budget = 2.50\nbudget_currency = \"USD\"\ncost_per_post = 0.10\n\
          cost_per_post_with_link = 1.00\n"
     ));
@@ -236,7 +236,7 @@ async fn one_deal_setup(pool: &PgPool) -> i64 {
 
 fn simple_account(name: &str, base: &str) -> AccountConfig {
     account(&format!(
-        "name = \"{name}\"\nplatform = \"x\"\napi_base_url = \"{base}\"\nmin_spacing_minutes = 0\n\
+        "name = \"{name}\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{base}\"\nmin_spacing_minutes = 0\n\
          schedule = \"0 0 9 * * *\"\n"
     ))
 }
@@ -375,7 +375,7 @@ async fn a_curated_account_posts_only_what_a_person_approved_with_the_edited_tex
     add_deal(pool, "sephora", sephora, "Palette yeux", "19.99", "39.99", "honest", "85", None).await;
     let x = MockX::start(vec![mock_account("curated", "6001")]).await;
     let config = account(&format!(
-        "name = \"curated\"\nplatform = \"x\"\napi_base_url = \"{}\"\nmode = \"curated\"\nposts_per_slot = 1\n\
+        "name = \"curated\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{}\"\nmode = \"curated\"\nposts_per_slot = 1\n\
          min_spacing_minutes = 0\nschedule = \"0 0 9,12 * * *\"\n",
         x.base_url()
     ));
@@ -583,7 +583,10 @@ async fn a_post_x_refuses_as_too_long_is_written_shorter_a_second_refusal_fails_
     let config = std::env::temp_dir().join(format!("dealcast-publisher-long-{}.toml", std::process::id()));
     std::fs::write(
         &config,
-        format!("[[accounts]]\nname = \"long\"\nplatform = \"x\"\napi_base_url = \"{}\"\n", x.base_url()),
+        format!(
+            "[[accounts]]\nname = \"long\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{}\"\n",
+            x.base_url()
+        ),
     )
     .unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dealcast"))

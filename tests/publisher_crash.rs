@@ -71,7 +71,7 @@ async fn setup(tag: &str, deals: usize) -> Setup {
     std::fs::write(
         &path,
         format!(
-            "[[accounts]]\nname = \"crash\"\nplatform = \"x\"\napi_base_url = \"{}\"\nmin_spacing_minutes = 0\n\
+            "[[accounts]]\nname = \"crash\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{}\"\nmin_spacing_minutes = 0\n\
              posts_per_slot = 1\n",
             x.base_url()
         ),

@@ -176,11 +176,12 @@ fn directories() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 fn x_config(dir: &Path, x: &MockX) -> PathBuf {
+    // The deal these tests post is added by hand, for a shop without a shop file: nothing to re-check it against.
     let path = dir.join("dealcast.toml");
     std::fs::write(
         &path,
         format!(
-            "[[accounts]]\nname = \"sup\"\nplatform = \"x\"\napi_base_url = \"{}\"\nschedule = \"*/2 * * * * *\"\n\
+            "[[accounts]]\nname = \"sup\"\nplatform = \"x\"\nrecheck = false\napi_base_url = \"{}\"\nschedule = \"*/2 * * * * *\"\n\
              min_spacing_minutes = 0\nposts_per_slot = 1\n",
             x.base_url()
         ),

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Subcommand;
 
+use super::publish::rechecker_from_config;
 use super::shop::system_user;
 use crate::config::Config;
-use crate::publish::review;
 use crate::publish::text_length::weighted_length;
+use crate::publish::{outbox, review};
 use crate::store::Store;
 
 /// Above a post whose discount is only the shop's claim, so that no one approves it thinking dealcast checked it.
@@ -48,12 +49,12 @@ pub enum CurateCommand {
 
 pub async fn run(action: CurateCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.store_settings()).await?;
-    let outcome = answer(action, &store).await;
+    let outcome = answer(action, &store, config).await;
     store.close().await?;
     outcome
 }
 
-async fn answer(action: CurateCommand, store: &Store) -> anyhow::Result<ExitCode> {
+async fn answer(action: CurateCommand, store: &Store, config: &Config) -> anyhow::Result<ExitCode> {
     let pool = store.pool();
     match action {
         CurateCommand::List { account, json } => {
@@ -80,7 +81,24 @@ async fn answer(action: CurateCommand, store: &Store) -> anyhow::Result<ExitCode
         }
         CurateCommand::Approve { id, text, by } => {
             let by = by.unwrap_or_else(system_user);
-            review::approve(pool, id, text.as_deref(), &by, Utc::now()).await?;
+            let account_id = outbox::get(pool, id).await?.map(|row| row.account_id);
+            match config.accounts.iter().find(|account| Some(&account.name) == account_id.as_ref()) {
+                // The deal's page is read again first, for an account that re-checks deals.
+                Some(account) if account.rechecks() => {
+                    let rechecker = rechecker_from_config(config)?;
+                    review::approve_after_recheck(
+                        pool,
+                        Some(&rechecker),
+                        account,
+                        id,
+                        text.as_deref(),
+                        &by,
+                        Utc::now(),
+                    )
+                    .await?;
+                }
+                _ => review::approve(pool, id, text.as_deref(), &by, Utc::now()).await?,
+            }
             println!("Post #{id} approved by {by}; it goes out at the account's next slots.");
         }
         CurateCommand::Reject { id, reason, by } => {

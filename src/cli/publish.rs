@@ -13,7 +13,9 @@ use clap::{Args, Subcommand};
 use crate::config::Config;
 use crate::publish::accounts::AccountConfig;
 use crate::publish::publisher::{Publisher, TickReport};
+use crate::publish::recheck::Rechecker;
 use crate::publish::{account_state, shortfall, shortfall_wording};
+use crate::scrape::registry::Registry;
 use crate::store::Store;
 use crate::store::publication_queries::{PublicationFilter, STATUSES, list_publications};
 
@@ -88,17 +90,36 @@ pub fn worker_name() -> String {
     format!("{host}:{}", std::process::id())
 }
 
+/// What re-checks deals before they are posted or approved: the shop files of the configuration, read through a
+/// fetcher built from its `[scrape]` settings.
+pub fn rechecker_from_config(config: &Config) -> anyhow::Result<Rechecker> {
+    let registry = Registry::load(&config.scrapers_dir)?;
+    let fetcher = super::scrape::fetcher_from_config(config)?;
+    Ok(Rechecker::new(fetcher, registry.shops().cloned(), config.scoring.clone()))
+}
+
 pub async fn publish(args: PublishArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let accounts = chosen_accounts(config, args.account.as_deref())?;
+    // Only posting needs the shop files (and only for accounts that re-check): a dry run changes nothing.
+    let rechecker = if !args.dry_run && accounts.iter().any(|account| account.rechecks()) {
+        Some(rechecker_from_config(config).context("the accounts re-check deals before posting")?)
+    } else {
+        None
+    };
     let store = Store::open(&config.store_settings()).await?;
-    let outcome = publish_with(&args, &accounts, &store).await;
+    let outcome = publish_with(&args, &accounts, &store, rechecker.as_ref()).await;
     let closed = store.close().await;
     let code = outcome?;
     closed?;
     Ok(code)
 }
 
-async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &Store) -> anyhow::Result<ExitCode> {
+async fn publish_with(
+    args: &PublishArgs,
+    accounts: &[&AccountConfig],
+    store: &Store,
+    rechecker: Option<&Rechecker>,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let worker = worker_name();
     let mut failed = false;
@@ -136,7 +157,10 @@ async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &S
             writeln!(out)?;
         } else {
             let publisher = match Publisher::new(store.pool().clone(), account, &worker, |v| std::env::var(v).ok()) {
-                Ok(publisher) => publisher,
+                Ok(publisher) => match rechecker {
+                    Some(rechecker) => publisher.with_recheck(rechecker.clone()),
+                    None => publisher,
+                },
                 Err(error) => {
                     writeln!(out, "== {name}: cannot publish: {error}")?;
                     failed = true;

@@ -74,6 +74,7 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
     WebState::new(pool, base_url)
         .with_admin_password(admin)
         .with_accounts(config.accounts.clone())
+        .with_rechecker(admin_rechecker(config))
         .with_page_cache(page_cache)
         .with_deal_index(args.lists_in_memory.or(config.web.lists_in_memory).unwrap_or(true))
         .with_trusted_proxies(match args.trusted_proxies.as_slice() {
@@ -95,6 +96,21 @@ pub fn supervised_state(
     let pool = store.quick_pool(QUICK_ACQUIRE);
     let state = web_state(pool.clone(), base_url, args, config).with_database_health(health.clone());
     (state, pool)
+}
+
+/// What re-checks deals before the admin approves them, when an account re-checks deals; without the shop files,
+/// those approvals are refused with the reason rather than made unchecked.
+fn admin_rechecker(config: &Config) -> Option<crate::publish::recheck::Rechecker> {
+    if !config.accounts.iter().any(|account| account.rechecks()) {
+        return None;
+    }
+    match super::publish::rechecker_from_config(config) {
+        Ok(rechecker) => Some(rechecker),
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "curated posts cannot be approved in the admin: no re-check");
+            None
+        }
+    }
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {

@@ -13,6 +13,7 @@ use crate::harvest::system_clock;
 use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
 use crate::jobs::{WorkerOptions, run_worker};
 use crate::publish::accounts::AccountConfig;
+use crate::publish::recheck::Rechecker;
 use crate::publish::runner::run_publishers;
 use crate::scrape::registry::Registry;
 use crate::store::Store;
@@ -91,9 +92,12 @@ pub async fn run(
     if let Some(name) = args.name {
         options.name = name;
     }
+    // One fetcher for harvests and re-checks before posting: a shop's politeness limits hold for both.
+    let fetcher = super::scrape::fetcher_from_config(config)?;
+    let rechecker = Rechecker::new(fetcher.clone(), registry.shops().cloned(), config.scoring.clone());
     let handler = HarvestHandler {
         pool: store.pool().clone(),
-        fetcher: super::scrape::fetcher_from_config(config)?,
+        fetcher,
         registry: Arc::clone(&registry),
         weights: config.scoring.clone(),
         worker: options.name.clone(),
@@ -117,7 +121,9 @@ pub async fn run(
         let (pool, name) = (store.pool().clone(), options.name.clone());
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let (stopped, health) = (stopped.clone(), health.clone());
-        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, Some(health), stopped).await })
+        tokio::spawn(async move {
+            run_publishers(pool, &accounts, &name, every, Some(health), Some(rechecker), stopped).await
+        })
     });
     let mut quick_pools = vec![];
     let web = match run_extras.flatten() {

@@ -213,7 +213,30 @@ pub struct AccountConfig {
     /// means a post without it.
     #[serde(default)]
     pub attach_image: bool,
+    /// Read each deal's product page again just before posting it (and before a curated approval): a deal whose
+    /// price went up, whose discount fell below the account's minimum, or that is out of stock or gone is not posted
+    /// (see `recheck`). Unset: on for `x`, off for `dry_run`.
+    pub recheck: Option<bool>,
+    /// The most time a re-check may take; a shop slower than this (or unreachable) makes the post wait for the
+    /// account's next slot, never go out unchecked.
+    #[serde(default = "default_recheck_timeout")]
+    pub recheck_timeout_secs: u32,
 }
+
+impl AccountConfig {
+    /// Whether the account re-checks each deal's page before posting it.
+    pub fn rechecks(&self) -> bool {
+        self.recheck.unwrap_or(self.platform == Platform::X)
+    }
+
+    /// The time cap of one re-check.
+    pub fn recheck_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.recheck_timeout_secs))
+    }
+}
+
+/// The longest `recheck_timeout_secs` accepted: a post waits at most this long for its shop.
+pub const MAX_RECHECK_TIMEOUT_SECS: u32 = 120;
 
 fn default_api_base() -> HttpUrl {
     HttpUrl::try_from("https://api.x.com".to_string()).expect("a valid URL")
@@ -251,6 +274,10 @@ fn default_language() -> String {
     "fr".to_string()
 }
 
+fn default_recheck_timeout() -> u32 {
+    20
+}
+
 /// Checks what no single field can tell, across all accounts: each problem names the account and field.
 pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
     let mut problems = Vec::new();
@@ -275,6 +302,9 @@ pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
         }
         if account.cost_per_post.is_sign_negative() || account.cost_per_post_with_link.is_sign_negative() {
             problems.push(format!("{at}: costs must not be negative"));
+        }
+        if !(1..=MAX_RECHECK_TIMEOUT_SECS).contains(&account.recheck_timeout_secs) {
+            problems.push(format!("{at}: recheck_timeout_secs must be between 1 and {MAX_RECHECK_TIMEOUT_SECS}"));
         }
         if account.monthly_budget.is_some_and(|b| b.is_sign_negative()) {
             problems.push(format!("{at}: monthly_budget must not be negative"));
@@ -334,6 +364,7 @@ mod tests {
         assert_eq!(account.mode, Mode::Auto);
         assert_eq!((account.daily_cap, account.monthly_cap, account.min_spacing_minutes), (10, 200, 30));
         assert_eq!(account.filters.verdicts, ["honest", "unverified"]);
+        assert!(!account.rechecks(), "a dry run posts nothing, so it re-checks nothing");
         assert_eq!(account.credentials.variable(&account.name, "CONSUMER_KEY"), "DEALCAST_TWITTZAT_CONSUMER_KEY");
         assert!(check(&file.accounts).is_empty());
     }
@@ -352,6 +383,20 @@ mod tests {
         assert!(problems[0].starts_with("accounts[1] (auto): filters.claimed"), "{problems:?}");
         assert!(problems[0].contains("never posts a claim alone"), "{problems:?}");
         assert!(parse_all::<File>("[[accounts]]\nname = \"a\"\nfilters = { claimed = \"yes\" }\n").is_err());
+    }
+
+    #[test]
+    fn accounts_on_x_recheck_deals_by_default_within_a_time_cap() {
+        let file: File = parse_all(
+            "[[accounts]]\nname = \"x\"\nplatform = \"x\"\n[[accounts]]\nname = \"off\"\nplatform = \"x\"\n\
+             recheck = false\n[[accounts]]\nname = \"slow\"\nplatform = \"x\"\nrecheck_timeout_secs = 0\n",
+        )
+        .unwrap();
+        assert!(file.accounts[0].rechecks());
+        assert_eq!(file.accounts[0].recheck_timeout(), std::time::Duration::from_secs(20));
+        assert!(!file.accounts[1].rechecks());
+        let problems = check(&file.accounts);
+        assert_eq!(problems, ["accounts[2] (slow): recheck_timeout_secs must be between 1 and 120"]);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!   [`shortfall`], [`shortfall_wording`]: why a slot would post fewer deals than it wants, in words;
 //! - [`pacing`]: quiet hours, spacing, caps and budget;
 //! - [`outbox`], [`account_state`], [`reconcile`]: exactly-once sending over PostgreSQL;
-//! - [`publisher`]: one account's ticks; [`review`]: the curated queue;
+//! - [`publisher`]: one account's ticks; [`review`]: the curated queue; [`recheck`], [`recheck_verdict`]: the
+//!   product page read again just before a post goes out (or is approved);
 //! - [`platform`], [`x`]: where posts go.
 
 pub mod account_state;
@@ -24,6 +25,8 @@ pub mod pacing;
 pub mod pause_points;
 pub mod platform;
 pub mod publisher;
+pub mod recheck;
+pub mod recheck_verdict;
 pub mod reconcile;
 pub mod review;
 pub mod runner;

@@ -81,7 +81,8 @@ pub enum InsertError {
     Database(#[from] sqlx::Error),
 }
 
-/// Adds `row`, or revives a cancelled row of the same deal; `None` when the deal is already in the outbox.
+/// Adds `row`, or revives a cancelled row of the same deal; `None` when the deal is already in the outbox (or a
+/// re-check found it over and nothing was observed of its offer since).
 pub async fn insert(pool: &PgPool, row: &NewPublication) -> Result<Option<i64>, InsertError> {
     let inserted = sqlx::query_scalar(
         "INSERT INTO publications (account_id, offer_id, deal_key, status, text, link, currency, price, score, cost,
@@ -90,8 +91,12 @@ pub async fn insert(pool: &PgPool, row: &NewPublication) -> Result<Option<i64>, 
          ON CONFLICT (account_id, deal_key) DO UPDATE SET status = EXCLUDED.status, text = EXCLUDED.text,
              link = EXCLUDED.link, score = EXCLUDED.score, cost = EXCLUDED.cost,
              scheduled_for = EXCLUDED.scheduled_for, slot_at = EXCLUDED.slot_at, attempts = 0, last_error = NULL,
-             updated_at = now()
+             recheck_after = NULL, recheck_dropped_at = NULL, updated_at = now()
          WHERE publications.status = 'cancelled'
+           -- A deal a re-check found over comes back only once the offer was observed anew since (see `recheck`).
+           AND (publications.recheck_dropped_at IS NULL OR EXISTS (
+               SELECT 1 FROM price_observations po
+               WHERE po.offer_id = publications.offer_id AND po.observed_at > publications.recheck_dropped_at))
          RETURNING id",
     )
     .bind(&row.account_id)
@@ -130,12 +135,14 @@ pub async fn text_taken(pool: &PgPool, text: &str) -> Result<bool, sqlx::Error> 
     .await
 }
 
-/// The next row of `account` due at `now`, earliest first.
+/// The next row of `account` due at `now`, earliest first (a row waiting for its shop to be re-checked is due at
+/// its `recheck_after`).
 pub async fn next_due(pool: &PgPool, account: &str, now: DateTime<Utc>) -> Result<Option<Publication>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
         " FROM publications WHERE account_id = $1 AND status = 'queued' AND scheduled_for <= $2
+           AND (recheck_after IS NULL OR recheck_after <= $2)
          ORDER BY scheduled_for, id LIMIT 1"
     ))
     .bind(account)
@@ -236,6 +243,35 @@ pub async fn close(pool: &PgPool, id: i64, status: &'static str, reason: &str) -
     .bind(id)
     .bind(status)
     .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A queued row whose deal could not be re-checked waits until `until` (the account's next slot), saying why.
+pub async fn wait_for_recheck(pool: &PgPool, id: i64, until: DateTime<Utc>, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE publications SET recheck_after = $2, last_error = $3, updated_at = now()
+         WHERE id = $1 AND status = 'queued'",
+    )
+    .bind(id)
+    .bind(until)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a row (queued, or waiting for review) whose deal a re-check at `at` found over, saying why.
+pub async fn drop_after_recheck(pool: &PgPool, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE publications SET status = 'cancelled', last_error = $2, recheck_dropped_at = $3, recheck_after = NULL,
+             updated_at = now()
+         WHERE id = $1 AND status IN ('queued', 'pending_review')",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(at)
     .execute(pool)
     .await?;
     Ok(())

@@ -8,6 +8,10 @@
 //! is claimed before it is sent, and a claimed post is looked for among the account's recent posts before it is
 //! ever sent again.
 //!
+//! A post whose account re-checks deals (`recheck`) has its product page read again after every other reason not
+//! to send it has been looked at and before it is claimed: a re-check changes no claim, so a tick cut short during
+//! one leaves the post queued, checked again by the next tick.
+//!
 //! Time comes in as an argument, which is how a whole day of slots is tested in a few seconds.
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
@@ -24,6 +28,7 @@ use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
 use super::platform::{Accepted, Sender, SenderError};
+use super::recheck::{RecheckOutcome, Rechecker};
 use super::reconcile::find_post;
 use super::selection::{self, Candidate, for_slot, pick, shop_history};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
@@ -152,6 +157,8 @@ pub struct Publisher {
     worker: String,
     /// The client downloading product images, when the account attaches them.
     images: Option<reqwest::Client>,
+    /// What re-checks deals before they are posted ([`Publisher::with_recheck`]).
+    rechecker: Option<Rechecker>,
 }
 
 impl Publisher {
@@ -186,7 +193,13 @@ impl Publisher {
         } else {
             None
         };
-        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images })
+        Ok(Publisher { pool, account, sender, rules, worker: worker.to_string(), images, rechecker: None })
+    }
+
+    /// Re-checks deals through `rechecker` before posting them, when the account re-checks (`recheck`, on by
+    /// default for `x`). Without one, such an account's posts wait: they never go out unchecked.
+    pub fn with_recheck(self, rechecker: Rechecker) -> Publisher {
+        Publisher { rechecker: Some(rechecker), ..self }
     }
 
     /// The account's name.
@@ -433,6 +446,9 @@ impl Publisher {
                 report.held = Some(hold.to_string());
                 return Ok(());
             }
+            if self.account.rechecks() && !self.recheck_holds(&row, now, report).await? {
+                continue;
+            }
             let image = self.image_for(&row).await?;
             pause_points::reach(BEFORE_CLAIM).await;
             if !outbox::claim(&self.pool, row.id, &self.worker, now).await.map_err(|e| self.db(e))? {
@@ -459,6 +475,53 @@ impl Publisher {
             }
         }
         Ok(())
+    }
+
+    /// Re-checks the deal of `row` against its shop: true when it holds and may be sent. A deal found over is
+    /// cancelled with the reason; a deal that could not be checked waits, queued, for the account's next slot.
+    async fn recheck_holds(
+        &self,
+        row: &Publication,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<bool, PublishError> {
+        let outcome = match &self.rechecker {
+            Some(rechecker) => {
+                rechecker.recheck(&self.pool, &self.account, row.id, now).await.map_err(|e| self.db(e))?.outcome
+            }
+            None => RecheckOutcome::Unchecked(
+                "this publisher was started without the shop files to re-check deals with".to_string(),
+            ),
+        };
+        match outcome {
+            RecheckOutcome::Holds => Ok(true),
+            RecheckOutcome::Dropped(why) => {
+                let reason = format!("re-checked before posting: {why}");
+                tracing::info!(account = %self.account.name, publication = row.id, %reason, "post not sent");
+                outbox::drop_after_recheck(&self.pool, row.id, &reason, now).await.map_err(|e| self.db(e))?;
+                report.skipped.push(format!("publication {}: {reason}", row.id));
+                Ok(false)
+            }
+            RecheckOutcome::Unchecked(why) => {
+                let until = self.next_slot_after(now);
+                let reason = format!("waiting for the next slot ({until}): the deal could not be re-checked: {why}");
+                tracing::warn!(account = %self.account.name, publication = row.id, %reason, "post not sent unchecked");
+                outbox::wait_for_recheck(&self.pool, row.id, until, &reason).await.map_err(|e| self.db(e))?;
+                report.skipped.push(format!("publication {}: {reason}", row.id));
+                Ok(false)
+            }
+        }
+    }
+
+    /// The account's first slot after `now` (an hour later if its schedule has none).
+    fn next_slot_after(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let local = now.with_timezone(&self.rules.tz);
+        self.account
+            .schedule
+            .schedule
+            .after(&local)
+            .next()
+            .map_or(now + TimeDelta::hours(1), |slot| slot.with_timezone(&Utc))
     }
 
     /// The product image of `row`'s offer, when the account attaches images and it can be had.

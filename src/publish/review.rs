@@ -6,12 +6,19 @@
 //! `claim_only`: the queue shows it as unverified, an edited text must keep the words attributing the discount to
 //! the shop, and its approval is recorded with [`APPROVED_CLAIM`] beside who approved it.
 //!
+//! An account that re-checks deals (`recheck`) has the deal's product page read again before an approval
+//! ([`approve_after_recheck`]): a deal found over is not approved (it leaves the queue with the reason), and a shop
+//! that cannot be reached leaves the post waiting for review.
+//!
 //! The terminal (`dealcast curate`) and the web admin use these same functions.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::accounts::AccountConfig;
 use super::claimed_wording::ATTRIBUTION;
+use super::outbox;
+use super::recheck::{RecheckOutcome, Rechecker};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
 use crate::store::publication_queries::{PublicationFilter, PublicationRecord, list_publications};
 
@@ -36,6 +43,10 @@ pub enum ReviewError {
          that it is never read as a discount dealcast checked"
     )]
     ClaimNotAttributed,
+    #[error("post {id} was not approved: re-checked before approval, {reason}; it left the review queue")]
+    DealOver { id: i64, reason: String },
+    #[error("post {id} was not approved: its deal could not be re-checked ({reason}); it still waits for review")]
+    NotRechecked { id: i64, reason: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -106,6 +117,42 @@ pub async fn approve(
     record_decision(&mut tx, id, &decision, by, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Approves post `id` of `account` as [`approve`] does, after re-checking its deal through `rechecker` when the
+/// account re-checks deals (without a rechecker, such an approval waits: [`ReviewError::NotRechecked`]).
+pub async fn approve_after_recheck(
+    pool: &PgPool,
+    rechecker: Option<&Rechecker>,
+    account: &AccountConfig,
+    id: i64,
+    edited_text: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReviewError> {
+    if account.rechecks() {
+        match outbox::get(pool, id).await? {
+            None => return Err(ReviewError::NotFound { id }),
+            Some(row) if row.status != "pending_review" => {
+                return Err(ReviewError::NotPending { id, status: row.status });
+            }
+            Some(_) => {}
+        }
+        let outcome = match rechecker {
+            Some(rechecker) => rechecker.recheck(pool, account, id, now).await?.outcome,
+            None => RecheckOutcome::Unchecked("the shop files to re-check deals with were not loaded".to_string()),
+        };
+        match outcome {
+            RecheckOutcome::Holds => {}
+            RecheckOutcome::Dropped(why) => {
+                let reason = format!("re-checked before approval: {why}");
+                outbox::drop_after_recheck(pool, id, &reason, now).await?;
+                return Err(ReviewError::DealOver { id, reason: why.to_string() });
+            }
+            RecheckOutcome::Unchecked(reason) => return Err(ReviewError::NotRechecked { id, reason }),
+        }
+    }
+    approve(pool, id, edited_text, by, now).await
 }
 
 /// Rejects post `id`; it will not be proposed again unless its price falls further.

@@ -14,25 +14,31 @@ use tokio::sync::watch;
 
 use super::accounts::AccountConfig;
 use super::publisher::Publisher;
+use super::recheck::Rechecker;
 use crate::store::supervisor::DatabaseHealth;
 
 /// How often every account is ticked.
 pub const DEFAULT_TICK: Duration = Duration::from_secs(15);
 
-/// Ticks every account of `accounts` every `every` until `shutdown` turns true. While `database` (the watcher's
-/// knowledge, `store::supervisor`) says the database is away, no tick starts: they go on as soon as it is back.
+/// Ticks every account of `accounts` every `every` until `shutdown` turns true; deals are re-checked through
+/// `rechecker` before they are posted (by the accounts that re-check). While `database` (the watcher's knowledge,
+/// `store::supervisor`) says the database is away, no tick starts: they go on as soon as it is back.
 pub async fn run_publishers(
     pool: PgPool,
     accounts: &[AccountConfig],
     worker: &str,
     every: Duration,
     database: Option<DatabaseHealth>,
+    rechecker: Option<Rechecker>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut publishers = Vec::new();
     for account in accounts {
         match Publisher::new(pool.clone(), account.clone(), worker, |variable| std::env::var(variable).ok()) {
-            Ok(publisher) => publishers.push(publisher),
+            Ok(publisher) => publishers.push(match &rechecker {
+                Some(rechecker) => publisher.with_recheck(rechecker.clone()),
+                None => publisher,
+            }),
             Err(error) => tracing::error!(%error, "this account will not publish; the others go on"),
         }
     }

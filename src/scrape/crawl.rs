@@ -248,7 +248,7 @@ fn failed(error: &FetchError) -> PageOutcome {
 }
 
 /// The shop file's politeness overrides apply to every host the crawl starts on.
-fn apply_politeness(shop: &Shop, fetcher: &Fetcher, start_urls: &[Url]) {
+pub(crate) fn apply_politeness(shop: &Shop, fetcher: &Fetcher, start_urls: &[Url]) {
     let politeness = &shop.spec.politeness;
     if politeness.min_delay_ms.is_none() && politeness.max_concurrency.is_none() {
         return;

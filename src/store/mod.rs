@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod operational_counts;
 pub mod pg_binaries;
 pub mod publication_queries;
+pub mod rechecked_offers;
 pub mod run_as;
 pub mod scrape_runs;
 pub mod search_index;

@@ -70,6 +70,9 @@ pub struct WebState {
     trusted_proxies: Arc<[TrustedProxy]>,
     /// What the database watcher knows (`dealcast run`); none: the database is only asked.
     database_health: Option<DatabaseHealth>,
+    /// What re-checks a deal before a curated approval (none: the shop files were not loaded, and accounts that
+    /// re-check deals cannot be approved here).
+    rechecker: Option<crate::publish::recheck::Rechecker>,
 }
 
 impl WebState {
@@ -89,6 +92,7 @@ impl WebState {
             deal_index: Some(DealIndex::new()),
             trusted_proxies: Arc::new([]),
             database_health: None,
+            rechecker: None,
         }
     }
 
@@ -172,6 +176,17 @@ impl WebState {
                 cache.page(key, render).await.map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(WebError::Shared))
             }
         }
+    }
+
+    /// This state re-checking deals through `rechecker` before a curated approval.
+    pub fn with_rechecker(mut self, rechecker: Option<crate::publish::recheck::Rechecker>) -> WebState {
+        self.rechecker = rechecker;
+        self
+    }
+
+    /// What re-checks deals before a curated approval, when the shop files were loaded.
+    pub fn rechecker(&self) -> Option<&crate::publish::recheck::Rechecker> {
+        self.rechecker.as_ref()
     }
 
     /// The publishing accounts.

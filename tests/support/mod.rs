@@ -13,6 +13,7 @@
 pub mod admin_site;
 pub mod cli;
 pub mod expected_pages;
+pub mod listed_shop;
 pub mod loopback_shop;
 pub mod mock_x;
 

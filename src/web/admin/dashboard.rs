@@ -275,6 +275,8 @@ fn refusal_words(error: &ReviewError, t: &'static Texts) -> String {
         ReviewError::TextTaken => t.text_taken.to_owned(),
         ReviewError::ClaimNotAttributed => t.claim_not_attributed.to_owned(),
         ReviewError::NotFound { .. } | ReviewError::NotPending { .. } => t.post_gone.to_owned(),
+        // Only an approval that re-checks the deal refuses so; its reason names the prices (not yet translated).
+        ReviewError::DealOver { .. } | ReviewError::NotRechecked { .. } => error.to_string(),
         ReviewError::Database(_) => t.server_error_text.to_owned(),
     }
 }
@@ -294,7 +296,19 @@ pub async fn approve(
     let proposed = pending.iter().find(|row| row.id == id).map(|row| row.text.clone());
     let submitted = form.text.as_deref().map(normalise_text);
     let edited = submitted.clone().filter(|text| proposed.as_deref() != Some(text.as_str()));
-    match review::approve(state.pool(), id, edited.as_deref(), ACTOR, Utc::now()).await {
+    let account = pending
+        .iter()
+        .find(|row| row.id == id)
+        .and_then(|row| state.accounts().iter().find(|account| account.name == row.account_id));
+    let approved = match account {
+        // The deal's page is read again first, for an account that re-checks deals.
+        Some(account) if account.rechecks() => {
+            let (rechecker, text) = (state.rechecker(), edited.as_deref());
+            review::approve_after_recheck(state.pool(), rechecker, account, id, text, ACTOR, Utc::now()).await
+        }
+        _ => review::approve(state.pool(), id, edited.as_deref(), ACTOR, Utc::now()).await,
+    };
+    match approved {
         Ok(()) => {
             tracing::info!(post = id, edited = edited.is_some(), "post approved in the web admin");
             Ok(done(visitor, if edited.is_some() { Done::Edited } else { Done::Approved }))
