@@ -5,6 +5,7 @@
 
 mod support;
 
+use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -60,6 +61,7 @@ fn start_run(data_dir: &Path, scrapers: &Path, config: &Path, database_url: Opti
         .args(["--data-dir", data_dir.to_str().unwrap(), "--scrapers", scrapers.to_str().unwrap(), "run"])
         .args(["--listen", &format!("127.0.0.1:{port}"), "--lease-secs", "3", "--poll-ms", "200"])
         .args(["--publish-tick-secs", "1", "--page-cache-secs", "0"])
+        .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
         .env("DEALCAST_CONFIG", config)
         .env("DEALCAST_SUP_CONSUMER_KEY", creds.consumer_key)
         .env("DEALCAST_SUP_CONSUMER_SECRET", creds.consumer_secret)

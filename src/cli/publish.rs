@@ -90,15 +90,21 @@ pub fn worker_name() -> String {
 
 pub async fn publish(args: PublishArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let accounts = chosen_accounts(config, args.account.as_deref())?;
+    let fetcher = super::scrape::fetcher_from_config(config)?;
     let store = Store::open(&config.store_settings()).await?;
-    let outcome = publish_with(&args, &accounts, &store).await;
+    let outcome = publish_with(&args, &accounts, &store, &fetcher).await;
     let closed = store.close().await;
     let code = outcome?;
     closed?;
     Ok(code)
 }
 
-async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &Store) -> anyhow::Result<ExitCode> {
+async fn publish_with(
+    args: &PublishArgs,
+    accounts: &[&AccountConfig],
+    store: &Store,
+    fetcher: &crate::scrape::fetch::Fetcher,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let worker = worker_name();
     let mut failed = false;
@@ -136,7 +142,7 @@ async fn publish_with(args: &PublishArgs, accounts: &[&AccountConfig], store: &S
             writeln!(out)?;
         } else {
             let publisher = match Publisher::new(store.pool().clone(), account, &worker, |v| std::env::var(v).ok()) {
-                Ok(publisher) => publisher,
+                Ok(publisher) => publisher.with_image_fetcher(fetcher.clone()),
                 Err(error) => {
                     writeln!(out, "== {name}: cannot publish: {error}")?;
                     failed = true;

@@ -87,9 +87,10 @@ pub async fn run(
     if let Some(name) = args.name {
         options.name = name;
     }
+    let fetcher = super::scrape::fetcher_from_config(config)?;
     let handler = HarvestHandler {
         pool: store.pool().clone(),
-        fetcher: super::scrape::fetcher_from_config(config)?,
+        fetcher: fetcher.clone(),
         registry: Arc::clone(&registry),
         weights: config.scoring.clone(),
         worker: options.name.clone(),
@@ -116,7 +117,7 @@ pub async fn run(
         let (pool, name) = (store.pool().clone(), options.name.clone());
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let stopped = stopped.clone();
-        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
+        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, fetcher, stopped).await })
     });
     let mut quick_pools = vec![];
     let web = match run_extras.flatten() {

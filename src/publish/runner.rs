@@ -14,22 +14,25 @@ use tokio::sync::watch;
 
 use super::accounts::AccountConfig;
 use super::publisher::Publisher;
+use crate::scrape::fetch::Fetcher;
 
 /// How often every account is ticked.
 pub const DEFAULT_TICK: Duration = Duration::from_secs(15);
 
-/// Ticks every account of `accounts` every `every` until `shutdown` turns true.
+/// Ticks every account of `accounts` every `every` until `shutdown` turns true; product images are downloaded
+/// with `fetcher` (the process's own).
 pub async fn run_publishers(
     pool: PgPool,
     accounts: &[AccountConfig],
     worker: &str,
     every: Duration,
+    fetcher: Fetcher,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut publishers = Vec::new();
     for account in accounts {
         match Publisher::new(pool.clone(), account.clone(), worker, |variable| std::env::var(variable).ok()) {
-            Ok(publisher) => publishers.push(publisher),
+            Ok(publisher) => publishers.push(publisher.with_image_fetcher(fetcher.clone())),
             Err(error) => tracing::error!(%error, "this account will not publish; the others go on"),
         }
     }

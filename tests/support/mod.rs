@@ -15,6 +15,7 @@ pub mod cli;
 pub mod expected_pages;
 pub mod loopback_shop;
 pub mod mock_x;
+pub mod outbound;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
