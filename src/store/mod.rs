@@ -13,6 +13,7 @@ pub mod operational_counts;
 pub mod pg_binaries;
 pub mod publication_queries;
 pub mod run_as;
+pub mod safe_files;
 pub mod scrape_runs;
 pub mod search_index;
 pub mod shop_overview;
