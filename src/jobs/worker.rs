@@ -21,8 +21,7 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, oneshot, watch};
 use tracing::Instrument;
 
-use crate::jobs::queue::later;
-use crate::jobs::{Job, JobError, Scheduler, claim, complete, extend_lease, fail, release};
+use crate::jobs::{Job, JobError, QueueClock, Scheduler, claim, complete, extend_lease, fail, release};
 
 /// The advisory lock held while ticking the scheduler (an arbitrary constant, "dealcast scheduler").
 const SCHEDULER_LOCK: i64 = 0x6465_616c_7363_6864;
@@ -139,10 +138,11 @@ fn check_options(options: &WorkerOptions) -> Result<(), JobError> {
 async fn run_slot(context: Arc<Context>, worker: String, mut stop: watch::Receiver<bool>) {
     let options = &context.options;
     while !*stop.borrow() {
-        match claim(&context.pool, &worker, &context.kinds, options.lease, Utc::now()).await {
+        let asked = Instant::now();
+        match claim(&context.pool, &worker, &context.kinds, options.lease, QueueClock::Database).await {
             Ok(Some(job)) => {
                 context.work_found.notify_one();
-                run_job(&context, &worker, job, stop.clone()).await;
+                run_job(&context, &worker, job, asked, stop.clone()).await;
             }
             Ok(None) => {
                 tokio::select! {
@@ -172,20 +172,22 @@ enum Outcome {
 }
 
 /// Runs one claimed job and records its outcome, in a span naming the job.
-async fn run_job(context: &Context, worker: &str, job: Job, stop: watch::Receiver<bool>) {
+async fn run_job(context: &Context, worker: &str, job: Job, claimed_at: Instant, stop: watch::Receiver<bool>) {
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, key = %job.key, attempt = job.attempts);
-    run_job_in_span(context, worker, job, stop).instrument(span).await
+    run_job_in_span(context, worker, job, claimed_at, stop).instrument(span).await
 }
 
-async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch::Receiver<bool>) {
+async fn run_job_in_span(context: &Context, worker: &str, job: Job, claimed_at: Instant, stop: watch::Receiver<bool>) {
     let started = Instant::now();
     let (lost_sender, lost) = oneshot::channel();
+    // The lease was set on the database's clock at the claim; this worker counts it down on its own monotonic clock
+    // from a moment before the claim returned, which can only end it early, whatever the wall clocks say.
     let keeper = tokio::spawn(keep_lease(
         context.pool.clone(),
         job.id,
         worker.to_string(),
         context.options.lease,
-        job.locked_until,
+        claimed_at + context.options.lease,
         lost_sender,
     ));
     // A panicking handler is a failed job, not a dead slot.
@@ -210,11 +212,11 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch:
     let recorded = match outcome {
         Outcome::Finished(Ok(())) => {
             tracing::info!(duration_ms, "job succeeded");
-            complete(pool, job.id, worker, Utc::now()).await
+            complete(pool, job.id, worker, QueueClock::Database).await
         }
         Outcome::Finished(Err(message)) => {
             tracing::warn!(duration_ms, error = %message, "job failed");
-            fail(pool, job.id, worker, &message, Utc::now()).await
+            fail(pool, job.id, worker, &message, QueueClock::Database).await
         }
         Outcome::LeaseLost => {
             tracing::warn!(duration_ms, "job abandoned: its lease was lost to another worker");
@@ -222,7 +224,7 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch:
         }
         Outcome::Interrupted => {
             tracing::warn!(duration_ms, "job interrupted by shutdown; giving it back");
-            release(pool, job.id, worker, Utc::now()).await.map(|_| ())
+            release(pool, job.id, worker, QueueClock::Database).await.map(|_| ())
         }
     };
     if let Err(error) = recorded {
@@ -239,18 +241,18 @@ async fn keep_lease(
     job_id: i64,
     worker: String,
     lease: Duration,
-    mut locked_until: chrono::DateTime<Utc>,
+    mut locked_until: Instant,
     lost: oneshot::Sender<()>,
 ) {
     loop {
         tokio::time::sleep(lease / 3).await;
-        let now = Utc::now();
-        match extend_lease(&pool, job_id, &worker, lease, now).await {
-            Ok(true) => locked_until = later(now, lease),
+        let asked = Instant::now();
+        match extend_lease(&pool, job_id, &worker, lease, QueueClock::Database).await {
+            Ok(true) => locked_until = asked + lease,
             Ok(false) => break,
             Err(error) => {
                 tracing::warn!(error = %error, "could not extend the lease");
-                if Utc::now() >= locked_until {
+                if Instant::now() >= locked_until {
                     break;
                 }
             }
