@@ -74,6 +74,11 @@ pub struct ScrapeConfig {
     pub page_timeout_secs: NonZeroU32,
     /// Retries after a timeout, a 429 or a 5xx.
     pub max_retries: u32,
+    /// Hosts or networks on loopback or a private network that may be fetched (`["shop.lan", "10.0.0.0/8"]`);
+    /// none by default, so that no shop can make dealcast fetch from its own machine or network. Added to
+    /// `DEALCAST_ALLOW_PRIVATE_HOSTS`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_private_hosts: Vec<crate::scrape::fetch::AllowedHost>,
 }
 
 impl Default for ScrapeConfig {
@@ -85,6 +90,7 @@ impl Default for ScrapeConfig {
             max_body_bytes: NonZeroU32::new(10 * 1024 * 1024).expect("non-zero"),
             page_timeout_secs: NonZeroU32::new(30).expect("non-zero"),
             max_retries: 3,
+            allow_private_hosts: Vec::new(),
         }
     }
 }

@@ -6,10 +6,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dealcast::cli::{self, Cli};
+use dealcast::publish::pause_points;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let pause_at = std::env::var(pause_points::VARIABLE).ok();
+    if let Some(refusal) = pause_points::unavailable(pause_at.as_deref(), pause_points::ENABLED) {
+        eprintln!("error: {refusal}");
+        return ExitCode::FAILURE;
+    }
     let (config, origin) = match cli.load_config() {
         Ok(loaded) => loaded,
         Err(error) => {

@@ -62,7 +62,8 @@ fn listing_shop(server: &LoopbackShop) -> Shop {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchSettings { default_host_policy: HostPolicy::LIFTED, ..FetchSettings::default() }).unwrap()
+    let settings = support::outbound::loopback_fetch_settings();
+    Fetcher::new(FetchSettings { default_host_policy: HostPolicy::LIFTED, ..settings }).unwrap()
 }
 
 /// A clock the test moves, and the harvests made with it.

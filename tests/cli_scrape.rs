@@ -12,6 +12,7 @@ fn dealcast() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dealcast"));
     command.env_remove("DATABASE_URL").env_remove("DEALCAST_CONFIG").env_remove("DEALCAST_SCRAPERS_DIR");
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    support::outbound::allow_loopback(&mut command);
     command
 }
 

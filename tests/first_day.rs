@@ -60,7 +60,7 @@ async fn new_shop() -> (LoopbackShop, Shop) {
 async fn harvest(db: &TestDb, shop: &Shop, at: DateTime<Utc>) {
     let fetcher = Fetcher::new(FetchSettings {
         default_host_policy: HostPolicy { min_delay: std::time::Duration::ZERO, max_concurrency: 8 },
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap();
     let time = Arc::new(Mutex::new(at));

@@ -43,7 +43,7 @@ fn shop(id: &str, server: &LoopbackShop) -> Shop {
 fn fetcher() -> Fetcher {
     Fetcher::new(FetchSettings {
         default_host_policy: HostPolicy { min_delay: std::time::Duration::ZERO, max_concurrency: 8 },
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap()
 }

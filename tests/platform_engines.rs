@@ -6,6 +6,7 @@
 
 mod support;
 
+use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::{BTreeMap, HashMap};
 use std::process::Command;
 
@@ -51,6 +52,7 @@ async fn dry_run(id: &str, shop_file: String) -> (Vec<Value>, String) {
         Command::new(env!("CARGO_BIN_EXE_dealcast"))
             .env_remove("DATABASE_URL")
             .env_remove("DEALCAST_SCRAPERS_DIR")
+            .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
             .env("DEALCAST_CONFIG", "/dev/null")
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["--scrapers", &scrapers, "scrape", "--dry-run", "--json", "--shop", &id])
@@ -443,6 +445,7 @@ fn shop_check_replays_saved_platform_answers_and_extract_reads_them() {
         Command::new(env!("CARGO_BIN_EXE_dealcast"))
             .env_remove("DATABASE_URL")
             .env_remove("DEALCAST_SCRAPERS_DIR")
+            .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
             .env("DEALCAST_CONFIG", "/dev/null")
             .args(["--scrapers", dir.path().to_str().unwrap()])
             .args(args)

@@ -497,7 +497,10 @@ async fn the_product_image_goes_with_the_post_and_a_too_big_one_is_left_out() {
     let x = MockX::start(vec![mock_account("pics", "9001")]).await;
     let mut config = simple_account("pics", &x.base_url());
     config.attach_image = true;
-    let publisher = Publisher::new(pool.clone(), config, "test", env_for("pics", credentials("pics"))).unwrap();
+    let images = dealcast::scrape::fetch::Fetcher::new(support::outbound::loopback_fetch_settings()).unwrap();
+    let publisher = Publisher::new(pool.clone(), config, "test", env_for("pics", credentials("pics")))
+        .unwrap()
+        .with_image_fetcher(images);
     let now = Utc::now();
     assert_eq!(publisher.slot_now(now).await.unwrap().sent.len(), 1);
     assert_eq!(publisher.slot_now(now + TimeDelta::minutes(1)).await.unwrap().sent.len(), 1);

@@ -68,7 +68,7 @@ fn fetcher() -> Fetcher {
     Fetcher::new(FetchSettings {
         default_host_policy: HostPolicy { min_delay: Duration::ZERO, max_concurrency: 8 },
         max_retries: 0,
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap()
 }

@@ -41,7 +41,7 @@ fn fast_fetcher() -> Fetcher {
         max_retries: 1,
         retry_base_delay: Duration::from_millis(10),
         default_host_policy: HostPolicy { min_delay: Duration::ZERO, max_concurrency: 16 },
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap()
 }

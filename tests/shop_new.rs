@@ -6,6 +6,7 @@
 
 mod support;
 
+use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -126,6 +127,7 @@ fn dealcast(scrapers: &Path, config: &Path) -> Command {
     command
         .env_remove("DATABASE_URL")
         .env_remove("DEALCAST_SCRAPERS_DIR")
+        .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
         .env("DEALCAST_CONFIG", config)
         .arg("--scrapers")
         .arg(scrapers);

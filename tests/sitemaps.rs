@@ -30,7 +30,7 @@ fn fetcher() -> Fetcher {
         default_host_policy: HostPolicy::LIFTED,
         retry_base_delay: Duration::from_millis(10),
         max_retries: 1,
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .expect("build the fetcher")
 }
@@ -372,7 +372,7 @@ async fn robots_txt_sitemap_lines_are_found_and_a_disallowed_sitemap_is_not_fetc
     let unbound = Fetcher::new(FetchSettings {
         obey_robots: false,
         default_host_policy: HostPolicy::LIFTED,
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap();
     assert_eq!(sitemaps_in_robots(&unbound, &server.url("/")).await.unwrap(), listed);
@@ -401,7 +401,7 @@ async fn only_the_pages_kept_count_and_the_bytes_fetch_keeps_its_own_cap() {
     let fetcher = Fetcher::new(FetchSettings {
         max_body_bytes: 1024 * 1024,
         default_host_policy: HostPolicy::LIFTED,
-        ..FetchSettings::default()
+        ..support::outbound::loopback_fetch_settings()
     })
     .unwrap();
     assert_eq!(fetcher.fetch(&server.url("/sitemap.xml")).await.unwrap_err().kind(), "too_large");

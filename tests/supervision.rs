@@ -7,6 +7,7 @@
 
 mod support;
 
+use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -75,6 +76,7 @@ fn start_dealcast(
         .args(["--data-dir", data_dir.to_str().unwrap(), "--scrapers", scrapers.to_str().unwrap()])
         .args(command_args)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--page-cache-secs", "0"])
+        .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
         .env("DEALCAST_CONFIG", config)
         .env("DEALCAST_SUP_CONSUMER_KEY", creds.consumer_key)
         .env("DEALCAST_SUP_CONSUMER_SECRET", creds.consumer_secret)

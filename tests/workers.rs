@@ -4,6 +4,7 @@
 
 mod support;
 
+use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ fn worker(name: &str, scrapers: &std::path::Path, url: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_dealcast"))
         .args(["--scrapers", scrapers.to_str().unwrap(), "worker", "--name", name])
         .args(["--lease-secs", "2", "--poll-ms", "100", "--concurrency", "2"])
+        .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
         .env("DATABASE_URL", url)
         .env("DEALCAST_CONFIG", "/dev/null")
         .env("RUST_LOG", "warn")

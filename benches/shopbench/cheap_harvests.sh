@@ -14,6 +14,8 @@ port=8080
 dealcast=${DEALCAST_BIN:-$repo/target/release/dealcast}
 export DEALCAST_DATA_DIR=${DEALCAST_DATA_DIR:-/tmp/dealcast-cheap-harvests}
 unset DATABASE_URL
+# The bench shop is on loopback, which dealcast refuses to fetch from unless allowed.
+export DEALCAST_ALLOW_PRIVATE_HOSTS=${DEALCAST_ALLOW_PRIVATE_HOSTS:-127.0.0.0/8}
 log="$site/nginx-$port/access.log"
 
 "$dealcast" db stop >/dev/null 2>&1 || true

@@ -12,6 +12,8 @@ epoch1=${EPOCH1:-/tmp/shopbench1}
 dealcast=${DEALCAST_BIN:-$repo/target/release/dealcast}
 export DEALCAST_DATA_DIR=${DEALCAST_DATA_DIR:-/tmp/dealcast-epochs}
 unset DATABASE_URL
+# The bench shop is on loopback, which dealcast refuses to fetch from unless allowed.
+export DEALCAST_ALLOW_PRIVATE_HOSTS=${DEALCAST_ALLOW_PRIVATE_HOSTS:-127.0.0.0/8}
 "$dealcast" db stop >/dev/null 2>&1 || true
 rm -rf "$DEALCAST_DATA_DIR"
 "$dealcast" db start >/dev/null

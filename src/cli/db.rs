@@ -102,13 +102,43 @@ pub async fn run(action: DbCommand, config: &Config) -> anyhow::Result<ExitCode>
                 Location::External { .. } => settings.database_url.clone().unwrap_or_default(),
             };
             let psql = find_psql(store.cluster());
-            let status = tokio::process::Command::new(&psql).arg(url).args(args).status().await.with_context(|| {
+            let (url, password) = without_password(&url);
+            let mut command = tokio::process::Command::new(&psql);
+            if let Some(password) = password {
+                command.env("PGPASSWORD", password);
+            }
+            let status = command.arg(url).args(args).status().await.with_context(|| {
                 format!("could not run {} (install it with `apt-get install postgresql-client`)", psql.display())
             })?;
             store.close().await?;
             Ok(ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8))
         }
     }
+}
+
+/// The connection URL for psql's command line, and its password apart (for `PGPASSWORD`): every user of the machine
+/// can read a command line (`ps`), while a process's environment is readable by its owner only. A password given as
+/// a `password=` parameter is taken out too.
+fn without_password(url: &str) -> (String, Option<String>) {
+    let Ok(mut parsed) = url::Url::parse(url) else { return (url.to_string(), None) };
+    let mut password = (!parsed.password().unwrap_or("").is_empty()).then(|| {
+        percent_encoding::percent_decode_str(parsed.password().unwrap_or("")).decode_utf8_lossy().into_owned()
+    });
+    let _ = parsed.set_password(None);
+    let parameters: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    if parameters.iter().any(|(name, _)| name == "password") {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in parameters {
+            if name == "password" {
+                password.get_or_insert(value);
+            } else {
+                query.append_pair(&name, &value);
+            }
+        }
+        let query = query.finish();
+        parsed.set_query((!query.is_empty()).then_some(query.as_str()));
+    }
+    (parsed.to_string(), password)
 }
 
 /// `psql` from PATH, or beside the server programs (Debian keeps it in /usr/lib/postgresql/<major>/bin).
@@ -169,4 +199,23 @@ async fn local_status(cluster: LocalCluster) -> anyhow::Result<ExitCode> {
         Err(error) => println!("migrations: not checked: could not connect to the `dealcast` database ({error})"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        let (url, password) = without_password("postgresql://app:s%40cret@db.example:5433/deals?sslmode=require");
+        assert_eq!(url, "postgresql://app@db.example:5433/deals?sslmode=require");
+        assert_eq!(password.as_deref(), Some("s@cret"));
+        let (url, password) = without_password("postgresql://app@db.example/deals?password=hidden&sslmode=require");
+        assert_eq!(
+            (url.as_str(), password.as_deref()),
+            ("postgresql://app@db.example/deals?sslmode=require", Some("hidden"))
+        );
+        let local = "postgresql://dealcast@localhost/dealcast?host=%2Ftmp%2Fdc%2Fpg&port=5432";
+        assert_eq!(without_password(local), (local.to_string(), None));
+    }
 }

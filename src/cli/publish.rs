@@ -106,8 +106,9 @@ pub async fn publish(args: PublishArgs, config: &Config) -> anyhow::Result<ExitC
     } else {
         None
     };
+    let fetcher = super::scrape::fetcher_from_config(config)?;
     let store = Store::open(&config.store_settings()).await?;
-    let outcome = publish_with(&args, &accounts, &store, rechecker.as_ref()).await;
+    let outcome = publish_with(&args, &accounts, &store, rechecker.as_ref(), &fetcher).await;
     let closed = store.close().await;
     let code = outcome?;
     closed?;
@@ -119,6 +120,7 @@ async fn publish_with(
     accounts: &[&AccountConfig],
     store: &Store,
     rechecker: Option<&Rechecker>,
+    fetcher: &crate::scrape::fetch::Fetcher,
 ) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let worker = worker_name();
@@ -157,10 +159,13 @@ async fn publish_with(
             writeln!(out)?;
         } else {
             let publisher = match Publisher::new(store.pool().clone(), account, &worker, |v| std::env::var(v).ok()) {
-                Ok(publisher) => match rechecker {
-                    Some(rechecker) => publisher.with_recheck(rechecker.clone()),
-                    None => publisher,
-                },
+                Ok(publisher) => {
+                    let publisher = publisher.with_image_fetcher(fetcher.clone());
+                    match rechecker {
+                        Some(rechecker) => publisher.with_recheck(rechecker.clone()),
+                        None => publisher,
+                    }
+                }
                 Err(error) => {
                     writeln!(out, "== {name}: cannot publish: {error}")?;
                     failed = true;

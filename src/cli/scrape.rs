@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
-use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
+use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
 use crate::scrape::registry::Registry;
 
 #[derive(Debug, Args)]
@@ -40,10 +40,12 @@ pub struct ScrapeArgs {
     pub max_pages: Option<u32>,
 }
 
-/// Builds the one HTTP client of a process from the configuration.
+/// Builds the one HTTP client of a process from the configuration (and `DEALCAST_ALLOW_PRIVATE_HOSTS`).
 pub fn fetcher_from_config(config: &Config) -> anyhow::Result<Fetcher> {
     let scrape = &config.scrape;
+    let from_env = PrivateHostAllowance::from_env(|name| std::env::var(name).ok())?;
     let settings = FetchSettings {
+        allow_private_hosts: PrivateHostAllowance::new(scrape.allow_private_hosts.iter().cloned()).and(&from_env),
         user_agent_contact: scrape.contact_url.clone(),
         max_body_bytes: u64::from(scrape.max_body_bytes.get()),
         page_timeout: Duration::from_secs(u64::from(scrape.page_timeout_secs.get())),

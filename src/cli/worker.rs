@@ -14,7 +14,7 @@ use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
 use crate::jobs::{WorkerOptions, run_worker};
 use crate::publish::accounts::AccountConfig;
 use crate::publish::recheck::Rechecker;
-use crate::publish::runner::run_publishers;
+use crate::publish::runner::{PublisherExtras, run_publishers};
 use crate::scrape::registry::Registry;
 use crate::store::Store;
 use crate::store::supervisor::{DatabaseHealth, QUICK_ACQUIRE};
@@ -92,12 +92,13 @@ pub async fn run(
     if let Some(name) = args.name {
         options.name = name;
     }
-    // One fetcher for harvests and re-checks before posting: a shop's politeness limits hold for both.
+    // One fetcher for harvests, re-checks before posting and product images: a shop's politeness limits hold for
+    // all of them.
     let fetcher = super::scrape::fetcher_from_config(config)?;
     let rechecker = Rechecker::new(fetcher.clone(), registry.shops().cloned(), config.scoring.clone());
     let handler = HarvestHandler {
         pool: store.pool().clone(),
-        fetcher,
+        fetcher: fetcher.clone(),
         registry: Arc::clone(&registry),
         weights: config.scoring.clone(),
         worker: options.name.clone(),
@@ -121,9 +122,8 @@ pub async fn run(
         let (pool, name) = (store.pool().clone(), options.name.clone());
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let (stopped, health) = (stopped.clone(), health.clone());
-        tokio::spawn(async move {
-            run_publishers(pool, &accounts, &name, every, Some(health), Some(rechecker), stopped).await
-        })
+        let extras = PublisherExtras { database: Some(health), rechecker: Some(rechecker), fetcher };
+        tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, extras, stopped).await })
     });
     let mut quick_pools = vec![];
     let web = match run_extras.flatten() {

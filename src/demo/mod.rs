@@ -21,7 +21,7 @@ use crate::harvest::{Clock, HarvestError, harvest_shop};
 use crate::publish::accounts::AccountConfig;
 use crate::publish::publisher::{PublishError, Publisher, SentPost};
 use crate::scrape::crawl::CrawlOptions;
-use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy};
+use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
 use crate::scrape::registry::Shop;
 use crate::scrape::shop_spec::ShopSpec;
 use catalogue::PAST_EPOCH_DAYS_AGO;
@@ -104,8 +104,13 @@ impl Demo {
         let spec: ShopSpec = crate::toml_problems::parse_all(&shop_file(&shop.base_url()))
             .map_err(|problems| DemoError::ShopSpec(format!("{problems:?}")))?;
         let spec = Shop { id: SHOP_ID.to_string(), file: PathBuf::from("(built into dealcast demo)"), spec };
+        // The demo's own shop is on loopback: its address alone is allowed, not the rest of loopback.
+        let shop_host = url::Url::parse(&shop.base_url()).ok().and_then(|url| url.host_str().map(str::to_string));
+        let allowance = PrivateHostAllowance::parse_list(&shop_host.unwrap_or_default(), "the demo shop")
+            .map_err(|error| DemoError::ShopSpec(error.to_string()))?;
         let fetcher = Fetcher::new(FetchSettings {
             default_host_policy: HostPolicy { min_delay: std::time::Duration::ZERO, max_concurrency: 4 },
+            allow_private_hosts: allowance,
             ..FetchSettings::default()
         })
         .map_err(DemoError::Fetcher)?;

@@ -16,7 +16,7 @@ pub mod scheduler;
 pub mod worker;
 
 pub use error::JobError;
-pub use queue::{Job, claim, complete, enqueue, extend_lease, fail, release, retry_delay};
+pub use queue::{Job, QueueClock, claim, complete, enqueue, extend_lease, fail, release, retry_delay};
 pub use schedule::due_slots;
 pub use scheduler::{CronScheduler, ScheduledJob, Scheduler};
 pub use worker::{JobHandler, WorkerOptions, run_worker};

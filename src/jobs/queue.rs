@@ -5,15 +5,48 @@
 //! A job's life: `pending` (waiting for `run_at`) → `running` (held by `locked_by` until `locked_until`) →
 //! `succeeded`, or back to `pending` with a later `run_at` after a failure, or `failed` once `max_attempts` starts
 //! have been used. `attempts` counts starts: a claim adds one, whether the job was pending or its previous worker
-//! died. Times are parameters (`now`), so callers (and tests) control the clock; workers on several machines must
-//! keep their clocks synchronised (NTP) well within a lease.
+//! died. Leases are read and written on the database's clock ([`QueueClock::Database`], `now()` in SQL), the one
+//! clock every worker shares: a worker whose own clock runs fast must not see running jobs' leases as expired and
+//! take them over. Tests may pass an explicit time instead ([`QueueClock::At`], or a `DateTime` directly).
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::jobs::JobError;
+
+/// Whose clock a queue statement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueClock {
+    /// The database server's (`now()`): what workers use.
+    Database,
+    /// This time: for tests that play out hours of a queue in a second.
+    At(DateTime<Utc>),
+}
+
+impl From<DateTime<Utc>> for QueueClock {
+    fn from(at: DateTime<Utc>) -> QueueClock {
+        QueueClock::At(at)
+    }
+}
+
+impl QueueClock {
+    /// The time to bind: `NULL` stands for the database's `now()` (statements read it as `coalesce($n, now())`).
+    fn bound(self) -> Option<DateTime<Utc>> {
+        match self {
+            QueueClock::Database => None,
+            QueueClock::At(at) => Some(at),
+        }
+    }
+}
+
+/// A duration as the milliseconds bound for `coalesce($n, now()) + $m * interval '1 millisecond'`, capped at a
+/// thousand years so that an absurd lease cannot overflow the timestamp.
+fn millis(duration: Duration) -> i64 {
+    const CAP: i64 = 1000 * 366 * 24 * 3600 * 1000;
+    i64::try_from(duration.as_millis()).unwrap_or(CAP).min(CAP)
+}
 
 /// A job claimed by a worker: what to do, and until when the worker holds it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -81,10 +114,10 @@ pub async fn claim(
     worker: &str,
     kinds: &[&str],
     lease: Duration,
-    now: DateTime<Utc>,
+    now: impl Into<QueueClock>,
 ) -> Result<Option<Job>, JobError> {
     let claim_error = |source| JobError::Claim { worker: worker.to_string(), source };
-    let locked_until = later(now, lease);
+    let now = now.into().bound();
     let kinds: Vec<String> = kinds.iter().map(|kind| kind.to_string()).collect();
     give_up_abandoned_jobs(pool, &kinds, now).await.map_err(claim_error)?;
     for _ in 0..CLAIM_RACE_RETRIES {
@@ -92,10 +125,10 @@ pub async fn claim(
             "WITH candidate AS ( \
                  SELECT id FROM jobs j \
                  WHERE kind = ANY($2) AND ( \
-                     (status = 'pending' AND run_at <= $3 AND NOT EXISTS ( \
+                     (status = 'pending' AND run_at <= coalesce($3, now()) AND NOT EXISTS ( \
                          SELECT 1 FROM jobs other \
                          WHERE other.kind = j.kind AND other.key = j.key AND other.status = 'running')) \
-                     OR (status = 'running' AND locked_until <= $3 AND attempts < max_attempts)) \
+                     OR (status = 'running' AND locked_until <= coalesce($3, now()) AND attempts < max_attempts)) \
                  ORDER BY run_at, id \
                  LIMIT 1 \
                  FOR UPDATE SKIP LOCKED) \
@@ -103,8 +136,9 @@ pub async fn claim(
                  last_error = CASE WHEN jobs.status = 'running' \
                      THEN format('the lease of %s expired at %s before it finished', jobs.locked_by, jobs.locked_until) \
                      ELSE jobs.last_error END, \
-                 status = 'running', locked_by = $1, locked_until = $4, attempts = jobs.attempts + 1, \
-                 started_at = $3, finished_at = NULL \
+                 status = 'running', locked_by = $1, \
+                 locked_until = coalesce($3, now()) + $4 * interval '1 millisecond', \
+                 attempts = jobs.attempts + 1, started_at = coalesce($3, now()), finished_at = NULL \
              FROM candidate WHERE jobs.id = candidate.id \
              RETURNING jobs.id, jobs.kind, jobs.key, jobs.payload, jobs.scheduled_for, jobs.attempts, \
                  jobs.locked_until",
@@ -112,7 +146,7 @@ pub async fn claim(
         .bind(worker)
         .bind(&kinds)
         .bind(now)
-        .bind(locked_until)
+        .bind(millis(lease))
         .fetch_optional(pool)
         .await;
         match claimed {
@@ -125,14 +159,19 @@ pub async fn claim(
 }
 
 /// Marks failed the running jobs whose lease expired after their last allowed attempt.
-async fn give_up_abandoned_jobs(pool: &PgPool, kinds: &[String], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+async fn give_up_abandoned_jobs(
+    pool: &PgPool,
+    kinds: &[String],
+    now: Option<DateTime<Utc>>,
+) -> Result<u64, sqlx::Error> {
     let given_up = sqlx::query(
-        "UPDATE jobs SET status = 'failed', finished_at = $2, locked_until = NULL, \
+        "UPDATE jobs SET status = 'failed', finished_at = coalesce($2, now()), locked_until = NULL, \
              last_error = format('the lease of %s expired at %s during its last allowed attempt (%s of %s)', \
                                  locked_by, locked_until, attempts, max_attempts) \
          WHERE id IN ( \
              SELECT id FROM jobs \
-             WHERE status = 'running' AND kind = ANY($1) AND locked_until <= $2 AND attempts >= max_attempts \
+             WHERE status = 'running' AND kind = ANY($1) AND locked_until <= coalesce($2, now()) \
+                 AND attempts >= max_attempts \
              FOR UPDATE SKIP LOCKED)",
     )
     .bind(kinds)
@@ -153,29 +192,32 @@ pub async fn extend_lease(
     job_id: i64,
     worker: &str,
     lease: Duration,
-    now: DateTime<Utc>,
+    now: impl Into<QueueClock>,
 ) -> Result<bool, JobError> {
-    let extended =
-        sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
-            .bind(job_id)
-            .bind(worker)
-            .bind(later(now, lease))
-            .execute(pool)
-            .await
-            .map_err(|source| JobError::ExtendLease { job_id, worker: worker.to_string(), source })?
-            .rows_affected();
-    Ok(extended == 1)
-}
-
-/// Records that `worker` finished a job successfully. [`JobError::LeaseLost`] if the job is no longer its own.
-pub async fn complete(pool: &PgPool, job_id: i64, worker: &str, now: DateTime<Utc>) -> Result<(), JobError> {
-    let done = sqlx::query(
-        "UPDATE jobs SET status = 'succeeded', finished_at = $3, locked_until = NULL \
+    let extended = sqlx::query(
+        "UPDATE jobs SET locked_until = coalesce($3, now()) + $4 * interval '1 millisecond' \
          WHERE id = $1 AND locked_by = $2 AND status = 'running'",
     )
     .bind(job_id)
     .bind(worker)
-    .bind(now)
+    .bind(now.into().bound())
+    .bind(millis(lease))
+    .execute(pool)
+    .await
+    .map_err(|source| JobError::ExtendLease { job_id, worker: worker.to_string(), source })?
+    .rows_affected();
+    Ok(extended == 1)
+}
+
+/// Records that `worker` finished a job successfully. [`JobError::LeaseLost`] if the job is no longer its own.
+pub async fn complete(pool: &PgPool, job_id: i64, worker: &str, now: impl Into<QueueClock>) -> Result<(), JobError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'succeeded', finished_at = coalesce($3, now()), locked_until = NULL \
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+    )
+    .bind(job_id)
+    .bind(worker)
+    .bind(now.into().bound())
     .execute(pool)
     .await
     .map_err(|source| JobError::Finish { job_id, worker: worker.to_string(), source })?
@@ -185,7 +227,14 @@ pub async fn complete(pool: &PgPool, job_id: i64, worker: &str, now: DateTime<Ut
 
 /// Records that a job failed with `error`. It runs again after [`retry_delay`] while it has attempts left, and is
 /// marked failed after its last one. [`JobError::LeaseLost`] if the job is no longer `worker`'s.
-pub async fn fail(pool: &PgPool, job_id: i64, worker: &str, error: &str, now: DateTime<Utc>) -> Result<(), JobError> {
+pub async fn fail(
+    pool: &PgPool,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+    now: impl Into<QueueClock>,
+) -> Result<(), JobError> {
+    let now = now.into().bound();
     let finish_error = |source| JobError::Finish { job_id, worker: worker.to_string(), source };
     // Read, decide in Rust, write: the backoff rule lives in one place (`retry_delay`), and the row lock keeps the
     // transaction's view of the job current.
@@ -203,18 +252,21 @@ pub async fn fail(pool: &PgPool, job_id: i64, worker: &str, error: &str, now: Da
     };
     if attempts < max_attempts {
         sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 \
+            "UPDATE jobs SET status = 'pending', run_at = coalesce($2, now()) + $4 * interval '1 millisecond', \
+                 locked_by = NULL, locked_until = NULL, last_error = $3 \
              WHERE id = $1",
         )
         .bind(job_id)
-        .bind(later(now, retry_delay(attempts)))
+        .bind(now)
         .bind(error)
+        .bind(millis(retry_delay(attempts)))
         .execute(&mut *transaction)
         .await
         .map_err(finish_error)?;
     } else {
         sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+            "UPDATE jobs SET status = 'failed', finished_at = coalesce($2, now()), locked_until = NULL, last_error = $3 \
+             WHERE id = $1",
         )
         .bind(job_id)
         .bind(now)
@@ -228,15 +280,15 @@ pub async fn fail(pool: &PgPool, job_id: i64, worker: &str, error: &str, now: Da
 
 /// Gives a running job back to the queue, due at once, without counting the interrupted start as an attempt: for a
 /// worker that shuts down before the job finished. `false` if the job was no longer `worker`'s.
-pub async fn release(pool: &PgPool, job_id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool, JobError> {
+pub async fn release(pool: &PgPool, job_id: i64, worker: &str, now: impl Into<QueueClock>) -> Result<bool, JobError> {
     let released = sqlx::query(
-        "UPDATE jobs SET status = 'pending', run_at = $3, locked_by = NULL, locked_until = NULL, \
+        "UPDATE jobs SET status = 'pending', run_at = coalesce($3, now()), locked_by = NULL, locked_until = NULL, \
              attempts = greatest(attempts - 1, 0), last_error = format('given back by %s when it shut down', $2::text) \
          WHERE id = $1 AND locked_by = $2 AND status = 'running'",
     )
     .bind(job_id)
     .bind(worker)
-    .bind(now)
+    .bind(now.into().bound())
     .execute(pool)
     .await
     .map_err(|source| JobError::Finish { job_id, worker: worker.to_string(), source })?
@@ -249,14 +301,6 @@ pub async fn release(pool: &PgPool, job_id: i64, worker: &str, now: DateTime<Utc
 pub fn retry_delay(attempts: i32) -> Duration {
     let doublings = attempts.saturating_sub(1).clamp(0, 16) as u32;
     RETRY_BASE.saturating_mul(1 << doublings).min(RETRY_CAP)
-}
-
-/// `now` plus a lease or delay; absurdly long ones end at the end of representable time instead of panicking.
-pub(crate) fn later(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
-    TimeDelta::from_std(duration)
-        .ok()
-        .and_then(|delta| now.checked_add_signed(delta))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn is_violation_of(error: &sqlx::Error, constraint: &str) -> bool {
@@ -284,6 +328,7 @@ mod tests {
 
     #[test]
     fn a_huge_lease_is_capped_instead_of_panicking() {
-        assert_eq!(later(Utc::now(), Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(millis(Duration::MAX), 1000 * 366 * 24 * 3600 * 1000);
+        assert_eq!(millis(Duration::from_secs(2)), 2000);
     }
 }

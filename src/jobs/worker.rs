@@ -21,8 +21,7 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, oneshot, watch};
 use tracing::Instrument;
 
-use crate::jobs::queue::later;
-use crate::jobs::{Job, JobError, Scheduler, claim, complete, extend_lease, fail, release};
+use crate::jobs::{Job, JobError, QueueClock, Scheduler, claim, complete, extend_lease, fail, release};
 use crate::store::supervisor::DatabaseHealth;
 
 /// The advisory lock held while ticking the scheduler (an arbitrary constant, "dealcast scheduler").
@@ -147,10 +146,11 @@ async fn run_slot(context: Arc<Context>, worker: String, mut stop: watch::Receiv
         if wait_for_database(options.database.as_ref(), &worker, &mut stop).await {
             continue;
         }
-        match claim(&context.pool, &worker, &context.kinds, options.lease, Utc::now()).await {
+        let asked = Instant::now();
+        match claim(&context.pool, &worker, &context.kinds, options.lease, QueueClock::Database).await {
             Ok(Some(job)) => {
                 context.work_found.notify_one();
-                run_job(&context, &worker, job, stop.clone()).await;
+                run_job(&context, &worker, job, asked, stop.clone()).await;
             }
             Ok(None) => {
                 tokio::select! {
@@ -196,20 +196,22 @@ enum Outcome {
 }
 
 /// Runs one claimed job and records its outcome, in a span naming the job.
-async fn run_job(context: &Context, worker: &str, job: Job, stop: watch::Receiver<bool>) {
+async fn run_job(context: &Context, worker: &str, job: Job, claimed_at: Instant, stop: watch::Receiver<bool>) {
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, key = %job.key, attempt = job.attempts);
-    run_job_in_span(context, worker, job, stop).instrument(span).await
+    run_job_in_span(context, worker, job, claimed_at, stop).instrument(span).await
 }
 
-async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch::Receiver<bool>) {
+async fn run_job_in_span(context: &Context, worker: &str, job: Job, claimed_at: Instant, stop: watch::Receiver<bool>) {
     let started = Instant::now();
     let (lost_sender, lost) = oneshot::channel();
+    // The lease was set on the database's clock at the claim; this worker counts it down on its own monotonic clock
+    // from a moment before the claim returned, which can only end it early, whatever the wall clocks say.
     let keeper = tokio::spawn(keep_lease(
         context.pool.clone(),
         job.id,
         worker.to_string(),
         context.options.lease,
-        job.locked_until,
+        claimed_at + context.options.lease,
         lost_sender,
     ));
     // A panicking handler is a failed job, not a dead slot.
@@ -234,11 +236,11 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch:
     let recorded = match outcome {
         Outcome::Finished(Ok(())) => {
             tracing::info!(duration_ms, "job succeeded");
-            complete(pool, job.id, worker, Utc::now()).await
+            complete(pool, job.id, worker, QueueClock::Database).await
         }
         Outcome::Finished(Err(message)) => {
             tracing::warn!(duration_ms, error = %message, "job failed");
-            fail(pool, job.id, worker, &message, Utc::now()).await
+            fail(pool, job.id, worker, &message, QueueClock::Database).await
         }
         Outcome::LeaseLost => {
             tracing::warn!(duration_ms, "job abandoned: its lease was lost to another worker");
@@ -246,7 +248,7 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, stop: watch:
         }
         Outcome::Interrupted => {
             tracing::warn!(duration_ms, "job interrupted by shutdown; giving it back");
-            release(pool, job.id, worker, Utc::now()).await.map(|_| ())
+            release(pool, job.id, worker, QueueClock::Database).await.map(|_| ())
         }
     };
     if let Err(error) = recorded {
@@ -263,21 +265,21 @@ async fn keep_lease(
     job_id: i64,
     worker: String,
     lease: Duration,
-    mut locked_until: chrono::DateTime<Utc>,
+    mut locked_until: Instant,
     lost: oneshot::Sender<()>,
 ) {
     loop {
         tokio::time::sleep(lease / 3).await;
-        let now = Utc::now();
+        let asked = Instant::now();
         // Not waiting past the lease's end for a connection (the pool may wait much longer while the database is
         // away): by then the job may be another worker's.
-        let left = (locked_until - now).to_std().unwrap_or_default();
-        match tokio::time::timeout(left, extend_lease(&pool, job_id, &worker, lease, now)).await {
-            Ok(Ok(true)) => locked_until = later(now, lease),
+        let left = locked_until.saturating_duration_since(asked);
+        match tokio::time::timeout(left, extend_lease(&pool, job_id, &worker, lease, QueueClock::Database)).await {
+            Ok(Ok(true)) => locked_until = asked + lease,
             Ok(Ok(false)) => break,
             Ok(Err(error)) => {
                 tracing::warn!(error = %error, "could not extend the lease");
-                if Utc::now() >= locked_until {
+                if Instant::now() >= locked_until {
                     break;
                 }
             }

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres};
+use sqlx::{Connection, PgPool, Postgres};
 
 use super::accounts::{AccountConfig, Mode, Platform};
 
@@ -143,15 +143,21 @@ pub async fn try_lock(pool: &PgPool, account: &str) -> Result<Option<AccountLock
 }
 
 impl AccountLock {
-    /// Releases the lock and gives the connection back to the pool.
+    /// Releases the lock and gives the connection back to the pool. When the unlock fails (or finds no lock), the
+    /// connection is closed instead: returned to the pool, it could still hold the lock, and every later tick of
+    /// the account would find it busy until the pool retired that connection.
     pub async fn release(mut self) -> Result<(), sqlx::Error> {
-        if let Some(mut connection) = self.connection.take() {
-            sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
-                .bind(&self.key)
-                .execute(&mut *connection)
-                .await?;
+        let Some(mut connection) = self.connection.take() else { return Ok(()) };
+        let unlocked = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+            .bind(&self.key)
+            .fetch_one(&mut *connection)
+            .await;
+        if let Ok(true) = unlocked {
+            return Ok(());
         }
-        Ok(())
+        // Closing the session releases every lock it holds, on the server.
+        let _ = connection.detach().close().await;
+        unlocked.map(|_| ())
     }
 }
 

@@ -23,7 +23,7 @@ use super::accounts::{AccountConfig, Mode};
 use super::claimed_wording::{self, drafts_for};
 use super::compose::ComposeError;
 use super::drafting::Draft;
-use super::images::{Image, fetch_image, image_client};
+use super::images::{Image, fetch_image, image_fetcher};
 use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
@@ -34,6 +34,8 @@ use super::selection::{self, Candidate, for_slot, pick, shop_history};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
 use super::x::client::XError;
 use crate::jobs::schedule::latest_slot;
+use crate::scrape::fetch::address_policy::AllowanceError;
+use crate::scrape::fetch::{FetchError, Fetcher, PrivateHostAllowance};
 
 /// A slot older than this when a publisher first sees it is skipped rather than served late: after a long
 /// downtime, posting at once what was meant for the morning would be a burst, not a schedule.
@@ -74,11 +76,13 @@ pub enum PublishError {
         #[source]
         source: ComposeError,
     },
-    #[error("the HTTP client for product images could not be built")]
-    ImageClient {
+    #[error("the fetcher for product images could not be built")]
+    ImageFetcher {
         #[source]
-        source: reqwest::Error,
+        source: FetchError,
     },
+    #[error(transparent)]
+    PrivateHosts(#[from] AllowanceError),
     #[error("account {account}: {source}")]
     Platform {
         account: String,
@@ -155,8 +159,8 @@ pub struct Publisher {
     sender: Sender,
     rules: PacingRules,
     worker: String,
-    /// The client downloading product images, when the account attaches them.
-    images: Option<reqwest::Client>,
+    /// The fetcher downloading product images, when the account attaches them.
+    images: Option<Fetcher>,
     /// What re-checks deals before they are posted ([`Publisher::with_recheck`]).
     rechecker: Option<Rechecker>,
 }
@@ -169,14 +173,25 @@ impl Publisher {
         worker: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Publisher, PublishError> {
-        let sender = Sender::for_account(&account, env)?;
-        Publisher::with_sender(pool, account, sender, worker)
+        let sender = Sender::for_account(&account, &env)?;
+        // Images come through the address policy; `with_image_fetcher` replaces this fetcher by the process's own.
+        let allowance = PrivateHostAllowance::from_env(&env)?;
+        Publisher::with_sender(pool, account, sender, worker, allowance)
+    }
+
+    /// Downloads product images (when the account attaches them) with `fetcher`: the process's one polite fetcher,
+    /// with its robots.txt cache, host limits and allowed private hosts (`[scrape] allow_private_hosts`).
+    pub fn with_image_fetcher(mut self, fetcher: Fetcher) -> Publisher {
+        if self.images.is_some() {
+            self.images = Some(fetcher);
+        }
+        self
     }
 
     /// A publisher that can only [`Publisher::preview`] (or record `dry_run` posts): it needs no secrets.
     pub fn for_preview(pool: PgPool, account: AccountConfig, worker: &str) -> Result<Publisher, PublishError> {
         let sender = Sender::DryRun { account: account.name.clone() };
-        Publisher::with_sender(pool, account, sender, worker)
+        Publisher::with_sender(pool, account, sender, worker, PrivateHostAllowance::default())
     }
 
     fn with_sender(
@@ -184,12 +199,13 @@ impl Publisher {
         account: AccountConfig,
         sender: Sender,
         worker: &str,
+        allowance: PrivateHostAllowance,
     ) -> Result<Publisher, PublishError> {
         super::drafting::template_of(&account)
             .map_err(|source| PublishError::Template { account: account.name.clone(), source })?;
         let rules = PacingRules::of(&account);
         let images = if account.attach_image && sender.is_remote() {
-            Some(image_client(IMAGE_TIMEOUT).map_err(|source| PublishError::ImageClient { source })?)
+            Some(image_fetcher(IMAGE_TIMEOUT, allowance).map_err(|source| PublishError::ImageFetcher { source })?)
         } else {
             None
         };
@@ -526,7 +542,7 @@ impl Publisher {
 
     /// The product image of `row`'s offer, when the account attaches images and it can be had.
     async fn image_for(&self, row: &Publication) -> Result<Option<Image>, PublishError> {
-        let Some(http) = &self.images else { return Ok(None) };
+        let Some(fetcher) = &self.images else { return Ok(None) };
         let url: Option<String> = sqlx::query_scalar("SELECT image_url FROM offers WHERE id = $1")
             .bind(row.offer_id)
             .fetch_optional(&self.pool)
@@ -534,7 +550,7 @@ impl Publisher {
             .map_err(|e| self.db(e))?
             .flatten();
         let Some(url) = url else { return Ok(None) };
-        match fetch_image(http, &url).await {
+        match fetch_image(fetcher, &url).await {
             Ok(image) => Ok(Some(image)),
             Err(error) => {
                 tracing::warn!(account = %self.account.name, publication = row.id, %error, "posting without the image");

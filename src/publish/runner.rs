@@ -15,30 +15,41 @@ use tokio::sync::watch;
 use super::accounts::AccountConfig;
 use super::publisher::Publisher;
 use super::recheck::Rechecker;
+use crate::scrape::fetch::Fetcher;
 use crate::store::supervisor::DatabaseHealth;
+
+/// What the publishers of a process share besides the database: the watcher's knowledge of the database, what
+/// re-checks deals before they are posted, and the fetcher that downloads product images (the process's own).
+pub struct PublisherExtras {
+    pub database: Option<DatabaseHealth>,
+    pub rechecker: Option<Rechecker>,
+    pub fetcher: Fetcher,
+}
 
 /// How often every account is ticked.
 pub const DEFAULT_TICK: Duration = Duration::from_secs(15);
 
-/// Ticks every account of `accounts` every `every` until `shutdown` turns true; deals are re-checked through
-/// `rechecker` before they are posted (by the accounts that re-check). While `database` (the watcher's knowledge,
-/// `store::supervisor`) says the database is away, no tick starts: they go on as soon as it is back.
+/// Ticks every account of `accounts` every `every` until `shutdown` turns true; deals are re-checked and product
+/// images downloaded as `extras` says. While its `database` (the watcher's knowledge, `store::supervisor`) says the
+/// database is away, no tick starts: they go on as soon as it is back.
 pub async fn run_publishers(
     pool: PgPool,
     accounts: &[AccountConfig],
     worker: &str,
     every: Duration,
-    database: Option<DatabaseHealth>,
-    rechecker: Option<Rechecker>,
+    extras: PublisherExtras,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut publishers = Vec::new();
     for account in accounts {
         match Publisher::new(pool.clone(), account.clone(), worker, |variable| std::env::var(variable).ok()) {
-            Ok(publisher) => publishers.push(match &rechecker {
-                Some(rechecker) => publisher.with_recheck(rechecker.clone()),
-                None => publisher,
-            }),
+            Ok(publisher) => {
+                let publisher = publisher.with_image_fetcher(extras.fetcher.clone());
+                publishers.push(match &extras.rechecker {
+                    Some(rechecker) => publisher.with_recheck(rechecker.clone()),
+                    None => publisher,
+                })
+            }
             Err(error) => tracing::error!(%error, "this account will not publish; the others go on"),
         }
     }
@@ -50,7 +61,7 @@ pub async fn run_publishers(
     // The last problem reported per account, so that a paused account is not reported at every tick.
     let mut last_problem: HashMap<String, String> = HashMap::new();
     while !*shutdown.borrow() {
-        if let Some(health) = database.as_ref().filter(|health| !health.is_available()) {
+        if let Some(health) = extras.database.as_ref().filter(|health| !health.is_available()) {
             tracing::info!("the database is away: the publishers wait for it to come back");
             tokio::select! {
                 () = health.wait_until_available() => {}

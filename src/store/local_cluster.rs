@@ -16,7 +16,7 @@
 //! that needed it, even when the one that started it was killed. `dealcast db start` removes the marker: a cluster
 //! started on purpose keeps running until `dealcast db stop`.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use sqlx::postgres::PgConnectOptions;
 
 use crate::store::pg_binaries::{BinariesError, PgBinaries, output_text};
 use crate::store::run_as::{RunAs, RunAsError};
+use crate::store::safe_files::{self, Access, SafeFileError};
 
 /// The name of the cluster directory inside the data directory.
 pub const CLUSTER_DIR: &str = "pg";
@@ -66,6 +67,16 @@ pub enum ClusterError {
 
     #[error(transparent)]
     RunAs(#[from] RunAsError),
+
+    #[error(transparent)]
+    UnsafeFile(#[from] SafeFileError),
+
+    #[error(
+        "The data directory {path} belongs to user id {owner}, and dealcast runs as root: it does not write as root \
+         into a directory another user controls (a link planted there could make it overwrite any file). Give the \
+         directory to root (`chown root: {path}`), choose another --data-dir, or run dealcast as that user."
+    )]
+    DataDirOwner { path: PathBuf, owner: u32 },
 
     #[error(
         "The data directory {path} cannot be used ({source}). dealcast keeps its private PostgreSQL cluster there. \
@@ -229,7 +240,7 @@ impl LocalCluster {
             // The marker goes first: a process killed while the server starts must still leave it behind, or the
             // server it started would run on with nobody to stop it.
             let marker = self.data_dir.join(AUTOSTARTED_MARKER);
-            File::create(&marker).map_err(io_error("create", &marker))?;
+            safe_files::open(&marker, Access::Keep, &[nix::unistd::Uid::effective()])?;
             if let Err(error) = self.start_server(&binaries) {
                 self.remove_autostarted_marker()?;
                 return Err(error);
@@ -337,19 +348,38 @@ impl LocalCluster {
                 .create(&self.data_dir)
                 .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
         }
+        self.check_data_dir_owner()?;
         let control = self.open_lock_file(CONTROL_LOCK)?;
         control.lock().map_err(io_error("lock", &self.data_dir.join(CONTROL_LOCK)))?;
         Ok(control)
     }
 
+    /// As root, refuses a data directory another user owns: the files dealcast writes there must not be
+    /// replaceable by anyone else.
+    fn check_data_dir_owner(&self) -> Result<(), ClusterError> {
+        use std::os::unix::fs::MetadataExt;
+        if !nix::unistd::Uid::effective().is_root() {
+            return Ok(());
+        }
+        let metadata = std::fs::metadata(&self.data_dir)
+            .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })?;
+        match metadata.uid() {
+            0 => Ok(()),
+            owner => Err(ClusterError::DataDirOwner { path: self.data_dir.clone(), owner }),
+        }
+    }
+
     fn open_lock_file(&self, name: &str) -> Result<File, ClusterError> {
         let path = self.data_dir.join(name);
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| ClusterError::DataDirUnusable { path: self.data_dir.clone(), source })
+        safe_files::open(&path, Access::Keep, &[nix::unistd::Uid::effective()]).map_err(|error| match error {
+            SafeFileError::Io { source, .. } => ClusterError::DataDirUnusable { path: self.data_dir.clone(), source },
+            unsafe_file => ClusterError::UnsafeFile(unsafe_file),
+        })
+    }
+
+    /// Who may own the files dealcast writes in the cluster directory: the server user, or dealcast itself.
+    fn cluster_file_owners(&self) -> [nix::unistd::Uid; 2] {
+        [self.run_as.server_uid(), nix::unistd::Uid::effective()]
     }
 
     fn remove_autostarted_marker(&self) -> Result<(), ClusterError> {
@@ -426,13 +456,13 @@ impl LocalCluster {
         if !output.0 {
             return Err(ClusterError::InitdbFailed { pgdata: target, output: output.1 });
         }
+        // initdb ran as the server user, who could have left a link in place of the file.
         let conf = staging.join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf).map_err(io_error("read", &conf))?;
-        text.push_str(&format!(
+        let text = format!(
             "\n# dealcast writes {RUNTIME_CONF} at each start (socket location and tuning); \
              settings below this line override it.\ninclude_if_exists = '{RUNTIME_CONF}'\n"
-        ));
-        std::fs::write(&conf, text).map_err(io_error("write", &conf))?;
+        );
+        safe_files::write(&conf, Access::Append, &self.cluster_file_owners(), &text)?;
         std::fs::rename(&staging, &target).map_err(io_error("rename", &staging))?;
         if target != self.link {
             self.link_relocated(&target)?;
@@ -625,8 +655,8 @@ impl LocalCluster {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         let path = self.pgdata().join(RUNTIME_CONF);
-        std::fs::write(&path, conf).map_err(io_error("write", &path))?;
-        self.run_as.hand_over(&path)?;
+        let file = safe_files::write(&path, Access::Replace, &self.cluster_file_owners(), &conf)?;
+        self.run_as.hand_over_file(&file, &path)?;
         Ok(())
     }
 

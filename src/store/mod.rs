@@ -15,6 +15,7 @@ pub mod pg_binaries;
 pub mod publication_queries;
 pub mod rechecked_offers;
 pub mod run_as;
+pub mod safe_files;
 pub mod scrape_runs;
 pub mod search_index;
 pub mod shop_overview;

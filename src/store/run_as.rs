@@ -4,6 +4,10 @@
 //! needless risk. When dealcast itself runs as root it therefore runs them as the `postgres` system user (the
 //! Debian packages create it), switching user in the child process the way `sudo -u postgres` would, without
 //! needing sudo. Files the server must own (its data directory) are handed to that user.
+//!
+//! The programs get a clean environment: only what finds programs and libraries, the locale and the time zone. The
+//! server keeps its environment for as long as it runs, readable in `/proc/<pid>/environ` by the server user, and
+//! dealcast's own holds secrets (X OAuth keys, `DATABASE_URL`, the admin password's hash).
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -13,6 +17,15 @@ use nix::unistd::{Gid, Uid, User};
 
 /// The system user a PostgreSQL server runs as when dealcast runs as root.
 pub const SERVER_USER: &str = "postgres";
+
+/// The variables of dealcast's environment that PostgreSQL's programs are given (with every `LC_*`): what finds
+/// programs and libraries, the locale `initdb` records, and the time zone the server reports in.
+const KEPT_VARIABLES: [&str; 6] = ["PATH", "LD_LIBRARY_PATH", "LANG", "LANGUAGE", "TZ", "TZDIR"];
+
+/// Whether PostgreSQL's programs are given the variable `name` of dealcast's environment.
+pub fn is_kept_for_postgres(name: &str) -> bool {
+    KEPT_VARIABLES.contains(&name) || name.starts_with("LC_")
+}
 
 /// The user PostgreSQL programs run as: the current one, or `postgres` when dealcast is root.
 #[derive(Debug, Clone)]
@@ -71,9 +84,12 @@ impl RunAs {
     /// A command for `program` that runs as this user, from `/` (a directory every user may enter; the caller's
     /// working directory may be closed to the server user), and that dies with dealcast: an `initdb` orphaned by a
     /// killed dealcast must not go on writing into a directory the next dealcast is cleaning up. (The server itself
-    /// is unaffected: `pg_ctl` starts it in a session of its own.)
+    /// is unaffected: `pg_ctl` starts it in a session of its own.) Its environment holds only the variables
+    /// [`is_kept_for_postgres`] keeps.
     pub fn command(&self, program: &Path) -> Command {
         let mut command = Command::new(program);
+        command.env_clear();
+        command.envs(std::env::vars_os().filter(|(name, _)| name.to_str().is_some_and(is_kept_for_postgres)));
         command.current_dir("/");
         die_with_parent(&mut command);
         if let Some((uid, gid)) = self.switch_to {
@@ -83,12 +99,27 @@ impl RunAs {
         command
     }
 
+    /// The user id the programs run as.
+    pub fn server_uid(&self) -> Uid {
+        self.switch_to.map_or_else(Uid::effective, |(uid, _)| uid)
+    }
+
+    /// Gives the open `file` (at `path`) to this user, by its descriptor: a path could be swapped for a link between
+    /// the check and the chown (a no-op when no user switch happens).
+    pub fn hand_over_file(&self, file: &std::fs::File, path: &Path) -> Result<(), RunAsError> {
+        self.give(path, |uid, gid| nix::unistd::fchown(file, Some(uid), Some(gid)))
+    }
+
     /// Gives `path` to this user (a no-op when no user switch happens).
     pub fn hand_over(&self, path: &Path) -> Result<(), RunAsError> {
+        self.give(path, |uid, gid| nix::unistd::chown(path, Some(uid), Some(gid)))
+    }
+
+    fn give(&self, path: &Path, chown: impl FnOnce(Uid, Gid) -> nix::Result<()>) -> Result<(), RunAsError> {
         let Some((uid, gid)) = self.switch_to else {
             return Ok(());
         };
-        nix::unistd::chown(path, Some(uid), Some(gid)).map_err(|source| RunAsError::Chown {
+        chown(uid, gid).map_err(|source| RunAsError::Chown {
             path: path.display().to_string(),
             user: self.name.clone(),
             source,
@@ -115,3 +146,18 @@ fn die_with_parent(command: &mut Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_command: &mut Command) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_gets_the_locale_and_time_zone_but_no_secret() {
+        for kept in ["PATH", "LANG", "LC_ALL", "LC_MESSAGES", "TZ"] {
+            assert!(is_kept_for_postgres(kept), "{kept}");
+        }
+        for dropped in ["DATABASE_URL", "DEALCAST_ADMIN_PASSWORD_HASH", "DEALCAST_MAIN_CONSUMER_SECRET", "PGPASSWORD"] {
+            assert!(!is_kept_for_postgres(dropped), "{dropped}");
+        }
+    }
+}

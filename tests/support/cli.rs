@@ -3,11 +3,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// The `dealcast` binary, with nothing inherited from the environment that would point it elsewhere.
+/// The `dealcast` binary, with nothing inherited from the environment that would point it elsewhere, allowed to
+/// fetch from the test's loopback servers.
 pub fn dealcast() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dealcast"));
     command.env_remove("DATABASE_URL").env_remove("DEALCAST_CONFIG").env_remove("DEALCAST_SCRAPERS_DIR");
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    super::outbound::allow_loopback(&mut command);
     command
 }
 

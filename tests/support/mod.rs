@@ -16,6 +16,7 @@ pub mod expected_pages;
 pub mod listed_shop;
 pub mod loopback_shop;
 pub mod mock_x;
+pub mod outbound;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;

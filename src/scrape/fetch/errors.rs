@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::address_policy::RefusedAddress;
+
 /// Every label [`FetchError::kind`] can return, for metrics that want to pre-register them.
-pub const FETCH_ERROR_KINDS: [&str; 18] = [
+pub const FETCH_ERROR_KINDS: [&str; 19] = [
     "invalid_settings",
     "invalid_url",
+    "private_address",
     "robots_disallowed",
     "robots_unavailable",
     "http_404",
@@ -46,6 +49,10 @@ pub enum FetchError {
     /// The URL is not something we fetch: not http(s), or without a host.
     #[error("{url}: not a fetchable URL ({reason})")]
     InvalidUrl { url: Url, reason: &'static str },
+    /// The URL's host is (or resolves only to) a loopback, private, link-local or other non-public address that
+    /// the operator did not allow: nothing was sent to it.
+    #[error("{url}: not fetched: {refused}")]
+    PrivateAddress { url: Url, refused: Box<RefusedAddress> },
     /// The site's robots.txt forbids our agent this URL.
     #[error("{url}: disallowed by robots.txt")]
     RobotsDisallowed { url: Url },
@@ -117,6 +124,7 @@ impl FetchError {
             FetchError::InvalidSettings { .. } => "invalid_settings",
             FetchError::ClientBuild { .. } => "client",
             FetchError::InvalidUrl { .. } => "invalid_url",
+            FetchError::PrivateAddress { .. } => "private_address",
             FetchError::RobotsDisallowed { .. } => "robots_disallowed",
             FetchError::RobotsUnavailable { .. } => "robots_unavailable",
             FetchError::NotFound { .. } => "http_404",
@@ -156,9 +164,17 @@ impl FetchError {
         }
     }
 
-    /// Sorts a reqwest failure into our kinds.
+    /// Sorts a reqwest failure into our kinds. A refusal of the address policy's resolver comes wrapped in a
+    /// connection error; it is told apart, since it is no failure to retry.
     pub(crate) fn from_reqwest(url: &Url, source: reqwest::Error) -> FetchError {
         let url = url.clone();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
+        while let Some(error) = cause {
+            if let Some(refused) = error.downcast_ref::<RefusedAddress>() {
+                return FetchError::PrivateAddress { url, refused: Box::new(refused.clone()) };
+            }
+            cause = error.source();
+        }
         if source.is_connect() {
             FetchError::Connect { url, source }
         } else if source.is_body() || source.is_decode() {

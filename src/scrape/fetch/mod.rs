@@ -5,19 +5,23 @@
 //! ([`host_limits`]); it retries what may succeed later (timeouts, connection failures, 429, 5xx) with backoff and
 //! the server's `Retry-After` ([`retry`]); it caps redirects, body size (while streaming) and the time per attempt;
 //! and it turns the body into text whatever its charset ([`charset`]). Failures come back as one [`FetchError`]
-//! with a bounded [`FetchError::kind`].
+//! with a bounded [`FetchError::kind`]. No request goes to a loopback, private or otherwise non-public address
+//! unless the settings allow it ([`address_policy`]): IP literals are checked before each hop, names inside the
+//! client's resolver.
 //!
 //! One `reqwest::Client` (one connection pool) is shared by every clone of a [`Fetcher`]; per-host state is behind
 //! an `Arc` looked up under a short read lock, so the hot path neither builds clients nor holds a lock across an
 //! await. Redirects are followed here rather than by reqwest, so each hop goes through robots.txt and the limits of
 //! its own host, and a loop is told apart from a long chain.
 
+pub mod address_policy;
 pub mod charset;
 pub mod errors;
 pub mod host_limits;
 pub mod retry;
 pub mod robots;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -25,6 +29,7 @@ use backon::Retryable;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
+pub use address_policy::{AllowedHost, PrivateHostAllowance, RefusedAddress};
 pub use charset::decode_body;
 pub use errors::{FETCH_ERROR_KINDS, FetchError};
 pub use host_limits::HostPolicy;
@@ -70,6 +75,8 @@ pub struct FetchSettings {
     pub default_host_policy: HostPolicy,
     /// A `Retry-After` longer than this is not waited for: the fetch fails (the host is still paused this long).
     pub max_retry_after: Duration,
+    /// The private hosts and networks that may be fetched from (none by default: public addresses only).
+    pub allow_private_hosts: PrivateHostAllowance,
 }
 
 impl Default for FetchSettings {
@@ -85,6 +92,7 @@ impl Default for FetchSettings {
             obey_robots: true,
             default_host_policy: HostPolicy::POLITE,
             max_retry_after: Duration::from_secs(120),
+            allow_private_hosts: PrivateHostAllowance::default(),
         }
     }
 }
@@ -220,6 +228,7 @@ impl Fetcher {
             .user_agent(user_agent.as_str())
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(address_policy::PolicyResolver::new(settings.allow_private_hosts.clone()))
             .connect_timeout(settings.connect_timeout)
             .build()
             .map_err(|source| FetchError::ClientBuild { source })?;
@@ -284,6 +293,9 @@ impl Fetcher {
             RobotsVerdict::Rules(rules) => Ok(Some(rules)),
             RobotsVerdict::AllowAll => Ok(None),
             RobotsVerdict::Unavailable => Err(FetchError::RobotsUnavailable { url: site.clone() }),
+            RobotsVerdict::Refused(refused) => {
+                Err(FetchError::PrivateAddress { url: site.clone(), refused: Box::new(refused) })
+            }
         }
     }
 
@@ -326,13 +338,26 @@ impl Fetcher {
         }
     }
 
-    /// The per-host state of a URL's host, or why the URL cannot be fetched.
+    /// The per-host state of a URL's host, or why the URL cannot be fetched (an address literal the address policy
+    /// refuses among the reasons: names are judged when they are resolved).
     fn host_entry(&self, url: &Url) -> Result<Arc<HostEntry>, FetchError> {
         let invalid = |reason| FetchError::InvalidUrl { url: url.clone(), reason };
         if !matches!(url.scheme(), "http" | "https") {
             return Err(invalid("only http and https are fetched"));
         }
         let host = url.host_str().filter(|host| !host.is_empty()).ok_or_else(|| invalid("no host"))?;
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(address)) => Some(IpAddr::V4(address)),
+            Some(url::Host::Ipv6(address)) => Some(IpAddr::V6(address)),
+            _ => None,
+        };
+        if let Some(address) = literal {
+            self.inner
+                .settings
+                .allow_private_hosts
+                .check(host, address)
+                .map_err(|refused| FetchError::PrivateAddress { url: url.clone(), refused: Box::new(refused) })?;
+        }
         let port = url.port_or_known_default().ok_or_else(|| invalid("no port"))?;
         let key = HostKey { host: host.to_string(), port };
         Ok(self.inner.hosts.entry(&key, self.inner.settings.default_host_policy))
@@ -345,6 +370,9 @@ impl Fetcher {
         match verdict {
             RobotsVerdict::AllowAll => Ok(()),
             RobotsVerdict::Unavailable => Err(FetchError::RobotsUnavailable { url: url.clone() }),
+            RobotsVerdict::Refused(refused) => {
+                Err(FetchError::PrivateAddress { url: url.clone(), refused: Box::new(refused.clone()) })
+            }
             RobotsVerdict::Rules(rules) if rules.allowed(ROBOTS_AGENT, url.as_str()) => Ok(()),
             RobotsVerdict::Rules(_) => Err(FetchError::RobotsDisallowed { url: url.clone() }),
         }
@@ -395,6 +423,7 @@ impl Fetcher {
                 Err(FetchError::NotFound { status, .. } | FetchError::ClientError { status, .. }) => {
                     RobotsVerdict::for_status(status)
                 }
+                Err(FetchError::PrivateAddress { refused, .. }) => RobotsVerdict::Refused(*refused),
                 Err(error) => {
                     tracing::warn!(url = %current, kind = error.kind(), "robots.txt unavailable: host disallowed");
                     RobotsVerdict::Unavailable

@@ -16,6 +16,8 @@ use std::time::Duration;
 use robotstxt::matcher::{LongestMatchRobotsMatchStrategy, RobotsMatcher};
 use robotstxt::{DefaultMatcher, RobotsParseHandler};
 
+use super::address_policy::RefusedAddress;
+
 /// Wildcards kept per Allow/Disallow pattern. The crate's matcher costs wildcards × path length per pattern, and
 /// worse (its list of positions only grows), so one line of thousands of `*` takes seconds for every URL checked.
 /// Real patterns use a handful.
@@ -97,6 +99,8 @@ pub enum RobotsVerdict {
     /// The server failed (5xx, 429) or could not be reached: nothing is allowed, as Google does, since a site in
     /// trouble is the one that must not be crawled.
     Unavailable,
+    /// The host's address is one the address policy refuses: nothing of it is fetched.
+    Refused(RefusedAddress),
 }
 
 impl RobotsVerdict {
@@ -113,7 +117,7 @@ impl RobotsVerdict {
     pub fn crawl_delay(&self, user_agent: &str) -> Option<Duration> {
         match self {
             RobotsVerdict::Rules(rules) => rules.crawl_delay(user_agent),
-            RobotsVerdict::AllowAll | RobotsVerdict::Unavailable => None,
+            RobotsVerdict::AllowAll | RobotsVerdict::Unavailable | RobotsVerdict::Refused(_) => None,
         }
     }
 }
