@@ -79,6 +79,16 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
             [] => config.web.trusted_proxies.clone(),
             given => given.to_vec(),
         })
+        .with_metrics_token(config.web.metrics_token.as_ref().map(|token| token.expose()))
+        .with_time_zone(config.web.time_zone())
+}
+
+/// The web UI's own pool: `[web] database_connections` connections apart from the other pools, each statement
+/// cancelled past `[web] statement_timeout_secs`, waiting at most `acquire_timeout` for a connection.
+pub fn web_pool(store: &Store, config: &Config, acquire_timeout: std::time::Duration) -> sqlx::PgPool {
+    let connections =
+        config.web.database_connections.map_or(crate::config::WebConfig::DEFAULT_DATABASE_CONNECTIONS, |n| n.get());
+    store.side_pool(connections, acquire_timeout, Some(config.web.statement_timeout()))
 }
 
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
@@ -87,10 +97,12 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr().context("could not read the listening address")?;
     println!("dealcast is serving on http://{address}/ (Ctrl-C to stop)");
     tracing::info!(%address, public_url = %base_url, "web server started");
-    let state = web_state(store.pool().clone(), base_url, &args, config);
-    let served = web::serve(listener, state, super::worker::shutdown_signal())
+    let pool = web_pool(&store, config, config.store_settings().connect_timeout);
+    let state = web_state(pool.clone(), base_url, &args, config);
+    let served = web::serve_within(listener, state, config.web.server_limits(), super::worker::shutdown_signal())
         .await
         .context("the web server stopped on an error");
+    pool.close().await;
     store.close().await?;
     served?;
     tracing::info!("web server stopped");

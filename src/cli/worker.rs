@@ -113,7 +113,9 @@ pub async fn run(
             tracing::info!("no [[accounts]] configured: posts are only recorded, by the dry_run account `apercu`");
             accounts.push(preview_account());
         }
-        let (pool, name) = (store.pool().clone(), options.name.clone());
+        // A pool of their own: a busy worker pool (or web) cannot make a post miss its slot.
+        let pool = store.side_pool(PUBLISHER_CONNECTIONS, config.store_settings().connect_timeout, None);
+        let name = options.name.clone();
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let stopped = stopped.clone();
         tokio::spawn(async move { run_publishers(pool, &accounts, &name, every, stopped).await })
@@ -125,7 +127,7 @@ pub async fn run(
             println!("dealcast is running; the web UI is on http://{address}/ (Ctrl-C to stop)");
             // A request waits for a connection no longer than QUICK_ACQUIRE: while the database is away, it answers
             // 503 soon rather than hanging.
-            let web_pool = store.quick_pool(QUICK_ACQUIRE);
+            let web_pool = super::serve::web_pool(&store, config, QUICK_ACQUIRE);
             quick_pools.push(web_pool.clone());
             let state =
                 super::serve::web_state(web_pool, base_url, &web_args, config).with_database_health(health.clone());
@@ -133,7 +135,7 @@ pub async fn run(
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;
             };
-            Some(tokio::spawn(crate::web::serve(listener, state, shutdown)))
+            Some(tokio::spawn(crate::web::serve_within(listener, state, config.web.server_limits(), shutdown)))
         }
         None => None,
     };
@@ -185,6 +187,8 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The publishers' own connections under `dealcast run` (they post one at a time per account).
+const PUBLISHER_CONNECTIONS: u32 = 2;
 /// How long a web request (and the database watcher's check) waits for a connection.
 const QUICK_ACQUIRE: Duration = Duration::from_secs(2);
 /// How long a shutdown asked while the database is away waits for the work in flight, then for closing the store.

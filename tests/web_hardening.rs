@@ -1,0 +1,169 @@
+//! The web server against the clients and readers an attacker or a careless default would bring: connections that
+//! send half a request and stop, slow queries, `/metrics` behind its token, one-letter searches, guessing the admin
+//! password from many addresses, private review notes, and dates read in the reader's time zone. Everything over
+//! real HTTP on loopback against `web::serve_within` on a fresh database.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use dealcast::store::{Store, StoreSettings};
+use dealcast::web::server::ServerLimits;
+use dealcast::web::{self, WebState};
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A running site over `db`, within `limits`; stopped when the returned sender is dropped.
+async fn serve(state: WebState, limits: ServerLimits) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("the bound address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(web::serve_within(listener, state, limits, async move {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+fn state_of(db: &support::TestDb, base: &str) -> WebState {
+    WebState::new(db.pool.clone(), url::Url::parse(base).expect("a URL"))
+}
+
+/// Reads from `stream` until the server closes it (end of stream or reset); returns when, or `None` past `deadline`.
+async fn closed_by(stream: &mut TcpStream, deadline: Instant) -> Option<Instant> {
+    let mut buffer = [0u8; 1024];
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(Instant::now()),
+            // Whatever the server says before closing (hyper says nothing; a 408 would do too), keep reading.
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// `count` connections to `address` that each sent half a request header, and then nothing.
+async fn stalled_connections(address: &str, count: usize) -> Vec<TcpStream> {
+    let mut stalled = Vec::new();
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(address).await.expect("a connection");
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: deals.example\r\nUser-Agent: slow").await.expect("half a header");
+        stalled.push(stream);
+    }
+    stalled
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_half_sent_requests_are_closed_within_the_header_timeout_while_healthz_answers() {
+    let db = support::fresh_database().await;
+    let limits = ServerLimits { header_read_timeout: Duration::from_secs(2), ..ServerLimits::default() };
+    // The port is only known once bound: the state's public URL is not used by these requests.
+    let (base, _stop) = serve(state_of(&db, "http://127.0.0.1/"), limits).await;
+    let address = base.trim_start_matches("http://").to_owned();
+
+    let mut slow = stalled_connections(&address, 200).await;
+    let sent = Instant::now();
+
+    // Meanwhile, a normal client is answered at once.
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let health = http.get(format!("{base}/healthz")).send().await.expect("/healthz answers while 200 clients stall");
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.text().await.unwrap().starts_with("ok"));
+    assert!(sent.elapsed() < limits.header_read_timeout, "/healthz answered before the slow clients were cut");
+
+    // Every stalled connection is closed by the server, within the timeout (plus scheduling slack on a busy machine).
+    let deadline = sent + limits.header_read_timeout + Duration::from_secs(3);
+    let mut latest = sent;
+    for (n, stream) in slow.iter_mut().enumerate() {
+        let closed = closed_by(stream, deadline).await;
+        let closed =
+            closed.unwrap_or_else(|| panic!("connection {n} still open {:?} after its half header", sent.elapsed()));
+        latest = latest.max(closed);
+    }
+    assert!(latest - sent >= limits.header_read_timeout - Duration::from_millis(200), "not cut before the timeout");
+    println!("200 stalled connections closed {:?} after their half header", latest - sent);
+
+    // And the server still serves.
+    let health = http.get(format!("{base}/healthz")).send().await.expect("/healthz answers afterwards");
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let db = support::fresh_database().await;
+    let limits =
+        ServerLimits { header_read_timeout: Duration::from_secs(2), max_connections: 3, ..ServerLimits::default() };
+    let (base, _stop) = serve(state_of(&db, "http://127.0.0.1/"), limits).await;
+    let address = base.trim_start_matches("http://").to_owned();
+    let _held = stalled_connections(&address, 3).await;
+    let started = Instant::now();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let health = http.get(format!("{base}/healthz")).send().await.expect("answered once a slot frees");
+    assert_eq!(health.status(), StatusCode::OK);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "the fourth connection was served only after the held ones were cut ({waited:?})"
+    );
+}
+
+#[tokio::test]
+async fn a_web_statement_running_past_its_timeout_is_cancelled_by_postgresql() {
+    let db = support::fresh_database().await;
+    let settings = StoreSettings {
+        database_url: Some(support::database_url(&db)),
+        data_dir: std::env::temp_dir(),
+        pg_bin_dir: None,
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(10),
+    };
+    let store = Store::open(&settings).await.expect("the store opens");
+    let web = store.side_pool(2, Duration::from_secs(5), Some(Duration::from_millis(300)));
+    let started = Instant::now();
+    let error = sqlx::query("SELECT pg_sleep(5)").execute(&web).await.expect_err("cancelled");
+    let code = error.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned());
+    assert_eq!(code.as_deref(), Some("57014"), "query_canceled: {error}");
+    assert!(started.elapsed() < Duration::from_secs(3), "cancelled after {:?}", started.elapsed());
+    // The main pool has no such limit (a harvest may run long statements).
+    sqlx::query("SELECT pg_sleep(0.5)").execute(store.pool()).await.expect("no timeout on the main pool");
+    web.close().await;
+    store.close().await.expect("the store closes");
+}
+
+#[tokio::test]
+async fn metrics_behind_a_token_answer_only_with_it() {
+    let db = support::fresh_database().await;
+    let token = "metrics-token-0123456789";
+    let state = state_of(&db, "http://127.0.0.1/").with_metrics_token(Some(token));
+    let (base, _stop) = serve(state, ServerLimits::default()).await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/metrics");
+    let none = http.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"metrics\"");
+    let wrong = http.get(&url).bearer_auth("metrics-token-0123456780").send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = http.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(right.text().await.unwrap().ends_with("# EOF\n"));
+    // Without a token configured, /metrics stays public.
+    let (open, _stop_open) = serve(state_of(&db, "http://127.0.0.1/"), ServerLimits::default()).await;
+    assert_eq!(http.get(format!("{open}/metrics")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+/// The titles of the deals `/api/deals` lists for `query`.
+async fn titles(base: &str, query: &str) -> Vec<String> {
+    let answer: serde_json::Value =
+        reqwest::get(format!("{base}/api/deals?{query}")).await.unwrap().json().await.unwrap();
+    answer["deals"].as_array().expect("a list").iter().map(|deal| deal["title"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_search_word_of_one_or_two_letters_matches_whole_words_only() {
+    let site = support::admin_site::start(false).await;
+    assert!(titles(&site.base, "q=palette").await.contains(&"Palette Nude 12 teintes".to_owned()));
+    // "a" is in "palette", "mascara", "chaussures": as a pattern it would list them all.
+    assert_eq!(titles(&site.base, "q=a").await, Vec::<String>::new());
+    assert_eq!(titles(&site.base, "q=12").await, ["Palette Nude 12 teintes"], "a short whole word still matches");
+}
