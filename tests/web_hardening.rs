@@ -7,6 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
+
 use dealcast::store::{Store, StoreSettings};
 use dealcast::web::server::ServerLimits;
 use dealcast::web::{self, WebState};
@@ -166,4 +168,71 @@ async fn a_search_word_of_one_or_two_letters_matches_whole_words_only() {
     // "a" is in "palette", "mascara", "chaussures": as a pattern it would list them all.
     assert_eq!(titles(&site.base, "q=a").await, Vec::<String>::new());
     assert_eq!(titles(&site.base, "q=12").await, ["Palette Nude 12 teintes"], "a short whole word still matches");
+}
+
+/// A browser of its own (cookies kept, no redirect followed) behind the trusted loopback proxy, which says it
+/// forwards `address`.
+struct Forwarded {
+    client: reqwest::Client,
+    address: String,
+}
+
+fn browser_of(address: &str) -> Forwarded {
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build();
+    Forwarded { client: client.expect("an HTTP client"), address: address.to_owned() }
+}
+
+impl Forwarded {
+    fn get(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.get(url).header("x-forwarded-for", &self.address)
+    }
+}
+
+/// Tries `password` on the login form of `base` as `browser`; the answer's status.
+async fn login_as(base: &str, browser: &Forwarded, password: &str) -> StatusCode {
+    let form = browser.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = form.find(marker).expect("a CSRF field") + marker.len();
+    let csrf = form[start..].split('"').next().unwrap();
+    let post = browser.client.post(format!("{base}/admin/login")).header("x-forwarded-for", &browser.address);
+    post.form(&[("csrf", csrf), ("password", password)]).send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_failed_logins_from_sixty_addresses_do_not_lock_the_operator_out() {
+    use support::admin_site::{self, PASSWORD};
+    let site = admin_site::start_behind_proxies(&["127.0.0.1"]).await;
+    // Ten guessers at a time, each from its own address: 60 failures, past the overall slow-down threshold (50).
+    let guesses = (0..60).map(|n| {
+        let base = site.base.clone();
+        async move { login_as(&base, &browser_of(&format!("203.0.113.{n}")), "guess").await }
+    });
+    let mut failed = 0;
+    let mut guesses = futures::stream::iter(guesses).buffer_unordered(10);
+    while let Some(status) = guesses.next().await {
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong password is refused, not the client");
+        failed += 1;
+    }
+    assert_eq!(failed, 60);
+    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM admin_login_attempts WHERE NOT succeeded")
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 60);
+
+    // The operator, from another address: slowed down, but logged in.
+    let operator = browser_of("198.51.100.20");
+    let started = Instant::now();
+    assert_eq!(login_as(&site.base, &operator, PASSWORD).await, StatusCode::SEE_OTHER, "logged in");
+    assert!(started.elapsed() >= Duration::from_secs(1), "slowed down during the attack: {:?}", started.elapsed());
+    let admin = operator.get(format!("{}/admin", site.base)).send().await.unwrap();
+    assert_eq!(admin.status(), StatusCode::OK);
+    assert!(admin.text().await.unwrap().contains("File de relecture"));
+
+    // A guesser past its own limit is still refused, even with the right password.
+    let guesser = browser_of("203.0.113.200");
+    for _ in 0..5 {
+        assert_eq!(login_as(&site.base, &guesser, "guess").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login_as(&site.base, &guesser, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
 }
