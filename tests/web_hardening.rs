@@ -236,3 +236,59 @@ async fn sixty_failed_logins_from_sixty_addresses_do_not_lock_the_operator_out()
     }
     assert_eq!(login_as(&site.base, &guesser, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn review_reasons_and_drafts_stay_off_the_public_pages() {
+    use dealcast::publish::review;
+    let site = support::admin_site::start(true).await;
+    let pending = site.pending().await;
+    assert!(pending.len() >= 3, "{pending:?}");
+    let (rejected, rejected_offer, rejected_text) = pending[0].clone();
+    let (published, _, published_text) = pending[1].clone();
+    let (_, _, waiting_text) = pending[2].clone();
+    let reason = "Prix d'appel douteux, fournisseur en litige";
+    review::reject(&site.db.pool, rejected, Some(reason), "admin", chrono::Utc::now()).await.expect("rejected");
+    sqlx::query(
+        "UPDATE publications SET status = 'published', published_at = now(), remote_id = '7',
+             remote_url = 'https://x.com/revue/status/7'
+         WHERE id = $1",
+    )
+    .bind(published)
+    .execute(&site.db.pool)
+    .await
+    .unwrap();
+
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move { http.get(path).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get(format!("{}/publications", site.base)).await;
+    let api = get(format!("{}/api/publications", site.base)).await;
+    let deal_page = get(format!("{}/deals/{rejected_offer}", site.base)).await;
+    let deal_api = get(format!("{}/api/deals/{rejected_offer}", site.base)).await;
+    for (what, body) in [("/publications", &page), ("/api/publications", &api), ("the deal page", &deal_page)] {
+        assert!(!body.contains("fournisseur en litige"), "{what} shows the rejection reason: {body}");
+        assert!(!body.contains("pending_review") && !body.contains("rejected"), "{what} shows drafts: {body}");
+    }
+    assert!(!deal_api.contains("fournisseur en litige") && !deal_api.contains(&rejected_text), "{deal_api}");
+    // The texts of drafts are not shown (those of other posts may share a deal's title: compare whole texts).
+    let api_json: serde_json::Value = serde_json::from_str(&api).unwrap();
+    let texts: Vec<&str> =
+        api_json["publications"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, [published_text.as_str()], "only the post that went out");
+    assert!(!texts.contains(&waiting_text.as_str()) && !texts.contains(&rejected_text.as_str()));
+    assert!(api_json["publications"][0].get("last_error").is_none(), "no outbox internals: {api}");
+    assert_eq!(api_json["publications"][0]["remote_url"], "https://x.com/revue/status/7");
+    assert!(page.contains("https://x.com/revue/status/7"), "the published post and its link are shown: {page}");
+    // Asking for drafts by status is refused, not answered.
+    let asked = http.get(format!("{}/api/publications?status=rejected", site.base)).send().await.unwrap();
+    assert_eq!(asked.status(), StatusCode::BAD_REQUEST);
+    // The admin still has them.
+    let kept: Option<String> = sqlx::query_scalar("SELECT last_error FROM publications WHERE id = $1")
+        .bind(rejected)
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(reason));
+}

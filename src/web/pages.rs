@@ -23,7 +23,7 @@ use super::views::{
     DealCard, SelectOption, availability_words, deal_card, href, shop_link, verdict_sentence, verdict_words,
 };
 use crate::store::deal_queries::{self, Activity, DealCursor, DealFilter};
-use crate::store::publication_queries::{self, PublicationRecord, STATUSES};
+use crate::store::publication_queries::{self, PUBLIC_STATUSES, PublicPublication};
 use crate::store::shop_overview;
 
 /// The routes of the pages.
@@ -214,21 +214,20 @@ pub struct PublicationLine {
     when: String,
     link: Option<String>,
     text: String,
-    error: Option<String>,
     offer_href: String,
     offer_title: String,
     shop_name: String,
 }
 
-fn publication_line(record: &PublicationRecord, visitor: Visitor) -> PublicationLine {
+fn publication_line(public: &PublicPublication, visitor: Visitor) -> PublicationLine {
+    let record = public.record();
     PublicationLine {
         account: record.account_id.clone(),
         platform: record.platform.clone(),
         status: record.status.clone(),
-        when: visitor.lang.date_time(record.published_at.unwrap_or(record.created_at)),
+        when: record.published_at.map(|at| visitor.lang.date_time(at)).unwrap_or_default(),
         link: record.remote_url.as_deref().and_then(web_link),
         text: record.text.clone(),
-        error: record.last_error.clone(),
         offer_href: href(&format!("/deals/{}", record.offer_id), "", visitor.chosen),
         offer_title: record.offer_title.clone(),
         shop_name: record.shop_name.clone(),
@@ -288,7 +287,8 @@ async fn deal(
         .await
         .map_err(|error| visitor.error(error))?
         .ok_or_else(|| visitor.error(WebError::NotFound(format!("there is no deal {id}"))))?;
-    let posts = publication_queries::publications_of_offer(state.pool(), id).await.map_err(|e| visitor.error(e))?;
+    let posts =
+        publication_queries::public_publications_of_offer(state.pool(), id).await.map_err(|e| visitor.error(e))?;
     let offer = &detail.offer;
     let currency = offer.currency.as_deref();
     let money = |value: Option<rust_decimal::Decimal>| value.map(|v| lang.money(v, currency));
@@ -457,8 +457,10 @@ async fn publications(
     let visitor = Visitor::of(query.as_deref(), &headers)?;
     let t = visitor.lang.texts();
     let filter = params::publication_filter(query.as_deref()).map_err(|bad| visitor.error(bad))?;
-    let records = publication_queries::list_publications(state.pool(), &filter).await.map_err(|e| visitor.error(e))?;
-    let counts = publication_queries::counts_by_account_and_status(state.pool()).await.map_err(|e| visitor.error(e))?;
+    let records =
+        publication_queries::list_public_publications(state.pool(), &filter).await.map_err(|e| visitor.error(e))?;
+    let counts =
+        publication_queries::public_counts_by_account_and_status(state.pool()).await.map_err(|e| visitor.error(e))?;
     let mut by_account: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
     for count in counts {
         by_account.entry(count.account_id).or_default().push((count.status, count.count));
@@ -478,7 +480,9 @@ async fn publications(
     };
     let full_page = records.len() >= usize::try_from(filter.limit).unwrap_or(usize::MAX);
     let older_href = full_page
-        .then(|| records.last().map(|last| href("/publications", &filter_query(Some(last.id)), visitor.chosen)))
+        .then(|| {
+            records.last().map(|last| href("/publications", &filter_query(Some(last.record().id)), visitor.chosen))
+        })
         .flatten();
     let page = PublicationsPage {
         layout: Layout::new(visitor, t.publications_title, "/publications", &filter_query(filter.before)),
@@ -494,7 +498,7 @@ async fn publications(
                 AccountLine { href: href("/publications", &query, visitor.chosen), account, counts }
             })
             .collect(),
-        status_options: STATUSES
+        status_options: PUBLIC_STATUSES
             .into_iter()
             .map(|status| SelectOption::new(status, status, filter.status.as_deref()))
             .collect(),
