@@ -292,3 +292,50 @@ async fn review_reasons_and_drafts_stay_off_the_public_pages() {
         .unwrap();
     assert_eq!(kept.as_deref(), Some(reason));
 }
+
+#[tokio::test]
+async fn a_price_seen_at_half_past_eleven_utc_shows_on_the_next_days_date_in_paris() {
+    let db = support::fresh_database().await;
+    support::add_shop(&db.pool, "kiabi", "Kiabi").await;
+    let seen: chrono::DateTime<chrono::Utc> = "2026-11-20T23:30:00Z".parse().unwrap();
+    let offer: i64 = sqlx::query_scalar(
+        "INSERT INTO offers (shop_id, canonical_url, url, title, currency, price, availability, first_seen_at,
+             last_seen_at)
+         VALUES ('kiabi', 'https://www.kiabi.example/p/1', 'https://www.kiabi.example/p/1', 'Jean droit brut', 'EUR',
+             29.99, 'in_stock', $1, $1) RETURNING id",
+    )
+    .bind(seen)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO price_observations (offer_id, observed_at, currency, price, availability)
+         VALUES ($1, $2, 'EUR', 29.99, 'in_stock')",
+    )
+    .bind(offer)
+    .bind(seen)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let page_in = |zone: Option<chrono_tz::Tz>| {
+        let state = state_of(&db, "http://127.0.0.1/");
+        let state = match zone {
+            Some(zone) => state.with_time_zone(zone),
+            None => state,
+        };
+        async move {
+            let (base, stop) = serve(state, ServerLimits::default()).await;
+            let page = reqwest::get(format!("{base}/deals/{offer}")).await.unwrap().text().await.unwrap();
+            drop(stop);
+            page
+        }
+    };
+    // Paris by default: 23:30 UTC on the 20th is 00:30 on the 21st (CET, UTC+1), in the history and the chart.
+    let paris = page_in(None).await;
+    assert!(paris.contains("21/11/2026 00:30 CET"), "{paris}");
+    assert!(paris.contains("21/11/2026 : 29,99"), "the chart's point is dated in Paris too: {paris}");
+    assert!(!paris.contains("20/11/2026"), "{paris}");
+    // A site configured for Montreal shows the 20th, at 18:30.
+    let montreal = page_in(Some(chrono_tz::America::Montreal)).await;
+    assert!(montreal.contains("20/11/2026 18:30 EST"), "{montreal}");
+}
