@@ -150,6 +150,28 @@ pub struct WebConfig {
     /// client, for the admin's per-client login budget; empty (the default): the TCP peer is the client.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<crate::web::forwarded::TrustedProxy>,
+    /// Seconds a client may take to send a request's line and headers before it is disconnected (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout_secs: Option<NonZeroU32>,
+    /// Seconds a request may take to be answered before it answers 503 (default 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<NonZeroU32>,
+    /// The most client connections open at once; more wait to be accepted (default 512).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<NonZeroU32>,
+    /// Seconds one database statement of the web UI may run before PostgreSQL cancels it (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_timeout_secs: Option<NonZeroU32>,
+    /// The database connections of the web UI under `dealcast run`, apart from the workers' and the publishers'
+    /// (default 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_connections: Option<NonZeroU32>,
+    /// A token `/metrics` asks for (`Authorization: Bearer <token>`); none: `/metrics` is public. A secret.
+    #[serde(serialize_with = "serialize_redacted_token", skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<MetricsToken>,
+    /// The time zone dates are shown in on the web pages (default `Europe/Paris`).
+    #[serde(serialize_with = "serialize_time_zone", skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<crate::scrape::shop_spec::TimeZone>,
 }
 
 impl WebConfig {
@@ -160,6 +182,85 @@ impl WebConfig {
     /// How long rendered deal lists are kept.
     pub fn page_cache_ttl(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.page_cache_secs.unwrap_or(Self::DEFAULT_PAGE_CACHE_SECS))
+    }
+
+    /// A web query runs in milliseconds; ten seconds only stops one that would hold a connection for minutes.
+    pub const DEFAULT_STATEMENT_TIMEOUT_SECS: u64 = 10;
+    /// The web pool of `dealcast run`: pages need a connection for milliseconds each.
+    pub const DEFAULT_DATABASE_CONNECTIONS: u32 = 4;
+
+    /// How long clients may take and how many may be connected.
+    pub fn server_limits(&self) -> crate::web::server::ServerLimits {
+        let defaults = crate::web::server::ServerLimits::default();
+        let secs = |value: Option<NonZeroU32>| value.map(|secs| std::time::Duration::from_secs(u64::from(secs.get())));
+        crate::web::server::ServerLimits {
+            header_read_timeout: secs(self.header_read_timeout_secs).unwrap_or(defaults.header_read_timeout),
+            request_timeout: secs(self.request_timeout_secs).unwrap_or(defaults.request_timeout),
+            max_connections: self
+                .max_connections
+                .and_then(|max| usize::try_from(max.get()).ok())
+                .unwrap_or(defaults.max_connections),
+        }
+    }
+
+    /// How long one statement of the web UI may run.
+    pub fn statement_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.statement_timeout_secs.map_or(Self::DEFAULT_STATEMENT_TIMEOUT_SECS, |secs| u64::from(secs.get())),
+        )
+    }
+
+    /// The time zone of the dates on the web pages.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.timezone.unwrap_or_default().0
+    }
+}
+
+/// The bearer token of `/metrics`: never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// The token itself: for comparing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MetricsToken {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        let token = raw.trim();
+        // What an `Authorization` header can carry as a bearer token (RFC 6750's token68, roughly).
+        if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("a metrics token is at least 16 visible ASCII characters, without spaces".to_owned());
+        }
+        Ok(MetricsToken(token.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MetricsToken({})", password::REDACTED)
+    }
+}
+
+fn serialize_redacted_token<S: Serializer>(token: &Option<MetricsToken>, serializer: S) -> Result<S::Ok, S::Error> {
+    match token {
+        Some(_) => serializer.serialize_str(password::REDACTED),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn serialize_time_zone<S: Serializer>(
+    zone: &Option<crate::scrape::shop_spec::TimeZone>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match zone {
+        Some(zone) => serializer.serialize_str(zone.0.name()),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -452,6 +553,26 @@ mod tests {
         assert!(["\"127.0.0.1\"", "\"10.0.0.0/8\"", "\"::1\""].iter().all(|proxy| shown.contains(proxy)), "{shown}");
         let problems = Config::parse("[web]\ntrusted_proxies = [\"proxy.example\"]\n").unwrap_err();
         assert!(problems[0].message.contains("`proxy.example` is not an IP address"), "{problems:#?}");
+    }
+
+    #[test]
+    fn the_web_limits_token_and_zone_are_read_and_the_token_never_shows() {
+        let text = "[web]\nheader_read_timeout_secs = 3\nrequest_timeout_secs = 20\nmax_connections = 64\n\
+                    statement_timeout_secs = 5\nmetrics_token = \"s3cret-metrics-token-1234\"\n\
+                    timezone = \"America/Montreal\"\n";
+        let config = Config::parse(text).unwrap();
+        let limits = config.web.server_limits();
+        assert_eq!(limits.header_read_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(limits.request_timeout, std::time::Duration::from_secs(20));
+        assert_eq!(limits.max_connections, 64);
+        assert_eq!(config.web.statement_timeout(), std::time::Duration::from_secs(5));
+        assert_eq!(config.web.time_zone(), chrono_tz::America::Montreal);
+        let shown = config.to_redacted_toml();
+        assert!(shown.contains("metrics_token = \"REDACTED\"") && shown.contains("America/Montreal"), "{shown}");
+        assert!(!shown.contains("s3cret") && !format!("{config:?}").contains("s3cret"), "{shown}");
+        assert_eq!(Config::default().web.time_zone(), chrono_tz::Europe::Paris);
+        let problems = Config::parse("[web]\nmetrics_token = \"short\"\ntimezone = \"Mars/Olympus\"\n").unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
     }
 
     #[test]

@@ -211,6 +211,7 @@ fn deal(rng: &mut ChaCha8Rng) -> DealForPost {
             .random_bool(0.2)
             .then(|| DateTime::from_timestamp(rng.random_range(1.7e9 as i64..1.9e9 as i64), 0))
             .flatten(),
+        time_zone: chrono_tz::Europe::Paris,
     }
 }
 

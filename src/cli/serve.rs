@@ -81,6 +81,16 @@ pub fn web_state(pool: sqlx::PgPool, base_url: Url, args: &ServeArgs, config: &C
             [] => config.web.trusted_proxies.clone(),
             given => given.to_vec(),
         })
+        .with_metrics_token(config.web.metrics_token.as_ref().map(|token| token.expose()))
+        .with_time_zone(config.web.time_zone())
+}
+
+/// The web UI's own pool: `[web] database_connections` connections apart from the other pools, each statement
+/// cancelled past `[web] statement_timeout_secs`, waiting at most `acquire_timeout` for a connection.
+pub fn web_pool(store: &Store, config: &Config, acquire_timeout: std::time::Duration) -> sqlx::PgPool {
+    let connections =
+        config.web.database_connections.map_or(crate::config::WebConfig::DEFAULT_DATABASE_CONNECTIONS, |n| n.get());
+    store.side_pool(connections, acquire_timeout, Some(config.web.statement_timeout()))
 }
 
 /// The web server's state over a pool of its own whose requests wait for a connection no longer than
@@ -93,7 +103,7 @@ pub fn supervised_state(
     config: &Config,
     health: &DatabaseHealth,
 ) -> (WebState, sqlx::PgPool) {
-    let pool = store.quick_pool(QUICK_ACQUIRE);
+    let pool = web_pool(store, config, QUICK_ACQUIRE);
     let state = web_state(pool.clone(), base_url, args, config).with_database_health(health.clone());
     (state, pool)
 }
@@ -125,7 +135,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let (stop_watching, watching) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(watching));
     let (state, web_pool) = supervised_state(&store, base_url, &args, config, &health);
-    let served = web::serve(listener, state, super::worker::shutdown_signal())
+    let served = web::serve_within(listener, state, config.web.server_limits(), super::worker::shutdown_signal())
         .await
         .context("the web server stopped on an error");
     let _ = stop_watching.send(true);

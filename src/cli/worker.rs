@@ -119,7 +119,9 @@ pub async fn run(
             tracing::info!("no [[accounts]] configured: posts are only recorded, by the dry_run account `apercu`");
             accounts.push(preview_account());
         }
-        let (pool, name) = (store.pool().clone(), options.name.clone());
+        // A pool of their own: a busy worker pool (or web) cannot make a post miss its slot.
+        let pool = store.side_pool(PUBLISHER_CONNECTIONS, config.store_settings().connect_timeout, None);
+        let name = options.name.clone();
         let every = Duration::from_secs(args.publish_tick_secs.max(1));
         let (stopped, health) = (stopped.clone(), health.clone());
         let extras = PublisherExtras { database: Some(health), rechecker: Some(rechecker), fetcher };
@@ -136,7 +138,7 @@ pub async fn run(
             let shutdown = async move {
                 let _ = web_stopped.wait_for(|stop| *stop).await;
             };
-            Some(tokio::spawn(crate::web::serve(listener, state, shutdown)))
+            Some(tokio::spawn(crate::web::serve_within(listener, state, config.web.server_limits(), shutdown)))
         }
         None => None,
     };
@@ -188,6 +190,8 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The publishers' own connections under `dealcast run` (they post one at a time per account).
+const PUBLISHER_CONNECTIONS: u32 = 2;
 /// How long a shutdown asked while the database is away waits for the work in flight, then for closing the store.
 const STOP_WAIT_WHILE_AWAY: Duration = Duration::from_millis(1500);
 const CLOSE_WHILE_AWAY: Duration = Duration::from_secs(2);

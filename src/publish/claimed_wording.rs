@@ -81,7 +81,7 @@ fn claim_templates(pct: Decimal) -> Result<Vec<Template>, ComposeError> {
 /// The texts of a deal whose only discount is the shop's claimed `pct`, each attributing it to the shop.
 fn claim_drafts(account: &AccountConfig, candidate: &Candidate, pct: Decimal) -> Result<Vec<Draft>, ComposeError> {
     let (link, disclosure) = link_for(account, candidate);
-    let deal = deal_for_post(candidate, Some(link.clone()));
+    let deal = deal_for_post(candidate, Some(link.clone()), account.timezone.0);
     let mut drafts: Vec<Draft> = Vec::new();
     for template in claim_templates(pct)? {
         let text = compose(&deal, &template, disclosure.as_deref())?;

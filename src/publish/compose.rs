@@ -12,7 +12,6 @@
 //! character itself.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Paris;
 use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -47,6 +46,8 @@ pub struct DealForPost {
     pub promo_code: Option<String>,
     /// When the offer ends.
     pub ends_at: Option<DateTime<Utc>>,
+    /// The zone `{ends}` is written in: the publishing account's (`[[accounts]] timezone`).
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// A post template (see the module documentation for its syntax), checked when it is built.
@@ -353,7 +354,7 @@ impl Values {
             discount: real_discount.map(|pct| format_percent(-pct)),
             link: deal.link.as_deref().map(clean_text).and_then(non_empty),
             code: deal.promo_code.as_deref().map(clean_text).and_then(non_empty),
-            ends: deal.ends_at.map(|ends| ends.with_timezone(&Paris).format("%d/%m à %Hh%M").to_string()),
+            ends: deal.ends_at.map(|ends| ends.with_timezone(&deal.time_zone).format("%d/%m à %Hh%M").to_string()),
             disclosure: disclosure.map(clean_text).and_then(non_empty),
         }
     }
@@ -423,6 +424,7 @@ mod tests {
             link: Some("https://www.fnac.com/a16995431/Sony-WH-1000XM5".to_string()),
             promo_code: None,
             ends_at: None,
+            time_zone: chrono_tz::Europe::Paris,
         }
     }
 
@@ -489,6 +491,16 @@ mod tests {
         deal.ends_at = Some("2026-11-27T22:59:00Z".parse().expect("a date"));
         let post = compose(&deal, &Template::default(), None).expect("fits");
         assert!(post.contains("\nCode : SONY30\nJusqu'au 27/11 à 23h59\nhttps://"), "{post}");
+    }
+
+    #[test]
+    fn the_end_date_is_shown_in_the_accounts_zone() {
+        let mut deal = deal();
+        deal.ends_at = Some("2026-11-28T03:30:00Z".parse().expect("a date"));
+        deal.time_zone = chrono_tz::America::Montreal;
+        let post = compose(&deal, &Template::default(), None).expect("fits");
+        // 03:30 UTC on the 28th is 22:30 on the 27th in Montreal (UTC-5), 04:30 on the 28th in Paris.
+        assert!(post.contains("\nJusqu'au 27/11 à 22h30\n"), "{post}");
     }
 
     #[test]
@@ -603,6 +615,7 @@ mod tests {
                     link,
                     promo_code: code,
                     ends_at: ends.and_then(|seconds| DateTime::from_timestamp(seconds, 0)),
+                    time_zone: chrono_tz::Europe::Paris,
                 }
             })
     }

@@ -44,7 +44,7 @@ pub fn link_for(account: &AccountConfig, candidate: &Candidate) -> (String, Opti
 }
 
 /// The facts of `candidate` as a post shows them.
-pub fn deal_for_post(candidate: &Candidate, link: Option<String>) -> DealForPost {
+pub fn deal_for_post(candidate: &Candidate, link: Option<String>, time_zone: chrono_tz::Tz) -> DealForPost {
     DealForPost {
         title: candidate.title.clone(),
         shop_name: candidate.shop_name.clone(),
@@ -57,6 +57,7 @@ pub fn deal_for_post(candidate: &Candidate, link: Option<String>) -> DealForPost
         link,
         promo_code: candidate.promo_code.clone(),
         ends_at: candidate.ends_at,
+        time_zone,
     }
 }
 
@@ -77,7 +78,7 @@ fn templates_of(account: &AccountConfig) -> Result<Vec<Template>, ComposeError> 
 /// The texts `account` may post for `candidate`, best first (distinct texts only), or why none can be made.
 pub fn drafts(account: &AccountConfig, candidate: &Candidate) -> Result<Vec<Draft>, ComposeError> {
     let (link, disclosure) = link_for(account, candidate);
-    let deal = deal_for_post(candidate, Some(link.clone()));
+    let deal = deal_for_post(candidate, Some(link.clone()), account.timezone.0);
     let templates = templates_of(account)?;
     let mut drafts: Vec<Draft> = Vec::new();
     for template in &templates {
@@ -111,7 +112,7 @@ pub fn shorter_draft_among(
     limit: usize,
 ) -> Result<Draft, ComposeError> {
     let (link, disclosure) = link_for(account, candidate);
-    let deal = deal_for_post(candidate, Some(link.clone()));
+    let deal = deal_for_post(candidate, Some(link.clone()), account.timezone.0);
     let template = templates
         .iter()
         .find(|template| compose(&deal, template, disclosure.as_deref()).is_ok_and(|text| text == refused))

@@ -52,7 +52,7 @@ pub fn promo_code(text: &str) -> Option<String> {
 }
 
 /// The end of the announced last day (23:59:59 Paris time) as UTC. With `needs_marker`, only a date introduced as an
-/// end ("jusqu'au ...") counts. A date without a year is the next such date on or after `reference`.
+/// end ("jusqu'au ...") counts. A date without a year is the next valid such date on or after `reference`.
 pub fn end_date(text: &str, reference: DateTime<Utc>, needs_marker: bool) -> Option<DateTime<Utc>> {
     let captures = if needs_marker { UNTIL.captures(text)? } else { ANY_DATE.captures(text)? };
     let number = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
@@ -67,14 +67,11 @@ pub fn end_date(text: &str, reference: DateTime<Utc>, needs_marker: bool) -> Opt
     let reference_day = reference.with_timezone(&paris).date_naive();
     let date = match year {
         Some(year) => NaiveDate::from_ymd_opt(year, month, day)?,
-        None => {
-            let this_year = NaiveDate::from_ymd_opt(reference_day.year(), month, day)?;
-            if this_year >= reference_day {
-                this_year
-            } else {
-                NaiveDate::from_ymd_opt(reference_day.year() + 1, month, day)?
-            }
-        }
+        // The next such day on or after the reference: "29/02" in a year without one is the next leap year's
+        // (at most eight years on, across a century that skips one); a day no month has is no date at all.
+        None => (reference_day.year()..=reference_day.year() + 8)
+            .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
+            .find(|date| *date >= reference_day)?,
     };
     let end = date.and_hms_opt(23, 59, 59)?;
     paris.from_local_datetime(&end).earliest().map(|t| t.with_timezone(&Utc))
@@ -124,5 +121,7 @@ mod tests {
         assert_eq!(end_date("du 1er au 3 décembre", reference, true), Some(at("2026-12-03T22:59:59Z")));
         assert_eq!(promo_code("Code promo Kiabi : -15 % avec le code KIABI15").as_deref(), Some("KIABI15"));
         assert_eq!(end_date("jusqu'au 31/02", reference, true), None, "no such day");
+        assert_eq!(end_date("jusqu'au 29/02", reference, true), Some(at("2028-02-29T22:59:59Z")), "the next leap day");
+        assert_eq!(end_date("jusqu'au 29/02", at("2028-01-10T10:00:00Z"), true), Some(at("2028-02-29T22:59:59Z")));
     }
 }

@@ -134,10 +134,28 @@ impl Store {
     /// `acquire_timeout`: for work that must fail fast rather than wait while the database is away (a web request,
     /// the watcher's check). Close it before [`Store::close`].
     pub fn quick_pool(&self, acquire_timeout: Duration) -> PgPool {
+        self.side_pool(self.max_connections, acquire_timeout, None)
+    }
+
+    /// Another pool on the same database, of its own `max_connections` (so that what uses it cannot starve the
+    /// main pool's users, nor be starved by them), connecting when first used, whose `acquire` gives up after
+    /// `acquire_timeout`, and where PostgreSQL cancels any statement running longer than `statement_timeout`
+    /// (the web UI's pool: a slow query cannot hold a connection for minutes). Close it before [`Store::close`].
+    pub fn side_pool(
+        &self,
+        max_connections: u32,
+        acquire_timeout: Duration,
+        statement_timeout: Option<Duration>,
+    ) -> PgPool {
+        let mut options = self.connect_options.clone();
+        if let Some(limit) = statement_timeout {
+            // Sent as a startup parameter: set on every connection the pool opens, before any query.
+            options = options.options([("statement_timeout", format!("{}ms", limit.as_millis().max(1)))]);
+        }
         PgPoolOptions::new()
-            .max_connections(self.max_connections)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(acquire_timeout)
-            .connect_lazy_with(self.connect_options.clone())
+            .connect_lazy_with(options)
     }
 
     /// The watcher of this store's database (see `store::supervisor`), restarting the private cluster when it is

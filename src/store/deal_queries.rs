@@ -434,18 +434,28 @@ async fn near_words(pool: &PgPool, text: &str) -> Result<Option<Vec<Vec<String>>
 /// For each of `words`, in order: its French lexemes as a tsquery's text (`websearch_to_tsquery('french', word)`,
 /// e.g. `'chaussur'`), and the indexed words near it (see [`near_words`]). One statement for all the words: what
 /// both the search here and the in-memory lists (`store::deal_index`) ask of PostgreSQL.
+///
+/// A word shorter than [`MIN_PATTERN_CHARS`] is near only itself: as a pattern (`%a%`) or by similarity, one or
+/// two letters would match most of the distinct words, each then looked up among the offers.
 pub(crate) async fn word_terms(pool: &PgPool, words: &[&str]) -> Result<Vec<(String, Vec<String>)>, sqlx::Error> {
     let patterns: Vec<String> = words.iter().map(|word| contains_pattern(word)).collect();
+    let short: Vec<bool> = words.iter().map(|word| word.chars().count() < MIN_PATTERN_CHARS).collect();
     sqlx::query_as(
         "SELECT websearch_to_tsquery('french'::regconfig, dealcast_fold(q.word))::text,
-            dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word))
-         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(word, pattern, n) ORDER BY q.n",
+            CASE WHEN q.short
+                THEN ARRAY(SELECT w.word FROM search_words w WHERE w.word = dealcast_fold(q.word))
+                ELSE dealcast_near_words(dealcast_fold(q.pattern), dealcast_fold(q.word)) END
+         FROM unnest($1::text[], $2::text[], $3::bool[]) WITH ORDINALITY AS q(word, pattern, short, n) ORDER BY q.n",
     )
     .bind(words)
     .bind(patterns)
+    .bind(short)
     .fetch_all(pool)
     .await
 }
+
+/// The fewest characters of a search word matched as part of other words or by similarity (a trigram's length).
+pub const MIN_PATTERN_CHARS: usize = 3;
 
 /// The search condition of a deal list, on its search row `x` (`store::search_index`): the offer's French words
 /// match the whole query (websearch syntax: phrases, `-word`, `or`; stemmed, accents ignored), or every word of

@@ -10,6 +10,11 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 /// The statuses a publication can have, in the order of its life (as the schema's check constraint lists them).
 pub const STATUSES: [&str; 7] = ["pending_review", "rejected", "queued", "claimed", "published", "failed", "cancelled"];
 
+/// The statuses a visitor of the public pages may see: posts that went out (`expired`: went out, and the deal has
+/// ended since). Drafts waiting for review, rejected ones (with the reviewer's reason), queued and failed posts
+/// stay in the admin and the terminal.
+pub const PUBLIC_STATUSES: [&str; 2] = ["published", "expired"];
+
 /// One post of one account about one offer, with the offer's title and shop for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PublicationRecord {
@@ -35,6 +40,40 @@ pub struct PublicationRecord {
     pub created_at: DateTime<Utc>,
     /// The post's discount is only the shop's claim, unverified (curated review of `filters.claimed`).
     pub claim_only: bool,
+}
+
+/// A post as the public pages and API show it: what went out and where, nothing of the outbox's inner life
+/// (attempts, errors, review decisions, schedule): its serialisation holds only the public fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicPublication(PublicationRecord);
+
+impl PublicPublication {
+    /// The whole record, for the server's own use (what is serialised is only the public part).
+    pub fn record(&self) -> &PublicationRecord {
+        &self.0
+    }
+}
+
+impl Serialize for PublicPublication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = &self.0;
+        let mut out = serializer.serialize_struct("PublicPublication", 13)?;
+        out.serialize_field("id", &r.id)?;
+        out.serialize_field("account_id", &r.account_id)?;
+        out.serialize_field("platform", &r.platform)?;
+        out.serialize_field("offer_id", &r.offer_id)?;
+        out.serialize_field("offer_title", &r.offer_title)?;
+        out.serialize_field("shop_name", &r.shop_name)?;
+        out.serialize_field("status", &r.status)?;
+        out.serialize_field("text", &r.text)?;
+        out.serialize_field("link", &r.link)?;
+        out.serialize_field("currency", &r.currency)?;
+        out.serialize_field("price", &r.price)?;
+        out.serialize_field("published_at", &r.published_at)?;
+        out.serialize_field("remote_url", &r.remote_url)?;
+        out.end()
+    }
 }
 
 /// Which publications to list; the default lists the latest of every account.
@@ -78,7 +117,23 @@ pub async fn list_publications(
     pool: &PgPool,
     filter: &PublicationFilter,
 ) -> Result<Vec<PublicationRecord>, sqlx::Error> {
+    list(pool, filter, false).await
+}
+
+/// The latest posts that went out first (only [`PUBLIC_STATUSES`], whatever the filter's status): for the public
+/// pages and API.
+pub async fn list_public_publications(
+    pool: &PgPool,
+    filter: &PublicationFilter,
+) -> Result<Vec<PublicPublication>, sqlx::Error> {
+    Ok(list(pool, filter, true).await?.into_iter().map(PublicPublication).collect())
+}
+
+async fn list(pool: &PgPool, filter: &PublicationFilter, public: bool) -> Result<Vec<PublicationRecord>, sqlx::Error> {
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(COLUMNS);
+    if public {
+        query.push(" AND p.status = ANY(").push_bind(&PUBLIC_STATUSES[..]).push(")");
+    }
     if let Some(account) = &filter.account {
         query.push(" AND p.account_id = ").push_bind(account.clone());
     }
@@ -99,6 +154,26 @@ pub async fn publications_of_offer(pool: &PgPool, offer_id: i64) -> Result<Vec<P
     query.push(" AND p.offer_id = ").push_bind(offer_id).push(" ORDER BY p.id DESC");
     let rows: Vec<PublicationRecord> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(PublicationRecord::normalized).collect())
+}
+
+/// The posts about offer `offer_id` that went out, latest first: for the public deal page and API.
+pub async fn public_publications_of_offer(pool: &PgPool, offer_id: i64) -> Result<Vec<PublicPublication>, sqlx::Error> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(COLUMNS);
+    query.push(" AND p.status = ANY(").push_bind(&PUBLIC_STATUSES[..]).push(")");
+    query.push(" AND p.offer_id = ").push_bind(offer_id).push(" ORDER BY p.id DESC");
+    let rows: Vec<PublicationRecord> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|row| PublicPublication(row.normalized())).collect())
+}
+
+/// How many posts each account has in each of [`PUBLIC_STATUSES`] (accounts without any are absent).
+pub async fn public_counts_by_account_and_status(pool: &PgPool) -> Result<Vec<StatusCount>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT account_id, status, count(*) AS count FROM publications WHERE status = ANY($1)
+         GROUP BY account_id, status ORDER BY account_id, status",
+    )
+    .bind(&PUBLIC_STATUSES[..])
+    .fetch_all(pool)
+    .await
 }
 
 /// How many publications each account has in each status (accounts without any are absent).

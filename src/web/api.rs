@@ -15,7 +15,7 @@ use super::error::{ApiError, WebError};
 use super::pages::{deal_id, deal_page};
 use super::params;
 use crate::store::deal_queries::{self, DealDetail, DealRow};
-use crate::store::publication_queries::{self, PublicationRecord};
+use crate::store::publication_queries::{self, PublicPublication};
 use crate::store::shop_overview::{self, ShopOverview};
 
 /// The routes of the API, to be nested under `/api` (where an unknown path is a JSON 404, not an HTML page).
@@ -55,7 +55,7 @@ pub struct DealAnswer {
     pub detail: DealDetail,
     /// The score's parts in words (English), one line each.
     pub explanation: Vec<String>,
-    pub publications: Vec<PublicationRecord>,
+    pub publications: Vec<PublicPublication>,
 }
 
 async fn deal(State(state): State<WebState>, Path(raw_id): Path<String>) -> Result<Json<DealAnswer>, ApiError> {
@@ -63,7 +63,7 @@ async fn deal(State(state): State<WebState>, Path(raw_id): Path<String>) -> Resu
     let detail = deal_queries::deal_detail(state.pool(), id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("there is no deal {id}")))?;
-    let publications = publication_queries::publications_of_offer(state.pool(), id).await?;
+    let publications = publication_queries::public_publications_of_offer(state.pool(), id).await?;
     let explanation = detail.score_parts.as_ref().map(|parts| parts.explain()).unwrap_or_default();
     Ok(Json(DealAnswer { detail, explanation, publications }))
 }
@@ -81,7 +81,7 @@ async fn shops(State(state): State<WebState>) -> Result<Json<ShopsAnswer>, ApiEr
 /// A page of publications, latest first: `next` is the `before` value of the next page.
 #[derive(Debug, Serialize)]
 pub struct PublicationsAnswer {
-    pub publications: Vec<PublicationRecord>,
+    pub publications: Vec<PublicPublication>,
     pub next: Option<i64>,
 }
 
@@ -90,9 +90,9 @@ async fn publications(
     RawQuery(query): RawQuery,
 ) -> Result<Json<PublicationsAnswer>, ApiError> {
     let filter = params::publication_filter(query.as_deref())?;
-    let publications = publication_queries::list_publications(state.pool(), &filter).await?;
+    let publications = publication_queries::list_public_publications(state.pool(), &filter).await?;
     let full_page = publications.len() >= usize::try_from(filter.limit).unwrap_or(usize::MAX);
-    let next = if full_page { publications.last().map(|last| last.id) } else { None };
+    let next = if full_page { publications.last().map(|last| last.record().id) } else { None };
     Ok(Json(PublicationsAnswer { publications, next }))
 }
 

@@ -66,13 +66,14 @@ fn coordinate(value: Decimal) -> String {
 }
 
 /// The chart of `history` (oldest first) in `currency` until `until` (the offer's last visit), with the reference
-/// price drawn as a line; `None` when there is nothing in that currency to draw.
+/// price drawn as a line, its dates in `zone` (the reader's); `None` when there is nothing in that currency to draw.
 pub fn price_chart(
     history: &[PriceObservationRecord],
     currency: Option<&str>,
     reference: Option<Decimal>,
     until: DateTime<Utc>,
     lang: Lang,
+    zone: chrono_tz::Tz,
 ) -> Option<PriceChart> {
     let shown: Vec<&PriceObservationRecord> =
         history.iter().filter(|o| currency.is_none_or(|c| o.currency == c)).collect();
@@ -114,7 +115,7 @@ pub fn price_chart(
         .map(|o| Point {
             x: coordinate(x_of(o.observed_at)),
             y: coordinate(y_of(o.price)),
-            label: format!("{} : {}", lang.date(o.observed_at), lang.money(o.price, Some(&o.currency))),
+            label: format!("{} : {}", lang.date(o.observed_at, zone), lang.money(o.price, Some(&o.currency))),
         })
         .collect();
     let middle = (low + high) / Decimal::TWO;
@@ -123,8 +124,8 @@ pub fn price_chart(
         .map(|price| Tick { at: coordinate(y_of(price)), label: lang.money(price, currency) })
         .collect();
     let date_ticks = vec![
-        Tick { at: coordinate(x_of(start)), label: lang.date(start) },
-        Tick { at: coordinate(x_of(end)), label: lang.date(end) },
+        Tick { at: coordinate(x_of(start)), label: lang.date(start, zone) },
+        Tick { at: coordinate(x_of(end)), label: lang.date(end, zone) },
     ];
     Some(PriceChart {
         width: WIDTH,
@@ -161,7 +162,7 @@ mod tests {
     fn a_price_drop_is_a_step_down_held_until_the_last_visit() {
         let history = [observation(1, "100"), observation(11, "50")];
         let until = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
-        let chart = price_chart(&history, Some("EUR"), None, until, Lang::En).unwrap();
+        let chart = price_chart(&history, Some("EUR"), None, until, Lang::En, chrono_tz::UTC).unwrap();
         // 20 days over 538 units: the drop is half-way; with a tenth of air, 100 and 50 sit inside the 192 units.
         assert_eq!(chart.path, "M86.0 30.0 H355.0 V190.0 H624.0");
         assert_eq!(chart.points.len(), 2);
@@ -173,7 +174,8 @@ mod tests {
     fn the_reference_price_widens_the_scale_and_gets_its_line() {
         let history = [observation(1, "80")];
         let until = Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap();
-        let chart = price_chart(&history, Some("EUR"), Some("120".parse().unwrap()), until, Lang::Fr).unwrap();
+        let chart =
+            price_chart(&history, Some("EUR"), Some("120".parse().unwrap()), until, Lang::Fr, chrono_tz::UTC).unwrap();
         let reference_y: Decimal = chart.reference_y.unwrap().parse().unwrap();
         let price_y: Decimal = chart.points[0].y.parse().unwrap();
         assert!(reference_y < price_y, "a higher price is drawn higher");
@@ -183,7 +185,7 @@ mod tests {
     #[test]
     fn an_empty_history_or_another_currency_draws_nothing() {
         let until = Utc::now();
-        assert_eq!(price_chart(&[], Some("EUR"), None, until, Lang::Fr), None);
-        assert_eq!(price_chart(&[observation(1, "5")], Some("USD"), None, until, Lang::Fr), None);
+        assert_eq!(price_chart(&[], Some("EUR"), None, until, Lang::Fr, chrono_tz::UTC), None);
+        assert_eq!(price_chart(&[observation(1, "5")], Some("USD"), None, until, Lang::Fr, chrono_tz::UTC), None);
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Map: [`admin`] (the operator's pages behind a login), [`pages`] (HTML), [`api`] (JSON), [`feed`] (Atom), [`ops`] (health and metrics), [`forwarded`] (the client behind a proxy), [`page_cache`] (deal lists kept a few seconds), [`params`] (query
 //! strings), [`views`] and [`chart`] (what pages show, pure), [`text`] (every UI word, per language), [`security`]
-//! (headers, link rules), [`error`] (failures as pages or JSON).
+//! (headers, link rules), [`server`] (connections: timeouts and a cap), [`error`] (failures as pages or JSON).
 
 pub mod admin;
 pub mod api;
@@ -21,11 +21,11 @@ pub mod page_cache;
 pub mod pages;
 pub mod params;
 pub mod security;
+pub mod server;
 pub mod text;
 pub mod views;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,6 +73,10 @@ pub struct WebState {
     /// What re-checks a deal before a curated approval (none: the shop files were not loaded, and accounts that
     /// re-check deals cannot be approved here).
     rechecker: Option<crate::publish::recheck::Rechecker>,
+    /// The bearer token `/metrics` asks for (none: `/metrics` is public).
+    metrics_token: Option<Arc<str>>,
+    /// The time zone dates are shown in.
+    time_zone: chrono_tz::Tz,
 }
 
 impl WebState {
@@ -93,7 +97,31 @@ impl WebState {
             trusted_proxies: Arc::new([]),
             database_health: None,
             rechecker: None,
+            metrics_token: None,
+            time_zone: chrono_tz::Europe::Paris,
         }
+    }
+
+    /// This state asking `/metrics` for `Authorization: Bearer <token>` (none: `/metrics` is public).
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> WebState {
+        self.metrics_token = token.map(Arc::from);
+        self
+    }
+
+    /// The bearer token `/metrics` asks for.
+    pub fn metrics_token(&self) -> Option<&str> {
+        self.metrics_token.as_deref()
+    }
+
+    /// This state showing dates in `zone` (Europe/Paris by default).
+    pub fn with_time_zone(mut self, zone: chrono_tz::Tz) -> WebState {
+        self.time_zone = zone;
+        self
+    }
+
+    /// The time zone dates are shown in.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
     }
 
     /// This state with the admin enabled by `password` (its argon2 hash), or disabled when `None`.
@@ -226,20 +254,29 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then lets requests in flight finish. Handlers
-/// learn each client's address (the admin's login budget counts per address).
+/// Serves `router(state)` on `listener` within the default [`server::ServerLimits`] until `shutdown` resolves, then
+/// lets requests in flight finish. Handlers learn each client's address (the admin's login budget counts per
+/// address).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: WebState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_within(listener, state, server::ServerLimits::default(), shutdown).await
+}
+
+/// [`serve`] within `limits` (timeouts, most connections).
+pub async fn serve_within(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    limits: server::ServerLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The in-memory deal lists load while the first requests are answered by PostgreSQL.
     if let Some(index) = state.deal_index() {
         index.start_catch_up(state.pool());
     }
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve_within(listener, router(state), limits, shutdown).await
 }
 
 async fn stylesheet() -> impl IntoResponse {

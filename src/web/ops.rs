@@ -8,7 +8,7 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,6 +23,7 @@ use std::sync::atomic::AtomicU64;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use subtle::ConstantTimeEq;
 
 use super::WebState;
 use super::error::{ApiError, WebError};
@@ -102,7 +103,28 @@ pub fn outage_lines(snapshot: &HealthSnapshot) -> String {
     lines
 }
 
-async fn metrics(State(state): State<WebState>) -> Result<Response, ApiError> {
+/// Whether `headers` carry `Authorization: Bearer <token>` (compared in constant time).
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+        .unwrap_or_default();
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
+async fn metrics(State(state): State<WebState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = state.metrics_token()
+        && !bearer_matches(&headers, token)
+    {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "a bearer token is needed\n",
+        )
+            .into_response());
+    }
     let database = state.database_health().map(DatabaseHealth::snapshot);
     if let Some(snapshot) = database.as_ref().filter(|snapshot| !snapshot.is_available()) {
         // Nothing else can be counted now; the database's own figures say why.

@@ -23,7 +23,7 @@ use super::views::{
     DealCard, SelectOption, availability_words, deal_card, href, shop_link, verdict_sentence, verdict_words,
 };
 use crate::store::deal_queries::{self, Activity, DealCursor, DealFilter};
-use crate::store::publication_queries::{self, PublicationRecord, STATUSES};
+use crate::store::publication_queries::{self, PUBLIC_STATUSES, PublicPublication};
 use crate::store::shop_overview;
 
 /// The routes of the pages.
@@ -214,21 +214,20 @@ pub struct PublicationLine {
     when: String,
     link: Option<String>,
     text: String,
-    error: Option<String>,
     offer_href: String,
     offer_title: String,
     shop_name: String,
 }
 
-fn publication_line(record: &PublicationRecord, visitor: Visitor) -> PublicationLine {
+fn publication_line(public: &PublicPublication, visitor: Visitor, zone: chrono_tz::Tz) -> PublicationLine {
+    let record = public.record();
     PublicationLine {
         account: record.account_id.clone(),
         platform: record.platform.clone(),
         status: record.status.clone(),
-        when: visitor.lang.date_time(record.published_at.unwrap_or(record.created_at)),
+        when: record.published_at.map(|at| visitor.lang.date_time(at, zone)).unwrap_or_default(),
         link: record.remote_url.as_deref().and_then(web_link),
         text: record.text.clone(),
-        error: record.last_error.clone(),
         offer_href: href(&format!("/deals/{}", record.offer_id), "", visitor.chosen),
         offer_title: record.offer_title.clone(),
         shop_name: record.shop_name.clone(),
@@ -282,13 +281,15 @@ async fn deal(
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
     let visitor = Visitor::of(query.as_deref(), &headers)?;
+    let zone = state.time_zone();
     let (lang, t) = (visitor.lang, visitor.lang.texts());
     let id = deal_id(&raw_id).map_err(|error| visitor.error(error))?;
     let detail = deal_queries::deal_detail(state.pool(), id)
         .await
         .map_err(|error| visitor.error(error))?
         .ok_or_else(|| visitor.error(WebError::NotFound(format!("there is no deal {id}"))))?;
-    let posts = publication_queries::publications_of_offer(state.pool(), id).await.map_err(|e| visitor.error(e))?;
+    let posts =
+        publication_queries::public_publications_of_offer(state.pool(), id).await.map_err(|e| visitor.error(e))?;
     let offer = &detail.offer;
     let currency = offer.currency.as_deref();
     let money = |value: Option<rust_decimal::Decimal>| value.map(|v| lang.money(v, currency));
@@ -312,33 +313,33 @@ async fn deal(
         availability: availability_words(offer.availability.as_deref(), t),
         promo_code: offer.promo_code.clone(),
         promo_text: offer.promo_text.clone(),
-        ends_at: offer.ends_at.map(|at| lang.date_time(at)),
-        first_seen: lang.date_time(offer.first_seen_at),
-        last_seen: lang.date_time(offer.last_seen_at),
+        ends_at: offer.ends_at.map(|at| lang.date_time(at, zone)),
+        first_seen: lang.date_time(offer.first_seen_at, zone),
+        last_seen: lang.date_time(offer.last_seen_at, zone),
         score: offer.score.map(|score| score.round_dp(2).normalize().to_string()),
         verdict_class,
         verdict_label,
-        verdict_sentence: verdict_sentence(offer, lang),
+        verdict_sentence: verdict_sentence(offer, lang, zone),
         explanation: detail
             .score_parts
             .as_ref()
             .map(|parts| parts.explain_in(lang.score_wording()))
             .unwrap_or_default(),
         quality_flags: detail.quality_flags.iter().map(|flag| flag.reason.clone()).collect(),
-        chart: price_chart(&detail.history, currency, offer.reference_price, offer.last_seen_at, lang),
+        chart: price_chart(&detail.history, currency, offer.reference_price, offer.last_seen_at, lang, zone),
         history: detail
             .history
             .iter()
             .rev()
             .map(|o| HistoryLine {
-                date: lang.date_time(o.observed_at),
+                date: lang.date_time(o.observed_at, zone),
                 price: lang.money(o.price, Some(&o.currency)),
                 previous: o.previous_price.map(|p| lang.money(p, Some(&o.currency))).unwrap_or_default(),
                 availability: availability_words(o.availability.as_deref(), t),
             })
             .collect(),
         elsewhere: detail.elsewhere.iter().map(|row| deal_card(row, lang, visitor.chosen)).collect(),
-        publications: posts.iter().map(|record| publication_line(record, visitor)).collect(),
+        publications: posts.iter().map(|record| publication_line(record, visitor, zone)).collect(),
     };
     render(&page, visitor)
 }
@@ -386,6 +387,7 @@ async fn shops(
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
     let visitor = Visitor::of(query.as_deref(), &headers)?;
+    let zone = state.time_zone();
     let lang = visitor.lang;
     let overviews = shop_overview::shop_overviews(state.pool(), None).await.map_err(|e| visitor.error(e))?;
     let shops = overviews
@@ -396,14 +398,14 @@ async fn shops(
             ShopLine {
                 homepage: web_link(&shop.homepage),
                 acknowledged: shop.acknowledged_by.clone().map(|by| {
-                    format!("{by} ({})", shop.acknowledged_at.map(|at| lang.date_time(at)).unwrap_or_default())
+                    format!("{by} ({})", shop.acknowledged_at.map(|at| lang.date_time(at, zone)).unwrap_or_default())
                 }),
                 errors: shop.errors_by_kind.into_iter().collect(),
                 runs: shop
                     .recent_runs
                     .iter()
                     .map(|run| RunLine {
-                        started: lang.date_time(run.started_at),
+                        started: lang.date_time(run.started_at, zone),
                         status: run.status.clone(),
                         pages: run.pages_fetched,
                         seen: run.offers_seen,
@@ -458,10 +460,13 @@ async fn publications(
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
     let visitor = Visitor::of(query.as_deref(), &headers)?;
+    let zone = state.time_zone();
     let t = visitor.lang.texts();
     let filter = params::publication_filter(query.as_deref()).map_err(|bad| visitor.error(bad))?;
-    let records = publication_queries::list_publications(state.pool(), &filter).await.map_err(|e| visitor.error(e))?;
-    let counts = publication_queries::counts_by_account_and_status(state.pool()).await.map_err(|e| visitor.error(e))?;
+    let records =
+        publication_queries::list_public_publications(state.pool(), &filter).await.map_err(|e| visitor.error(e))?;
+    let counts =
+        publication_queries::public_counts_by_account_and_status(state.pool()).await.map_err(|e| visitor.error(e))?;
     let mut by_account: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
     for count in counts {
         by_account.entry(count.account_id).or_default().push((count.status, count.count));
@@ -481,7 +486,9 @@ async fn publications(
     };
     let full_page = records.len() >= usize::try_from(filter.limit).unwrap_or(usize::MAX);
     let older_href = full_page
-        .then(|| records.last().map(|last| href("/publications", &filter_query(Some(last.id)), visitor.chosen)))
+        .then(|| {
+            records.last().map(|last| href("/publications", &filter_query(Some(last.record().id)), visitor.chosen))
+        })
         .flatten();
     let page = PublicationsPage {
         layout: Layout::new(visitor, t.publications_title, "/publications", &filter_query(filter.before)),
@@ -497,12 +504,12 @@ async fn publications(
                 AccountLine { href: href("/publications", &query, visitor.chosen), account, counts }
             })
             .collect(),
-        status_options: STATUSES
+        status_options: PUBLIC_STATUSES
             .into_iter()
             .map(|status| SelectOption::new(status, status, filter.status.as_deref()))
             .collect(),
         lang_field: visitor.chosen.map(Lang::code),
-        publications: records.iter().map(|record| publication_line(record, visitor)).collect(),
+        publications: records.iter().map(|record| publication_line(record, visitor, zone)).collect(),
         older_href,
     };
     render(&page, visitor)

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::deals::honesty::Verdict;
 use crate::store::deal_queries::{Activity, DealCursor, DealFilter};
-use crate::store::publication_queries::{PublicationFilter, STATUSES};
+use crate::store::publication_queries::{PUBLIC_STATUSES, PublicationFilter};
 
 use super::text::Lang;
 
@@ -155,11 +155,11 @@ pub fn publication_filter(query: Option<&str>) -> Result<PublicationFilter, BadP
     let pairs = pairs(query);
     let status = match last(&pairs, "status") {
         None => None,
-        Some(status) if STATUSES.contains(&status) => Some(status.to_owned()),
+        Some(status) if PUBLIC_STATUSES.contains(&status) => Some(status.to_owned()),
         Some(status) => {
             return Err(BadParameter::new(
                 "status",
-                format!("{status:?} is not a publication status ({})", STATUSES.join(", ")),
+                format!("{status:?} is not a status of a post that went out ({})", PUBLIC_STATUSES.join(", ")),
             ));
         }
     };

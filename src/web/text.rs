@@ -5,6 +5,7 @@
 //! language orders its own words.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deals::score_wording::{self, ScoreWording};
@@ -117,11 +118,12 @@ impl Lang {
         }
     }
 
-    /// A date: `20/11/2026` or `2026-11-20`.
-    pub fn date(self, at: DateTime<Utc>) -> String {
+    /// A date in `zone` (the reader's): `20/11/2026` or `2026-11-20`.
+    pub fn date(self, at: DateTime<Utc>, zone: Tz) -> String {
+        let local = at.with_timezone(&zone);
         match self {
-            Lang::Fr => at.format("%d/%m/%Y").to_string(),
-            Lang::En => at.format("%Y-%m-%d").to_string(),
+            Lang::Fr => local.format("%d/%m/%Y").to_string(),
+            Lang::En => local.format("%Y-%m-%d").to_string(),
         }
     }
 
@@ -140,11 +142,12 @@ impl Lang {
         )
     }
 
-    /// A date and time in UTC.
-    pub fn date_time(self, at: DateTime<Utc>) -> String {
+    /// A date and time in `zone` (the reader's), with the zone's abbreviation: `20/11/2026 18:30 CET`.
+    pub fn date_time(self, at: DateTime<Utc>, zone: Tz) -> String {
+        let local = at.with_timezone(&zone);
         match self {
-            Lang::Fr => at.format("%d/%m/%Y %H:%M UTC").to_string(),
-            Lang::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            Lang::Fr => local.format("%d/%m/%Y %H:%M %Z").to_string(),
+            Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
         }
     }
 }

@@ -92,11 +92,11 @@ pub fn deal_card(row: &DealRow, lang: Lang, chosen: Option<Lang>) -> DealCard {
 }
 
 /// The verdict of `offer` in a sentence, with its reference price, claim and the day the reduction began.
-pub fn verdict_sentence(offer: &OfferRecord, lang: Lang) -> String {
+pub fn verdict_sentence(offer: &OfferRecord, lang: Lang, zone: chrono_tz::Tz) -> String {
     let t = lang.texts();
     let currency = offer.currency.as_deref();
     let amount = |value: Option<Decimal>| value.map_or_else(|| t.unknown.to_owned(), |v| lang.money(v, currency));
-    let began = offer.reduction_started_at.map_or_else(|| t.unknown.to_owned(), |at| lang.date(at));
+    let began = offer.reduction_started_at.map_or_else(|| t.unknown.to_owned(), |at| lang.date(at, zone));
     let claim = amount(offer.previous_price);
     let reference = amount(offer.reference_price);
     let real = offer.real_discount_pct.map_or_else(|| t.unknown.to_owned(), |pct| lang.percent(-pct));

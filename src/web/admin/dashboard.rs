@@ -169,7 +169,7 @@ async fn render(
             deal_title: row.offer_title.clone(),
             deal_href: href(&format!("/deals/{}", row.offer_id), "", visitor.chosen),
             shop: row.shop_name.clone(),
-            proposed_at: lang.date_time(row.created_at),
+            proposed_at: lang.date_time(row.created_at, state.time_zone()),
             over: length > MAX_WEIGHTED_LENGTH,
             length,
             text,
@@ -210,7 +210,7 @@ async fn render(
                 rate_limited_until: account
                     .rate_limited_until
                     .filter(|until| *until > Utc::now())
-                    .map(|at| lang.date_time(at)),
+                    .map(|at| lang.date_time(at, state.time_zone())),
                 why_fewer,
                 id: account.id,
             })

@@ -1,7 +1,8 @@
 //! Logging in and out of the admin. The login form is protected like every other form: before a session exists,
 //! its CSRF token is a random value in a short-lived cookie that the form repeats (a "double submit"), so that no
 //! other site can log a browser into this admin. Each admitted attempt checks the password against the argon2 hash
-//! off the async threads; the login budget ([`super::login_limit`]) is spent before the hash is computed.
+//! off the async threads; the login budget ([`super::login_limit`]) is spent before the hash is computed: a client past
+//! its own limit is refused without it, any other gets its password checked (slowed down during an attack).
 
 use askama::Template;
 use axum::Form;
@@ -119,7 +120,13 @@ pub async fn submit(
             }
             return Ok(response);
         }
-        Ok(Admission::Admitted(id)) => id,
+        Ok(Admission::Admitted { id, slow_down }) => {
+            if !slow_down.is_zero() {
+                tracing::warn!(client = %client, "admin login slowed down: many failed attempts from all clients");
+                tokio::time::sleep(slow_down).await;
+            }
+            id
+        }
     };
     let password = admin.password.clone();
     let right = tokio::task::spawn_blocking(move || password.verify(&form.password))
