@@ -292,8 +292,11 @@ async fn search_finds_titles_and_brands_and_takes_sql_and_wildcards_literally() 
     assert_eq!(listed_ids(&c.db, &["deals", "search", "ASPIRATEUR"]).await, vec![c.honest]);
     assert_eq!(listed_ids(&c.db, &["deals", "search", "l'oréal"]).await, vec![c.quoted], "brands are searched");
     assert_eq!(listed_ids(&c.db, &["deals", "search", "\"Hydra\""]).await, vec![c.quoted]);
-    assert_eq!(listed_ids(&c.db, &["deals", "search", "%"]).await, vec![c.quoted], "% is a percent sign");
+    assert_eq!(listed_ids(&c.db, &["deals", "search", "50%"]).await, vec![c.quoted], "% is a percent sign");
+    assert_eq!(listed_ids(&c.db, &["deals", "search", "0%"]).await, Vec::<i64>::new(), "a short word is matched whole");
+    assert_eq!(listed_ids(&c.db, &["deals", "search", "%"]).await, Vec::<i64>::new(), "% is not a wildcard");
     assert_eq!(listed_ids(&c.db, &["deals", "search", "_"]).await, Vec::<i64>::new(), "_ is an underscore");
+    assert_eq!(listed_ids(&c.db, &["deals", "search", "__%"]).await, Vec::<i64>::new(), "_ is not a wildcard");
     let mut dyson = listed_ids(&c.db, &["deals", "search", "v15", "--shop", "shop_b"]).await;
     dyson.sort();
     assert_eq!(dyson, vec![c.honest_elsewhere], "filters apply to a search");
