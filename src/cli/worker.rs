@@ -11,9 +11,10 @@ use clap::Args;
 use crate::config::Config;
 use crate::harvest::system_clock;
 use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
-use crate::jobs::{WorkerOptions, run_worker};
+use crate::jobs::{HandlerSet, JobHandler, WorkerOptions, run_worker};
 use crate::publish::accounts::AccountConfig;
 use crate::publish::runner::run_publishers;
+use crate::rescore_jobs::{RescoreHandler, rescore_schedule};
 use crate::scrape::registry::Registry;
 use crate::store::Store;
 use crate::store::supervisor::DatabaseHealth;
@@ -95,8 +96,15 @@ pub async fn run(
         worker: options.name.clone(),
         clock: system_clock(),
     };
-    let scheduler =
-        (!args.no_schedule).then(|| Arc::new(scrape_scheduler(&registry)) as Arc<dyn crate::jobs::Scheduler>);
+    let rescorer = RescoreHandler {
+        pool: store.pool().clone(),
+        weights: config.scoring.clone(),
+        options: Default::default(),
+        clock: system_clock(),
+    };
+    let handler = HandlerSet::new(vec![Arc::new(handler) as Arc<dyn JobHandler>, Arc::new(rescorer)]);
+    let scheduler = (!args.no_schedule)
+        .then(|| Arc::new(scrape_scheduler(&registry).with(rescore_schedule())) as Arc<dyn crate::jobs::Scheduler>);
     tracing::info!(worker = %options.name, shops = registry.len(), "worker started");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

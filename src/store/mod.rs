@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod operational_counts;
 pub mod pg_binaries;
 pub mod publication_queries;
+pub mod rescoring;
 pub mod run_as;
 pub mod scrape_runs;
 pub mod search_index;
