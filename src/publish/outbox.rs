@@ -130,12 +130,12 @@ pub async fn text_taken(pool: &PgPool, text: &str) -> Result<bool, sqlx::Error> 
     .await
 }
 
-/// The next row of `account` due at `now`, earliest first.
+/// The next post of `account` due at `now`, earliest first (follow-up replies are sent by `followups`).
 pub async fn next_due(pool: &PgPool, account: &str, now: DateTime<Utc>) -> Result<Option<Publication>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM publications WHERE account_id = $1 AND status = 'queued' AND scheduled_for <= $2
+        " FROM publications WHERE account_id = $1 AND status = 'queued' AND scheduled_for <= $2 AND reply_to IS NULL
          ORDER BY scheduled_for, id LIMIT 1"
     ))
     .bind(account)

@@ -270,6 +270,11 @@ impl Publisher {
         if let Next::Stop = self.reconcile_claimed(now, &mut user_id, &mut report).await? {
             return Ok(report);
         }
+        // Published deals followed (issue 14): expired posts marked, their follow-ups sent.
+        let (pool, account, sender, rules, worker) =
+            (&self.pool, &self.account, &self.sender, &self.rules, &self.worker);
+        let follower = super::followups::Follower { pool, account, sender, rules, worker };
+        follower.follow(now, &mut report).await.map_err(|e| self.db(e))?;
         let slot = match choice {
             // The current minute: two `publish --now` in the same minute (two terminals, a double click in a
             // script) serve one slot.

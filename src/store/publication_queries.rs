@@ -8,7 +8,9 @@ use serde::Serialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// The statuses a publication can have, in the order of its life (as the schema's check constraint lists them).
-pub const STATUSES: [&str; 7] = ["pending_review", "rejected", "queued", "claimed", "published", "failed", "cancelled"];
+/// `expired` is a published post whose deal ended within the account's `follow_hours` (`publish::followups`).
+pub const STATUSES: [&str; 8] =
+    ["pending_review", "rejected", "queued", "claimed", "published", "expired", "failed", "cancelled"];
 
 /// One post of one account about one offer, with the offer's title and shop for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -35,6 +37,13 @@ pub struct PublicationRecord {
     pub created_at: DateTime<Utc>,
     /// The post's discount is only the shop's claim, unverified (curated review of `filters.claimed`).
     pub claim_only: bool,
+    /// When the post's deal ended (status `expired`), and why: `price_up`, `out_of_stock` or `gone`.
+    pub expired_at: Option<DateTime<Utc>>,
+    pub expiry_reason: Option<String>,
+    /// The price the deal went up to (`price_up`).
+    pub expiry_price: Option<Decimal>,
+    /// The post this one replies to (an account's follow-up on an expired deal).
+    pub reply_to: Option<i64>,
 }
 
 /// Which publications to list; the default lists the latest of every account.
@@ -65,8 +74,10 @@ pub struct StatusCount {
 }
 
 const COLUMNS: &str = "SELECT p.id, p.account_id, a.platform, p.offer_id, o.title AS offer_title, s.name AS shop_name,
-        p.status, p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
-        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at, p.claim_only
+        CASE WHEN p.status = 'published' AND p.expired_at IS NOT NULL THEN 'expired' ELSE p.status END AS status,
+        p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
+        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at, p.claim_only,
+        p.expired_at, p.expiry_reason, p.expiry_price, p.reply_to
     FROM publications p
     JOIN accounts a ON a.id = p.account_id
     JOIN offers o ON o.id = p.offer_id
@@ -82,8 +93,17 @@ pub async fn list_publications(
     if let Some(account) = &filter.account {
         query.push(" AND p.account_id = ").push_bind(account.clone());
     }
-    if let Some(status) = &filter.status {
-        query.push(" AND p.status = ").push_bind(status.clone());
+    match filter.status.as_deref() {
+        Some("expired") => {
+            query.push(" AND p.status = 'published' AND p.expired_at IS NOT NULL");
+        }
+        Some("published") => {
+            query.push(" AND p.status = 'published' AND p.expired_at IS NULL");
+        }
+        Some(status) => {
+            query.push(" AND p.status = ").push_bind(status.to_owned());
+        }
+        None => {}
     }
     if let Some(before) = filter.before {
         query.push(" AND p.id < ").push_bind(before);
@@ -113,6 +133,10 @@ pub async fn counts_by_account_and_status(pool: &PgPool) -> Result<Vec<StatusCou
 
 impl PublicationRecord {
     fn normalized(self) -> Self {
-        PublicationRecord { price: self.price.map(|price| price.normalize()), ..self }
+        PublicationRecord {
+            price: self.price.map(|price| price.normalize()),
+            expiry_price: self.expiry_price.map(|price| price.normalize()),
+            ..self
+        }
     }
 }

@@ -228,7 +228,10 @@ fn publication_line(record: &PublicationRecord, visitor: Visitor) -> Publication
         when: visitor.lang.date_time(record.published_at.unwrap_or(record.created_at)),
         link: record.remote_url.as_deref().and_then(web_link),
         text: record.text.clone(),
-        error: record.last_error.clone(),
+        error: record.last_error.clone().or_else(|| {
+            let reason = record.expiry_reason.as_deref()?;
+            Some(format!("{reason} · {}", visitor.lang.date_time(record.expired_at?)))
+        }),
         offer_href: href(&format!("/deals/{}", record.offer_id), "", visitor.chosen),
         offer_title: record.offer_title.clone(),
         shop_name: record.shop_name.clone(),

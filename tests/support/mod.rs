@@ -15,6 +15,7 @@ pub mod cli;
 pub mod expected_pages;
 pub mod loopback_shop;
 pub mod mock_x;
+pub mod publish_process;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 14] = [
+pub const SCHEMA_TABLES: [&str; 15] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
@@ -38,6 +39,7 @@ pub const SCHEMA_TABLES: [&str; 14] = [
     "offer_search_removed",
     "offers",
     "price_observations",
+    "publication_evidence",
     "publications",
     "review_decisions",
     "scrape_runs",
