@@ -243,3 +243,72 @@ async fn killed_between_the_claim_and_the_record_of_the_reply_it_is_still_posted
         assert_eq!(post_status(pool).await.0, "expired");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
+    let offer = one_deal(pool).await;
+    // 49.99 through November, then the reduction to 29.99 on 1 December.
+    let reduced = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).single().expect("a valid date");
+    seen_at(pool, offer, "49.99", reduced - TimeDelta::days(20)).await;
+    seen_at(pool, offer, "29.99", reduced).await;
+    sqlx::query("UPDATE offers SET reduction_started_at = $2 WHERE id = $1")
+        .bind(offer)
+        .bind(reduced)
+        .execute(pool)
+        .await
+        .expect("the judgement's reduction start");
+    let publisher = publisher(pool, account(&x, ""));
+    let sent = publisher.tick(posted_at()).await.expect("the slot's tick");
+    let id = sent.sent[0].publication_id;
+
+    let evidence = dealcast::store::evidence::evidence_of(pool, id).await.expect("read").expect("evidence kept");
+    assert_eq!(evidence.observations.len(), 2);
+    assert_eq!(evidence.reference_price, Some(dec("49.99")));
+    assert_eq!(evidence.reference_seen_at, Some(reduced - TimeDelta::days(20)));
+    assert_eq!(evidence.page_stored_bytes, None);
+
+    let url = support::database_url(&db);
+    let show = |id: i64| {
+        let mut command = tokio::process::Command::from(support::cli::dealcast());
+        command.env("DATABASE_URL", &url).args(["publications", "show", &id.to_string()]);
+        async move {
+            let output = command.output().await.expect("run dealcast");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8(output.stdout).expect("UTF-8")
+        }
+    };
+    let text = show(id).await;
+    assert!(text.contains(&format!("Publication #{id} by suivi about offer {offer}: published")), "{text}");
+    assert!(text.contains("Robe pull maille"), "{text}");
+    assert!(text.contains("2026-11-11 08:00 UTC  49.99 EUR  was 49.99"), "{text}");
+    assert!(text.contains("reference (lowest of the 30 days before the reduction): 49.99 seen 2026-11-11 08:00 UTC"));
+    assert!(text.contains("page copy: no page was fetched for this post"), "{text}");
+
+    // A page copy (as the pre-post re-check passes it) is kept compressed, then pruned after its retention.
+    let page = format!("<html><body><h1>Robe pull maille</h1>{}</body></html>", "<p>29,99 €</p>".repeat(500));
+    sqlx::query("DELETE FROM publication_evidence").execute(pool).await.expect("forget");
+    dealcast::store::evidence::record_evidence(
+        pool,
+        id,
+        Some("https://www.kiabi.com/p/1"),
+        Some(page.as_bytes()),
+        posted_at(),
+    )
+    .await
+    .expect("record with the page");
+    let text = show(id).await;
+    assert!(text.contains("page: https://www.kiabi.com/p/1"), "{text}");
+    assert!(text.contains(&format!("bytes gzip, {} bytes of page)", page.len())), "{text}");
+    let pruned = dealcast::store::evidence::prune_pages(
+        pool,
+        posted_at() + TimeDelta::days(401),
+        dealcast::store::evidence::DEFAULT_PAGE_RETENTION,
+    )
+    .await
+    .expect("prune");
+    assert_eq!(pruned, 1);
+    assert!(show(id).await.contains("page copy: pruned on 2028-01-12"));
+}

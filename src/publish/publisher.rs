@@ -496,6 +496,10 @@ impl Publisher {
             .await
             .map_err(|e| self.db(e))?;
         tracing::info!(account = %self.account.name, publication = row.id, remote_id = %accepted.remote_id, "posted");
+        // The evidence behind the post (issue 14); the re-check's page copy is passed here when it fetched one.
+        if let Err(error) = crate::store::evidence::record_evidence(&self.pool, row.id, None, None, at).await {
+            tracing::warn!(account = %self.account.name, publication = row.id, %error, "the post's evidence was not kept");
+        }
         report.sent.push(SentPost {
             publication_id: row.id,
             offer_id: row.offer_id,

@@ -4,6 +4,7 @@
 pub mod database;
 pub mod deal_index;
 pub mod deal_queries;
+pub mod evidence;
 pub mod health;
 pub mod ingest;
 pub mod judgements;
