@@ -1,7 +1,7 @@
 //! Rescoring as a queued job: every hour, one `rescore` job recomputes the time-dependent parts of the active
 //! offers' scores (`store::rescoring`), so that lists, API, feeds and the publisher rank by the score as of now
-//! between harvests. Its slots are unique in the `jobs` table like the scrapes', so however many workers tick the
-//! scheduler, each hour is rescored once.
+//! between harvests, and prunes the page copies of old posts' evidence (`store::evidence`). Its slots are unique
+//! in the `jobs` table like the scrapes', so however many workers tick the scheduler, each hour is rescored once.
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use crate::deals::score::ScoreWeights;
 use crate::harvest::Clock;
 use crate::jobs::{Job, JobHandler, ScheduledJob};
+use crate::store::evidence::prune_pages;
 use crate::store::rescoring::{RescoreOptions, rescore_active};
 
 /// The job kind of a rescoring; its key is always [`RESCORE_KEY`].
@@ -34,6 +35,8 @@ pub struct RescoreHandler {
     pub weights: ScoreWeights,
     pub options: RescoreOptions,
     pub clock: Clock,
+    /// How long the page copies of the posts' evidence are kept (`store::evidence`); pruned at each run.
+    pub page_retention: chrono::TimeDelta,
 }
 
 impl JobHandler for RescoreHandler {
@@ -53,6 +56,10 @@ impl JobHandler for RescoreHandler {
                 ended = report.ended,
                 "rescoring finished"
             );
+            let pruned = prune_pages(&self.pool, now, self.page_retention).await.map_err(|e| e.to_string())?;
+            if pruned > 0 {
+                tracing::info!(pruned, "page copies of old posts' evidence pruned");
+            }
             Ok(())
         }
         .boxed()

@@ -125,6 +125,7 @@ async fn after_one_rescoring_a_new_reduction_outranks_an_old_one_everywhere() {
         weights: weights.clone(),
         options: RescoreOptions::default(),
         clock: std::sync::Arc::new(now),
+        page_retention: dealcast::store::evidence::DEFAULT_PAGE_RETENTION,
     };
     handler.run(&job).await.expect("the rescoring succeeds");
 
