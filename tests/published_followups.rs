@@ -286,6 +286,13 @@ async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
     assert!(text.contains("2026-11-11 08:00 UTC  49.99 EUR  was 49.99"), "{text}");
     assert!(text.contains("reference (lowest of the 30 days before the reduction): 49.99 seen 2026-11-11 08:00 UTC"));
     assert!(text.contains("page copy: no page was fetched for this post"), "{text}");
+    let mut command = tokio::process::Command::from(support::cli::dealcast());
+    command.env("DATABASE_URL", &url).args(["deals", "show", &offer.to_string()]);
+    let deal = String::from_utf8(command.output().await.expect("run dealcast").stdout).expect("UTF-8");
+    assert!(
+        deal.contains(&format!("#{id} suivi (published): 2 observations, reference 49.99 seen 2026-11-11")),
+        "{deal}"
+    );
 
     // A page copy (as the pre-post re-check passes it) is kept compressed, then pruned after its retention.
     let page = format!("<html><body><h1>Robe pull maille</h1>{}</body></html>", "<p>29,99 €</p>".repeat(500));

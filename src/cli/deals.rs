@@ -138,6 +138,7 @@ async fn answer(action: DealsCommand, store: &Store, config: &Config) -> anyhow:
                 writeln!(out, "{}", deals_format::detail_json(&detail)?)?;
             } else {
                 write!(out, "{}", deals_format::detail_text(&detail))?;
+                write!(out, "{}", super::publication_show::evidence_of_offer(store.pool(), id).await?)?;
             }
         }
         DealsCommand::Rescore { min_change } => {

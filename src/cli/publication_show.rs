@@ -78,3 +78,32 @@ pub async fn show(pool: &PgPool, id: i64) -> anyhow::Result<String> {
     }
     Ok(out)
 }
+
+/// The posts about offer `offer_id` and the evidence each was based on, for `dealcast deals show` (empty when the
+/// offer was never posted).
+pub async fn evidence_of_offer(pool: &PgPool, offer_id: i64) -> anyhow::Result<String> {
+    let posts = crate::store::publication_queries::publications_of_offer(pool, offer_id)
+        .await
+        .with_context(|| format!("could not read the publications of offer {offer_id}"))?;
+    let mut out = String::new();
+    for post in posts.iter().filter(|post| post.reply_to.is_none()) {
+        let Some(evidence) = evidence_of(pool, post.id).await? else { continue };
+        if out.is_empty() {
+            writeln!(out, "\nEvidence of its posts (`dealcast publications show ID` for the whole record)")?;
+        }
+        let reference = match (evidence.reference_price, evidence.reference_seen_at) {
+            (Some(price), Some(at)) => format!("reference {price} seen {}", at.format("%Y-%m-%d")),
+            _ => "no reference known".to_owned(),
+        };
+        writeln!(
+            out,
+            "  #{} {} ({}): {} observations, {reference}; page copy: {}",
+            post.id,
+            post.account_id,
+            post.status,
+            evidence.observations.len(),
+            evidence.page_location()
+        )?;
+    }
+    Ok(out)
+}
