@@ -16,6 +16,12 @@
 //! can be re-run and leaves other data alone. The database is the one `dealcast` is configured with
 //! (`DATABASE_URL`, or the private cluster in `./.dealcast`, or `DEALCAST_DATA_DIR`). It is not a test
 //! (`harness = false`): it prints how long each step took.
+//!
+//! With `--rescore` it then measures the hourly rescoring (`store::rescoring`, issue 14): a first rescoring of the
+//! whole catalogue (the generator's scores have no parts, so nearly every offer is written), then, after moving
+//! the reduction start of one active offer in twenty two days back (a material change of its freshness), a second
+//! one at the same instant, which writes only those: time, offers read and rows written. `--skip-fill` measures on
+//! the catalogue already there. Run the webload scenarios (`benches/webload/run.sh`) meanwhile for the web's p95.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +29,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use dealcast::config::{Config, Overrides};
+use dealcast::store::rescoring::{RescoreOptions, rescore_active};
 use dealcast::store::{Store, search_index};
 use sqlx::PgPool;
 
@@ -33,10 +40,12 @@ struct Options {
     offers: i64,
     observations: i64,
     shops: i64,
+    rescore: bool,
+    skip_fill: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
-    let mut options = Options { offers: 1_000_000, observations: 10, shops: 20 };
+    let mut options = Options { offers: 1_000_000, observations: 10, shops: 20, rescore: false, skip_fill: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> anyhow::Result<i64> {
@@ -47,9 +56,14 @@ fn options() -> anyhow::Result<Options> {
             "--offers" => options.offers = number("--offers")?,
             "--observations" => options.observations = number("--observations")?,
             "--shops" => options.shops = number("--shops")?,
+            "--rescore" => options.rescore = true,
+            "--skip-fill" => options.skip_fill = true,
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
-            other => bail!("unknown argument {other:?} (use --offers N, --observations PER_OFFER, --shops N)"),
+            other => bail!(
+                "unknown argument {other:?} (use --offers N, --observations PER_OFFER, --shops N, --rescore, \
+                 --skip-fill)"
+            ),
         }
     }
     if options.offers < 1 || options.shops < 1 || options.observations < 1 {
@@ -141,8 +155,19 @@ async fn run() -> anyhow::Result<()> {
     let (config, _) = Config::load(None, &overrides).context("could not load the configuration")?;
     let store = Store::open(&config.store_settings()).await?;
     let pool = store.pool();
-    let started = Instant::now();
+    if !options.skip_fill {
+        fill(pool, &options).await?;
+    }
+    if options.rescore {
+        measure_rescoring(pool).await?;
+    }
+    store.close().await?;
+    Ok(())
+}
 
+/// Fills the database with the bench catalogue.
+async fn fill(pool: &PgPool, options: &Options) -> anyhow::Result<()> {
+    let started = Instant::now();
     step(pool, "delete earlier bench shops", "DELETE FROM shops WHERE id LIKE 'bench\\_%'", &[]).await?;
     step(pool, "shops", SHOPS, &[options.shops]).await?;
     let mut first = 1;
@@ -175,6 +200,43 @@ async fn run() -> anyhow::Result<()> {
     println!("  cargo run --release -- serve");
     println!("  wrk -t2 -c50 -d30s --latency 'http://127.0.0.1:8080/?min_discount=20&shop=bench_3'");
     println!("  wrk -t2 -c50 -d30s --latency 'http://127.0.0.1:8080/?q=chausure+noir&max_price=200'");
-    store.close().await?;
+    Ok(())
+}
+
+/// One active bench offer in twenty has its reduction start moved two days back: its freshness, and so its score,
+/// changes materially (unless its score is zero anyway).
+const AGE_ONE_IN_TWENTY: &str = "UPDATE offers SET reduction_started_at = reduction_started_at - interval '48 hours'
+    WHERE shop_id LIKE 'bench\\_%' AND active AND reduction_started_at IS NOT NULL
+      AND (hashint8extended(id, 12) & 1073741823) % 20 = 0";
+
+/// Rescores the catalogue twice (see the module documentation) and prints what each run did.
+async fn measure_rescoring(pool: &PgPool) -> anyhow::Result<()> {
+    let weights = dealcast::deals::score::ScoreWeights::default();
+    let options = RescoreOptions::default();
+    let now = chrono::Utc::now();
+    let rescore = |what: &'static str| {
+        let (weights, options) = (&weights, &options);
+        async move {
+            let started = Instant::now();
+            let report = rescore_active(pool, weights, now, options).await.with_context(|| format!("{what} failed"))?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "{what}: {} offers read in {} batches, {} scores written ({:.2} %), {} search rows written, \
+                 {} promotions ended: {seconds:.1} s ({:.1} µs per offer read)",
+                report.examined,
+                report.batches,
+                report.rewritten,
+                100.0 * report.rewritten as f64 / report.examined.max(1) as f64,
+                report.search_rows,
+                report.ended,
+                seconds * 1e6 / report.examined.max(1) as f64
+            );
+            anyhow::Ok(())
+        }
+    };
+    rescore("first rescoring (every generated score gets its parts)").await?;
+    step(pool, "one active offer in twenty aged by two days", AGE_ONE_IN_TWENTY, &[]).await?;
+    rescore("rescoring with 5 % changed").await?;
+    rescore("rescoring with nothing changed").await?;
     Ok(())
 }

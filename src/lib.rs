@@ -9,6 +9,7 @@
 //! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
 //! - [`placeholders`]: `{name}` placeholders of worded sentences, filled with values;
+//! - [`rescore_jobs`]: the hourly rescoring of the active offers (scores on the clock) as a queued job;
 //! - [`publish`]: from a judged deal to a post: honest French text within X's 280 weighted characters, and the X
 //!   client (OAuth 1.0a);
 //! - [`scrape`]: shop files, polite fetching, extraction engines;
@@ -25,6 +26,7 @@ pub mod harvest_jobs;
 pub mod jobs;
 pub mod placeholders;
 pub mod publish;
+pub mod rescore_jobs;
 pub mod scrape;
 pub mod store;
 pub mod toml_problems;

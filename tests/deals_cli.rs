@@ -401,7 +401,8 @@ async fn show_json_is_one_object_with_the_history_and_the_explanation() {
     assert!(deal["score_parts"]["total"].is_string(), "{deal}");
     let verdict = deal["explanation"]["verdict"].as_str().expect("the verdict in words");
     assert!(verdict.starts_with("inflated: the shop claims 69.99 € but sold it at 49.99 € on 2026-11-10"), "{verdict}");
-    assert!(deal["explanation"]["score"].as_array().is_some_and(|lines| lines.len() == 9), "{deal}");
+    assert!(deal["explanation"]["score"].as_array().is_some_and(|lines| lines.len() == 10), "{deal}");
+    assert!(deal["explanation"]["score"][9].as_str().is_some_and(|line| line.starts_with("as of ")), "{deal}");
 }
 
 #[tokio::test]

@@ -5,13 +5,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use dealcast::publish::x::oauth::Credentials;
 use sqlx::PgPool;
 use support::mock_x::{MockAccount, MockX};
+use support::publish_process::{kill_when_paused, run_to_end};
 
 const USER_ID: &str = "8001";
 
@@ -81,48 +81,8 @@ async fn setup(tag: &str, deals: usize) -> Setup {
 }
 
 fn publish_now(setup: &Setup, pause_at: Option<&str>) -> Child {
-    let creds = credentials();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dealcast"));
-    command
-        .args(["publish", "--now", "--account", "crash"])
-        .env("DATABASE_URL", support::database_url(&setup.db))
-        .env("DEALCAST_CONFIG", &setup.config.0)
-        .env("DEALCAST_CRASH_CONSUMER_KEY", creds.consumer_key)
-        .env("DEALCAST_CRASH_CONSUMER_SECRET", creds.consumer_secret)
-        .env("DEALCAST_CRASH_ACCESS_TOKEN", creds.token)
-        .env("DEALCAST_CRASH_ACCESS_TOKEN_SECRET", creds.token_secret)
-        .env("RUST_LOG", "warn")
-        .env_remove("DEALCAST_TEST_PAUSE_AT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(point) = pause_at {
-        command.env("DEALCAST_TEST_PAUSE_AT", point);
-    }
-    command.spawn().expect("start dealcast")
-}
-
-/// Waits until the process says it paused at `point`, then kills it with SIGKILL.
-fn kill_when_paused(mut child: Child, point: &str) {
-    let stderr = child.stderr.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("paused at") {
-                let _ = sender.send(line);
-            }
-        }
-    });
-    let line = receiver.recv_timeout(Duration::from_secs(60)).expect("the publisher reached the pause point");
-    assert!(line.contains(point), "{line}");
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-}
-
-fn run_to_end(child: Child) -> String {
-    let output = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "publish --now failed:\n{text}");
-    text
+    let url = support::database_url(&setup.db);
+    support::publish_process::publish_now(&url, &setup.config.0, "crash", &credentials(), pause_at)
 }
 
 /// Every deal's post count on the mock, and the outbox's view of it.

@@ -180,6 +180,17 @@ async fn the_re_check_posts_the_unchanged_deal_once_and_drops_the_risen_and_the_
     let rows = publications(&deals.db, "maison").await;
     let row_of = |title: &str| rows.iter().find(|row| row.offer_title == title).unwrap().clone();
     assert_eq!(row_of("Lampe de chevet laiton").status, "published");
+    // The page the re-check read is kept as the post's evidence.
+    let (page_url, page): (Option<String>, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT e.page_url, e.page_gzip FROM publication_evidence e JOIN publications p ON p.id = e.publication_id
+         JOIN offers o ON o.id = p.offer_id WHERE o.title = 'Lampe de chevet laiton'",
+    )
+    .fetch_one(&deals.db.pool)
+    .await
+    .unwrap();
+    assert!(page_url.is_some_and(|url| url.ends_with("/p/lampe")), "the page's address is kept");
+    let page = dealcast::store::evidence::decompress_page(&page.expect("a page copy")).unwrap();
+    assert!(String::from_utf8_lossy(&page).contains("Lampe de chevet laiton"), "the page copy is the page");
     let table = row_of("Table basse");
     assert_eq!(table.status, "cancelled");
     assert_eq!(

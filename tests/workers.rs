@@ -90,8 +90,11 @@ async fn two_workers_scrape_each_due_shop_once_even_when_one_is_killed() {
         assert!(Instant::now() < deadline, "only {done} of {SHOPS} scrapes finished");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(scalar(&db.pool, "SELECT count(*) FROM jobs").await, SHOPS as i64, "one job per shop and due time");
-    assert_eq!(scalar(&db.pool, "SELECT count(DISTINCT key) FROM jobs").await, SHOPS as i64);
+    let scrapes = "SELECT count(*) FROM jobs WHERE kind = 'scrape'";
+    assert_eq!(scalar(&db.pool, scrapes).await, SHOPS as i64, "one job per shop and due time");
+    assert_eq!(scalar(&db.pool, "SELECT count(DISTINCT key) FROM jobs WHERE kind = 'scrape'").await, SHOPS as i64);
+    // Beside the scrapes, the hourly rescoring (issue 14) is queued once however many workers tick.
+    assert_eq!(scalar(&db.pool, "SELECT count(*) FROM jobs WHERE kind = 'rescore'").await, 1);
     for job in killed_jobs {
         let (status, locked_by, attempts): (String, String, i32) =
             sqlx::query_as("SELECT status, locked_by, attempts FROM jobs WHERE id = $1")

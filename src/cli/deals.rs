@@ -1,4 +1,4 @@
-//! `dealcast deals list|search|show`: the deals database in a terminal, for the operator checking what the
+//! `dealcast deals list|search|show|rescore`: the deals database in a terminal, for the operator checking what the
 //! scrapers found and how each deal was judged.
 //!
 //! A thin shell: the questions are asked by `store::deal_queries`, the answers are worded by `deals_format`; this
@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::deals::honesty::Verdict;
 use crate::store::Store;
 use crate::store::deal_queries::{self, Activity, DEFAULT_LIMIT, DealFilter};
+use crate::store::rescoring::{RescoreOptions, rescore_active};
 
 #[derive(Debug, Subcommand)]
 pub enum DealsCommand {
@@ -36,6 +37,13 @@ pub enum DealsCommand {
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Recompute now the time-dependent parts of every active deal's score (reduction age, ending soon, ended):
+    /// what a worker does every hour.
+    Rescore {
+        /// Only scores that move by at least this many points are written.
+        #[arg(long, default_value = "0.1")]
+        min_change: Decimal,
     },
 }
 
@@ -96,7 +104,7 @@ impl FilterArgs {
 
 pub async fn run(action: DealsCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.store_settings()).await?;
-    let answered = answer(action, &store).await;
+    let answered = answer(action, &store, config).await;
     // Closed whatever the answer, so that a private cluster this command started is stopped again.
     let closed = store.close().await;
     match answered {
@@ -112,7 +120,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-async fn answer(action: DealsCommand, store: &Store) -> anyhow::Result<()> {
+async fn answer(action: DealsCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match action {
         DealsCommand::List(filters) => list(store, &filters.to_filter(None), filters.json, &mut out).await?,
@@ -130,7 +138,20 @@ async fn answer(action: DealsCommand, store: &Store) -> anyhow::Result<()> {
                 writeln!(out, "{}", deals_format::detail_json(&detail)?)?;
             } else {
                 write!(out, "{}", deals_format::detail_text(&detail))?;
+                write!(out, "{}", super::publication_show::evidence_of_offer(store.pool(), id).await?)?;
             }
+        }
+        DealsCommand::Rescore { min_change } => {
+            let options = RescoreOptions { min_change, ..RescoreOptions::default() };
+            let report = rescore_active(store.pool(), &config.scoring, chrono::Utc::now(), &options)
+                .await
+                .context("could not rescore the deals")?;
+            writeln!(
+                out,
+                "Rescored {} active deals: {} scores changed by {} points or more and were written ({} search rows), \
+                 {} ended promotions closed.",
+                report.examined, report.rewritten, min_change, report.search_rows, report.ended
+            )?;
         }
     }
     out.flush()?;

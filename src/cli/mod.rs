@@ -18,6 +18,7 @@ mod deals;
 mod deals_format;
 mod demo;
 mod extract;
+mod publication_show;
 mod publish;
 mod scrape;
 mod serve;

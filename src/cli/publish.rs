@@ -51,6 +51,18 @@ pub struct PublicationsArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+    #[command(subcommand)]
+    pub action: Option<PublicationsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublicationsCommand {
+    /// Show one publication: the post, its state, and the evidence it was based on (observations, reference price
+    /// and when it was seen, where the page copy is kept).
+    Show {
+        /// The publication's id (after `#` in `dealcast publications`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +218,13 @@ fn write_report(out: &mut impl Write, name: &str, report: &TickReport) -> std::i
 
 pub async fn publications(args: PublicationsArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.store_settings()).await?;
+    if let Some(PublicationsCommand::Show { id }) = args.action {
+        let shown = super::publication_show::show(store.pool(), id).await;
+        store.close().await?;
+        let text = shown?;
+        write!(std::io::stdout().lock(), "{text}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let filter = PublicationFilter {
         account: args.account.clone(),
         status: args.status.clone(),

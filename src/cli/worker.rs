@@ -11,10 +11,11 @@ use clap::Args;
 use crate::config::Config;
 use crate::harvest::system_clock;
 use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
-use crate::jobs::{WorkerOptions, run_worker};
+use crate::jobs::{HandlerSet, JobHandler, WorkerOptions, run_worker};
 use crate::publish::accounts::AccountConfig;
 use crate::publish::recheck::Rechecker;
 use crate::publish::runner::{PublisherExtras, run_publishers};
+use crate::rescore_jobs::{RescoreHandler, rescore_schedule};
 use crate::scrape::registry::Registry;
 use crate::store::Store;
 use crate::store::supervisor::{DatabaseHealth, QUICK_ACQUIRE};
@@ -104,8 +105,16 @@ pub async fn run(
         worker: options.name.clone(),
         clock: system_clock(),
     };
-    let scheduler =
-        (!args.no_schedule).then(|| Arc::new(scrape_scheduler(&registry)) as Arc<dyn crate::jobs::Scheduler>);
+    let rescorer = RescoreHandler {
+        pool: store.pool().clone(),
+        weights: config.scoring.clone(),
+        options: Default::default(),
+        clock: system_clock(),
+        page_retention: crate::store::evidence::DEFAULT_PAGE_RETENTION,
+    };
+    let handler = HandlerSet::new(vec![Arc::new(handler) as Arc<dyn JobHandler>, Arc::new(rescorer)]);
+    let scheduler = (!args.no_schedule)
+        .then(|| Arc::new(scrape_scheduler(&registry).with(rescore_schedule())) as Arc<dyn crate::jobs::Scheduler>);
     tracing::info!(worker = %options.name, shops = registry.len(), "worker started");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

@@ -80,6 +80,23 @@ impl Verdict {
     }
 }
 
+impl std::str::FromStr for Verdict {
+    type Err = UnknownVerdict;
+
+    /// The verdict of a stored name ([`Verdict::as_str`]).
+    fn from_str(name: &str) -> Result<Verdict, UnknownVerdict> {
+        [Verdict::Honest, Verdict::Inflated, Verdict::Unverified]
+            .into_iter()
+            .find(|verdict| verdict.as_str() == name)
+            .ok_or_else(|| UnknownVerdict(name.to_owned()))
+    }
+}
+
+/// A stored verdict name this version does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown verdict {0:?} (expected honest, inflated or unverified)")]
+pub struct UnknownVerdict(pub String);
+
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

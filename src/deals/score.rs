@@ -159,6 +159,10 @@ pub struct ScoreParts {
     pub total: Decimal,
     /// What the explanation quotes.
     pub facts: ScoreFacts,
+    /// The time the score was computed for: its time-dependent parts (freshness, ending soon, running) hold as of
+    /// then, until the next judgement or rescoring (`store::rescoring`). Absent from scores stored before it was kept.
+    #[serde(default)]
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl ScoreParts {
@@ -213,7 +217,7 @@ impl ScoreParts {
             None => words.stock_unknown,
         };
         let running = if self.running.is_zero() { words.ended } else { words.running };
-        vec![
+        let mut lines = vec![
             format!("{discount}: {}", words.points(self.real_discount)),
             format!("{saved}: {}", words.points(self.money_saved)),
             format!("{verdict}: {}", words.points(self.verdict)),
@@ -223,7 +227,21 @@ impl ScoreParts {
             format!("{availability}: {}", words.factor(self.availability)),
             format!("{running}: {}", words.factor(self.running)),
             format!("{}: {}", words.total, words.number(format!("{:.2}", self.total))),
-        ]
+        ];
+        if let Some(as_of) = self.as_of {
+            let time = as_of.format("%Y-%m-%d %H:%M UTC").to_string();
+            lines.push(crate::placeholders::fill(words.as_of, &[("time", &time)]));
+        }
+        lines
+    }
+
+    /// Whether `self`, recomputed later, differs enough from `stored` to be written: its total moved by at least
+    /// `min_change` points, or it crossed zero (an ended promotion), or `stored` is absent.
+    pub fn differs_materially(&self, stored: Option<Decimal>, min_change: Decimal) -> bool {
+        match stored {
+            None => true,
+            Some(stored) => (self.total - stored).abs() >= min_change || (self.total.is_zero() != stored.is_zero()),
+        }
     }
 }
 
@@ -285,6 +303,7 @@ pub fn score(input: &ScoreInput, weights: &ScoreWeights) -> ScoreParts {
             hours_left,
             available: input.available,
         },
+        as_of: Some(input.now),
     };
     parts.total = total_of(&parts);
     parts
@@ -380,13 +399,35 @@ mod tests {
         input.verdict = Some(Verdict::Inflated);
         input.valid_until = Some(now() + Duration::hours(5));
         let lines = score(&input, &ScoreWeights::default()).explain();
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 10);
         assert_eq!(lines[1], "saves 30: +9.9");
         assert_eq!(lines[2], "verdict inflated (the shop's previous price is above the 30-day low): -70.0");
         assert_eq!(lines[3], "ends in 5 h: +5.0");
         assert_eq!(lines[4], "shop weight: ×1");
         assert_eq!(lines[6], "in stock: ×1");
         assert_eq!(lines[8], "total: 0.00");
+        assert_eq!(lines[9], "as of 2025-03-01 12:00 UTC");
+    }
+
+    #[test]
+    fn a_score_recomputed_later_shows_the_real_age_and_when_it_was_computed() {
+        let weights = ScoreWeights::default();
+        let first = score(&honest_deal(), &weights);
+        let later = score(&ScoreInput { now: now() + Duration::days(10), ..honest_deal() }, &weights);
+        assert_eq!(later.explain()[5], "reduction began 246 h ago: ×0.3202");
+        assert_eq!(later.explain()[9], "as of 2025-03-11 12:00 UTC");
+        assert!(later.total < first.total);
+        assert!(later.differs_materially(Some(first.total), dec("0.1")));
+        assert!(!first.differs_materially(Some(first.total + dec("0.05")), dec("0.1")));
+        assert!(first.differs_materially(None, dec("0.1")));
+    }
+
+    #[test]
+    fn a_promotion_that_ended_since_is_a_material_change_however_small_its_score() {
+        let weights = ScoreWeights::default();
+        let ended = score(&ScoreInput { valid_until: Some(now() - Duration::hours(1)), ..honest_deal() }, &weights);
+        assert!(ended.differs_materially(Some(dec("0.05")), dec("0.1")));
+        assert!(!ended.differs_materially(Some(Decimal::ZERO), dec("0.1")));
     }
 
     #[test]

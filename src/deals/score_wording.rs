@@ -28,6 +28,8 @@ pub struct ScoreWording {
     pub ended: &'static str,
     pub shop_weight: &'static str,
     pub total: &'static str,
+    /// When the score was computed (`{time}`): its time-dependent parts hold as of then.
+    pub as_of: &'static str,
     /// Whether decimals are written with a comma (`30,0`), as in French.
     pub decimal_comma: bool,
 }
@@ -55,6 +57,7 @@ pub const ENGLISH: ScoreWording = ScoreWording {
     ended: "promotion ended",
     shop_weight: "shop weight",
     total: "total",
+    as_of: "as of {time}",
     decimal_comma: false,
 };
 
@@ -81,6 +84,7 @@ pub const FRENCH: ScoreWording = ScoreWording {
     ended: "promotion terminée",
     shop_weight: "poids de la boutique",
     total: "total",
+    as_of: "calculé le {time}",
     decimal_comma: true,
 };
 

@@ -7,15 +7,18 @@
 //! - [`queue`]: the SQL of the queue (enqueue, claim, extend a lease, complete, fail with backoff, give back);
 //! - [`schedule`]: which cron slots are due, computed on the shop's wall clock (pure, no I/O);
 //! - [`scheduler`]: turning schedules into jobs, the [`Scheduler`] trait and a cron-table implementation;
+//! - [`handler_set`]: several job handlers run by one worker;
 //! - [`worker`]: the worker loop ([`run_worker`]) and the [`JobHandler`] trait the job kinds implement.
 
 pub mod error;
+pub mod handler_set;
 pub mod queue;
 pub mod schedule;
 pub mod scheduler;
 pub mod worker;
 
 pub use error::JobError;
+pub use handler_set::HandlerSet;
 pub use queue::{Job, QueueClock, claim, complete, enqueue, extend_lease, fail, release, retry_delay};
 pub use schedule::due_slots;
 pub use scheduler::{CronScheduler, ScheduledJob, Scheduler};

@@ -53,6 +53,12 @@ impl CronScheduler {
         CronScheduler { jobs }
     }
 
+    /// This scheduler with one more recurring job.
+    pub fn with(mut self, job: ScheduledJob) -> Self {
+        self.jobs.push(job);
+        self
+    }
+
     async fn enqueue_due(&self, pool: &PgPool, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
         let kinds: Vec<&str> = self.jobs.iter().map(|job| job.kind.as_str()).collect();
         let newest: HashMap<(String, String), DateTime<Utc>> = sqlx::query_as::<_, (String, String, DateTime<Utc>)>(

@@ -32,6 +32,17 @@ pub enum Mode {
     Curated,
 }
 
+/// What an account does when the deal of one of its posts ends within `follow_hours` (`publish::followups`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnExpiry {
+    /// The post is marked expired; nothing is posted.
+    #[default]
+    None,
+    /// The account also replies to its post, once ("Terminé : le prix est remonté à 44,90 €").
+    Reply,
+}
+
 /// The names of the environment variables holding an account's OAuth 1.0a secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,6 +232,17 @@ pub struct AccountConfig {
     /// account's next slot, never go out unchecked.
     #[serde(default = "default_recheck_timeout")]
     pub recheck_timeout_secs: u32,
+    /// For how many hours after a post its deal is followed: a deal ending within them (price up, out of stock,
+    /// gone) marks the post expired (`publish::followups`).
+    #[serde(default = "default_follow_hours")]
+    pub follow_hours: u32,
+    /// What the account does when a post expires: `none` (default) or `reply`.
+    #[serde(default)]
+    pub on_expiry: OnExpiry,
+}
+
+fn default_follow_hours() -> u32 {
+    48
 }
 
 impl AccountConfig {

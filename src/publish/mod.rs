@@ -18,6 +18,8 @@ pub mod accounts;
 pub mod claimed_wording;
 pub mod compose;
 pub mod drafting;
+pub mod expiry;
+pub mod followups;
 pub mod french;
 pub mod images;
 pub mod outbox;

@@ -135,13 +135,13 @@ pub async fn text_taken(pool: &PgPool, text: &str) -> Result<bool, sqlx::Error> 
     .await
 }
 
-/// The next row of `account` due at `now`, earliest first (a row waiting for its shop to be re-checked is due at
-/// its `recheck_after`).
+/// The next post of `account` due at `now`, earliest first (a row waiting for its shop to be re-checked is due at
+/// its `recheck_after`; follow-up replies are sent by `followups`).
 pub async fn next_due(pool: &PgPool, account: &str, now: DateTime<Utc>) -> Result<Option<Publication>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM publications WHERE account_id = $1 AND status = 'queued' AND scheduled_for <= $2
+        " FROM publications WHERE account_id = $1 AND status = 'queued' AND scheduled_for <= $2 AND reply_to IS NULL
            AND (recheck_after IS NULL OR recheck_after <= $2)
          ORDER BY scheduled_for, id LIMIT 1"
     ))

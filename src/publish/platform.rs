@@ -117,6 +117,20 @@ impl Sender {
         }
     }
 
+    /// Posts `text` in reply to the account's post `in_reply_to` (a follow-up, `publish::followups`).
+    pub async fn reply(&self, text: &str, in_reply_to: &str, publication_id: i64) -> Result<Accepted, XError> {
+        match self {
+            Sender::X(client) => {
+                let posted = client.post_reply(text, in_reply_to).await?;
+                let remote_url = Some(format!("https://x.com/i/status/{}", posted.id));
+                Ok(Accepted { remote_id: posted.id, remote_url })
+            }
+            Sender::DryRun { account } => {
+                Ok(Accepted { remote_id: format!("dry-run:{account}:{publication_id}"), remote_url: None })
+            }
+        }
+    }
+
     /// The account's id on the platform.
     pub async fn user_id(&self) -> Result<String, XError> {
         match self {

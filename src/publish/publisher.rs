@@ -28,7 +28,7 @@ use super::outbox::{self, InsertError, NewPublication, Publication};
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
 use super::platform::{Accepted, Sender, SenderError};
-use super::recheck::{RecheckOutcome, Rechecker};
+use super::recheck::{RecheckOutcome, RecheckedPage, Rechecker};
 use super::reconcile::find_post;
 use super::selection::{self, Candidate, for_slot, pick, shop_history};
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
@@ -299,6 +299,11 @@ impl Publisher {
         if let Next::Stop = self.reconcile_claimed(now, &mut user_id, &mut report).await? {
             return Ok(report);
         }
+        // Published deals followed (issue 14): expired posts marked, their follow-ups sent.
+        let (pool, account, sender, rules, worker) =
+            (&self.pool, &self.account, &self.sender, &self.rules, &self.worker);
+        let follower = super::followups::Follower { pool, account, sender, rules, worker };
+        follower.follow(now, &mut report).await.map_err(|e| self.db(e))?;
         let slot = match choice {
             // The current minute: two `publish --now` in the same minute (two terminals, a double click in a
             // script) serve one slot.
@@ -462,9 +467,14 @@ impl Publisher {
                 report.held = Some(hold.to_string());
                 return Ok(());
             }
-            if self.account.rechecks() && !self.recheck_holds(&row, now, report).await? {
-                continue;
-            }
+            let checked_page = if self.account.rechecks() {
+                match self.recheck_holds(&row, now, report).await? {
+                    Some(page) => page,
+                    None => continue,
+                }
+            } else {
+                None
+            };
             let image = self.image_for(&row).await?;
             pause_points::reach(BEFORE_CLAIM).await;
             if !outbox::claim(&self.pool, row.id, &self.worker, now).await.map_err(|e| self.db(e))? {
@@ -475,7 +485,7 @@ impl Publisher {
             match self.sender.post(&row.text, image, row.id).await {
                 Ok(accepted) => {
                     pause_points::reach(AFTER_POST).await;
-                    self.record(&row, &accepted, now, report).await?;
+                    self.record(&row, &accepted, now, checked_page.as_ref(), report).await?;
                     pause_points::reach(AFTER_RECORD).await;
                 }
                 Err(error) if error.text_refusal().is_some() => {
@@ -493,30 +503,36 @@ impl Publisher {
         Ok(())
     }
 
-    /// Re-checks the deal of `row` against its shop: true when it holds and may be sent. A deal found over is
-    /// cancelled with the reason; a deal that could not be checked waits, queued, for the account's next slot.
+    /// Re-checks the deal of `row` against its shop: `Some` (with the page read, kept as the post's evidence) when it
+    /// holds and may be sent. A deal found over is cancelled with the reason; a deal that could not be checked
+    /// waits, queued, for the account's next slot.
     async fn recheck_holds(
         &self,
         row: &Publication,
         now: DateTime<Utc>,
         report: &mut TickReport,
-    ) -> Result<bool, PublishError> {
-        let outcome = match &self.rechecker {
+    ) -> Result<Option<Option<RecheckedPage>>, PublishError> {
+        let (outcome, page) = match &self.rechecker {
             Some(rechecker) => {
-                rechecker.recheck(&self.pool, &self.account, row.id, now).await.map_err(|e| self.db(e))?.outcome
+                let recheck =
+                    rechecker.recheck(&self.pool, &self.account, row.id, now).await.map_err(|e| self.db(e))?;
+                (recheck.outcome, recheck.page)
             }
-            None => RecheckOutcome::Unchecked(
-                "this publisher was started without the shop files to re-check deals with".to_string(),
+            None => (
+                RecheckOutcome::Unchecked(
+                    "this publisher was started without the shop files to re-check deals with".to_string(),
+                ),
+                None,
             ),
         };
         match outcome {
-            RecheckOutcome::Holds => Ok(true),
+            RecheckOutcome::Holds => Ok(Some(page)),
             RecheckOutcome::Dropped(why) => {
                 let reason = format!("re-checked before posting: {why}");
                 tracing::info!(account = %self.account.name, publication = row.id, %reason, "post not sent");
                 outbox::drop_after_recheck(&self.pool, row.id, &reason, now).await.map_err(|e| self.db(e))?;
                 report.skipped.push(format!("publication {}: {reason}", row.id));
-                Ok(false)
+                Ok(None)
             }
             RecheckOutcome::Unchecked(why) => {
                 let until = self.next_slot_after(now);
@@ -524,7 +540,7 @@ impl Publisher {
                 tracing::warn!(account = %self.account.name, publication = row.id, %reason, "post not sent unchecked");
                 outbox::wait_for_recheck(&self.pool, row.id, until, &reason).await.map_err(|e| self.db(e))?;
                 report.skipped.push(format!("publication {}: {reason}", row.id));
-                Ok(false)
+                Ok(None)
             }
         }
     }
@@ -564,12 +580,21 @@ impl Publisher {
         row: &Publication,
         accepted: &Accepted,
         at: DateTime<Utc>,
+        checked_page: Option<&RecheckedPage>,
         report: &mut TickReport,
     ) -> Result<(), PublishError> {
         outbox::record_published(&self.pool, row.id, &accepted.remote_id, accepted.remote_url.as_deref(), at)
             .await
             .map_err(|e| self.db(e))?;
         tracing::info!(account = %self.account.name, publication = row.id, remote_id = %accepted.remote_id, "posted");
+        // The evidence behind the post: its observations, reference price and the page the re-check read.
+        let page_url = checked_page.map(|page| page.url.to_string());
+        let page = checked_page.map(|page| page.body.as_slice());
+        if let Err(error) =
+            crate::store::evidence::record_evidence(&self.pool, row.id, page_url.as_deref(), page, at).await
+        {
+            tracing::warn!(account = %self.account.name, publication = row.id, %error, "the post's evidence was not kept");
+        }
         report.sent.push(SentPost {
             publication_id: row.id,
             offer_id: row.offer_id,
@@ -625,7 +650,7 @@ impl Publisher {
         let row = Publication { text: shorter, ..row.clone() };
         match self.sender.post(&row.text, image, row.id).await {
             Ok(accepted) => {
-                self.record(&row, &accepted, now, report).await?;
+                self.record(&row, &accepted, now, None, report).await?;
                 Ok(Next::Continue)
             }
             Err(again) if again.text_refusal().is_some() => {
@@ -710,7 +735,7 @@ impl Publisher {
                 };
                 if let Some(Some(remote_id)) = found.first() {
                     let accepted = Accepted { remote_id: remote_id.clone(), remote_url: self.sender.url_of(remote_id) };
-                    self.record(row, &accepted, row.claimed_at.unwrap_or(now), report).await?;
+                    self.record(row, &accepted, row.claimed_at.unwrap_or(now), None, report).await?;
                     report.reconciled += 1;
                     return Ok(Next::Continue);
                 }
@@ -778,7 +803,7 @@ impl Publisher {
                     .post(&row.text, None, row.id)
                     .await
                     .map_err(|source| PublishError::Platform { account: self.account.name.clone(), source })?;
-                self.record(row, &accepted, row.claimed_at.unwrap_or(now), report).await?;
+                self.record(row, &accepted, row.claimed_at.unwrap_or(now), None, report).await?;
                 report.reconciled += 1;
             }
             return Ok(Next::Continue);
@@ -798,7 +823,7 @@ impl Publisher {
             match remote_id {
                 Some(remote_id) => {
                     let accepted = Accepted { remote_url: self.sender.url_of(&remote_id), remote_id };
-                    self.record(row, &accepted, row.claimed_at.unwrap_or(now), report).await?;
+                    self.record(row, &accepted, row.claimed_at.unwrap_or(now), None, report).await?;
                 }
                 None => {
                     self.retry_later(row, now, "an interrupted send did not reach the platform; sending again").await?;

@@ -8,7 +8,9 @@ use serde::Serialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// The statuses a publication can have, in the order of its life (as the schema's check constraint lists them).
-pub const STATUSES: [&str; 7] = ["pending_review", "rejected", "queued", "claimed", "published", "failed", "cancelled"];
+/// `expired` is a published post whose deal ended within the account's `follow_hours` (`publish::followups`).
+pub const STATUSES: [&str; 8] =
+    ["pending_review", "rejected", "queued", "claimed", "published", "expired", "failed", "cancelled"];
 
 /// The statuses a visitor of the public pages may see: posts that went out (`expired`: went out, and the deal has
 /// ended since). Drafts waiting for review, rejected ones (with the reviewer's reason), queued and failed posts
@@ -40,6 +42,13 @@ pub struct PublicationRecord {
     pub created_at: DateTime<Utc>,
     /// The post's discount is only the shop's claim, unverified (curated review of `filters.claimed`).
     pub claim_only: bool,
+    /// When the post's deal ended (status `expired`), and why: `price_up`, `out_of_stock` or `gone`.
+    pub expired_at: Option<DateTime<Utc>>,
+    pub expiry_reason: Option<String>,
+    /// The price the deal went up to (`price_up`).
+    pub expiry_price: Option<Decimal>,
+    /// The post this one replies to (an account's follow-up on an expired deal).
+    pub reply_to: Option<i64>,
 }
 
 /// A post as the public pages and API show it: what went out and where, nothing of the outbox's inner life
@@ -58,7 +67,7 @@ impl Serialize for PublicPublication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let r = &self.0;
-        let mut out = serializer.serialize_struct("PublicPublication", 13)?;
+        let mut out = serializer.serialize_struct("PublicPublication", 17)?;
         out.serialize_field("id", &r.id)?;
         out.serialize_field("account_id", &r.account_id)?;
         out.serialize_field("platform", &r.platform)?;
@@ -72,6 +81,11 @@ impl Serialize for PublicPublication {
         out.serialize_field("price", &r.price)?;
         out.serialize_field("published_at", &r.published_at)?;
         out.serialize_field("remote_url", &r.remote_url)?;
+        // A post whose deal ended is public knowledge: when, why and at what price.
+        out.serialize_field("expired_at", &r.expired_at)?;
+        out.serialize_field("expiry_reason", &r.expiry_reason)?;
+        out.serialize_field("expiry_price", &r.expiry_price)?;
+        out.serialize_field("reply_to", &r.reply_to)?;
         out.end()
     }
 }
@@ -104,8 +118,10 @@ pub struct StatusCount {
 }
 
 const COLUMNS: &str = "SELECT p.id, p.account_id, a.platform, p.offer_id, o.title AS offer_title, s.name AS shop_name,
-        p.status, p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
-        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at, p.claim_only
+        CASE WHEN p.status = 'published' AND p.expired_at IS NOT NULL THEN 'expired' ELSE p.status END AS status,
+        p.text, p.link, p.currency::text AS currency, p.price, p.scheduled_for, p.published_at,
+        p.remote_id, p.remote_url, p.attempts, p.last_error, p.created_at, p.claim_only,
+        p.expired_at, p.expiry_reason, p.expiry_price, p.reply_to
     FROM publications p
     JOIN accounts a ON a.id = p.account_id
     JOIN offers o ON o.id = p.offer_id
@@ -137,8 +153,17 @@ async fn list(pool: &PgPool, filter: &PublicationFilter, public: bool) -> Result
     if let Some(account) = &filter.account {
         query.push(" AND p.account_id = ").push_bind(account.clone());
     }
-    if let Some(status) = &filter.status {
-        query.push(" AND p.status = ").push_bind(status.clone());
+    match filter.status.as_deref() {
+        Some("expired") => {
+            query.push(" AND p.status = 'published' AND p.expired_at IS NOT NULL");
+        }
+        Some("published") => {
+            query.push(" AND p.status = 'published' AND p.expired_at IS NULL");
+        }
+        Some(status) => {
+            query.push(" AND p.status = ").push_bind(status.to_owned());
+        }
+        None => {}
     }
     if let Some(before) = filter.before {
         query.push(" AND p.id < ").push_bind(before);
@@ -188,6 +213,10 @@ pub async fn counts_by_account_and_status(pool: &PgPool) -> Result<Vec<StatusCou
 
 impl PublicationRecord {
     fn normalized(self) -> Self {
-        PublicationRecord { price: self.price.map(|price| price.normalize()), ..self }
+        PublicationRecord {
+            price: self.price.map(|price| price.normalize()),
+            expiry_price: self.expiry_price.map(|price| price.normalize()),
+            ..self
+        }
     }
 }

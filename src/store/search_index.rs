@@ -95,6 +95,21 @@ pub async fn refresh_shop(pool: &PgPool, shop_id: &str) -> Result<u64, sqlx::Err
     Ok(u64::try_from(written).unwrap_or_default())
 }
 
+/// Brings the search rows of the offers `offer_ids` up to date; returns how many rows it wrote. Called by the
+/// rescoring (`store::rescoring`) for the offers whose score it rewrote, so that searches and the in-memory deal
+/// lists follow it as they follow a harvest.
+pub async fn refresh_offers(pool: &PgPool, offer_ids: &[i64]) -> Result<u64, sqlx::Error> {
+    if offer_ids.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await?;
+    let generation = next_generation(&mut tx).await?;
+    let written: i64 =
+        sqlx::query_scalar(refresh_sql!("o.id = ANY($2)")).bind(generation).bind(offer_ids).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(u64::try_from(written).unwrap_or_default())
+}
+
 /// Brings the search rows of every offer up to date, then forgets the words no offer holds any more (after
 /// retitled or deleted offers) and the deletions older than a day (servers holding the deal lists in memory read
 /// them within seconds; one that missed some only shows pages a row short). Returns how many search rows it wrote.

@@ -214,6 +214,8 @@ pub struct PublicationLine {
     when: String,
     link: Option<String>,
     text: String,
+    /// Why and when the deal ended, for an expired post.
+    expired: Option<String>,
     offer_href: String,
     offer_title: String,
     shop_name: String,
@@ -228,6 +230,10 @@ fn publication_line(public: &PublicPublication, visitor: Visitor, zone: chrono_t
         when: record.published_at.map(|at| visitor.lang.date_time(at, zone)).unwrap_or_default(),
         link: record.remote_url.as_deref().and_then(web_link),
         text: record.text.clone(),
+        expired: record.expiry_reason.as_deref().map(|reason| match record.expired_at {
+            Some(at) => format!("{reason} · {}", visitor.lang.date_time(at, zone)),
+            None => reason.to_string(),
+        }),
         offer_href: href(&format!("/deals/{}", record.offer_id), "", visitor.chosen),
         offer_title: record.offer_title.clone(),
         shop_name: record.shop_name.clone(),

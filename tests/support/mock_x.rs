@@ -107,6 +107,8 @@ pub struct StoredPost {
     pub urls: Vec<(usize, usize, String, String)>,
     /// The uploaded media attached to the post.
     pub media_ids: Vec<String>,
+    /// The post this one replies to (`reply.in_reply_to_tweet_id`).
+    pub in_reply_to: Option<String>,
 }
 
 #[derive(Default)]
@@ -397,6 +399,13 @@ fn post(body: &[u8], account: &MockAccount, state: &mut State) -> Response {
     if media_ids.iter().any(|id| !state.media.contains_key(id)) {
         return Response::problem(400, "Invalid Request", "Your media IDs are invalid.");
     }
+    // X v2 answers a reply to a post it does not hold (deleted, never existed) with a 400 naming the parameter.
+    let in_reply_to = json["reply"]["in_reply_to_tweet_id"].as_str().map(str::to_string);
+    if let Some(parent) = &in_reply_to
+        && !state.posts.iter().any(|p| &p.id == parent)
+    {
+        return Response::problem(400, "Invalid Request", "The `reply.in_reply_to_tweet_id` post does not exist.");
+    }
     if state.posts.iter().any(|p| p.author_id == account.user_id && p.sent_text == sent_text) {
         return Response::problem(403, "Forbidden", DUPLICATE_DETAIL);
     }
@@ -420,6 +429,7 @@ fn post(body: &[u8], account: &MockAccount, state: &mut State) -> Response {
         text: text.clone(),
         urls,
         media_ids,
+        in_reply_to,
     });
     Response::json(201, serde_json::json!({ "data": { "id": id, "text": text, "edit_history_tweet_ids": [id] } }))
 }

@@ -17,6 +17,7 @@ pub mod listed_shop;
 pub mod loopback_shop;
 pub mod mock_x;
 pub mod outbound;
+pub mod publish_process;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -31,7 +32,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 15] = [
+pub const SCHEMA_TABLES: [&str; 16] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
@@ -41,6 +42,7 @@ pub const SCHEMA_TABLES: [&str; 15] = [
     "offer_search_removed",
     "offers",
     "price_observations",
+    "publication_evidence",
     "publications",
     "review_decisions",
     "scrape_runs",

@@ -267,11 +267,21 @@ impl XClient {
 
     /// Posts `text` with the media already uploaded as `media_ids` (none: a text-only post).
     pub async fn post_tweet_with_media(&self, text: &str, media_ids: &[String]) -> Result<PostedTweet, XError> {
-        let url = self.endpoint("2/tweets")?;
         let mut body = serde_json::json!({ "text": text });
         if !media_ids.is_empty() {
             body["media"] = serde_json::json!({ "media_ids": media_ids });
         }
+        self.create_tweet(body).await
+    }
+
+    /// Posts `text` in reply to the post `in_reply_to` (`reply.in_reply_to_tweet_id`).
+    pub async fn post_reply(&self, text: &str, in_reply_to: &str) -> Result<PostedTweet, XError> {
+        self.create_tweet(serde_json::json!({ "text": text, "reply": { "in_reply_to_tweet_id": in_reply_to } })).await
+    }
+
+    /// `POST /2/tweets` with `body`.
+    async fn create_tweet(&self, body: serde_json::Value) -> Result<PostedTweet, XError> {
+        let url = self.endpoint("2/tweets")?;
         let (status, bytes) = self.send(Method::POST, &url, Body::Json(body)).await?;
         if status != StatusCode::CREATED && status != StatusCode::OK {
             return Err(Self::unexpected(&url, status, &bytes));
