@@ -23,6 +23,7 @@ use super::views::{
     DealCard, SelectOption, availability_words, deal_card, href, shop_link, verdict_sentence, verdict_words,
 };
 use crate::store::deal_queries::{self, Activity, DealCursor, DealFilter};
+use crate::store::evidence;
 use crate::store::publication_queries::{self, PUBLIC_STATUSES, PublicPublication};
 use crate::store::shop_overview;
 
@@ -216,6 +217,8 @@ pub struct PublicationLine {
     text: String,
     /// Why and when the deal ended, for an expired post.
     expired: Option<String>,
+    /// What the post was based on (the deal page only).
+    evidence: Option<String>,
     offer_href: String,
     offer_title: String,
     shop_name: String,
@@ -234,6 +237,7 @@ fn publication_line(public: &PublicPublication, visitor: Visitor, zone: chrono_t
             Some(at) => format!("{reason} · {}", visitor.lang.date_time(at, zone)),
             None => reason.to_string(),
         }),
+        evidence: None,
         offer_href: href(&format!("/deals/{}", record.offer_id), "", visitor.chosen),
         offer_title: record.offer_title.clone(),
         shop_name: record.shop_name.clone(),
@@ -345,8 +349,15 @@ async fn deal(
             })
             .collect(),
         elsewhere: detail.elsewhere.iter().map(|row| deal_card(row, lang, visitor.chosen)).collect(),
-        publications: posts.iter().map(|record| publication_line(record, visitor, zone)).collect(),
+        publications: Vec::new(),
     };
+    let mut page = page;
+    for post in &posts {
+        let mut line = publication_line(post, visitor, zone);
+        let evidence = evidence::evidence_of(state.pool(), post.record().id).await.map_err(|e| visitor.error(e))?;
+        line.evidence = evidence.map(|evidence| lang.evidence_line(&evidence, currency, zone));
+        page.publications.push(line);
+    }
     render(&page, visitor)
 }
 

@@ -11,6 +11,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::deals::score_wording::{self, ScoreWording};
 use crate::publish::french;
 use crate::publish::shortfall_wording::{self, ShortfallWording};
+use crate::store::evidence::Evidence;
 use crate::store::shop_overview::RunRequests;
 
 /// A language of the UI.
@@ -140,6 +141,38 @@ impl Lang {
             requests.skipped_by_lastmod,
             requests.listing_observations
         )
+    }
+
+    /// What a sent post was based on, for the deal page: `Preuve : prix de référence 39,90 € vu le 01/12/2026 18:30 CET ;
+    /// 3 relevés jusqu'à l'envoi ; copie de la page lue avant l'envoi conservée`.
+    pub fn evidence_line(self, evidence: &Evidence, currency: Option<&str>, zone: Tz) -> String {
+        let reference = evidence.reference_price.map(|price| self.money(price, currency));
+        let seen = evidence.reference_seen_at.map(|at| self.date_time(at, zone));
+        let observations = evidence.observations.len();
+        let page = evidence.page_stored_bytes.is_some();
+        match self {
+            Lang::Fr => format!(
+                "Preuve{nbsp}: {}{nbsp}; {observations} relevé{} jusqu'à l'envoi{}",
+                match (reference, seen) {
+                    (Some(price), Some(at)) => format!("prix de référence {price} vu le {at}"),
+                    (Some(price), None) => format!("prix de référence {price}"),
+                    _ => "pas de prix de référence".to_string(),
+                },
+                if observations == 1 { "" } else { "s" },
+                if page { " ; copie de la page lue avant l'envoi conservée" } else { "" },
+                nbsp = '\u{a0}'
+            ),
+            Lang::En => format!(
+                "Evidence: {}; {observations} observation{} up to the post{}",
+                match (reference, seen) {
+                    (Some(price), Some(at)) => format!("reference price {price} seen on {at}"),
+                    (Some(price), None) => format!("reference price {price}"),
+                    _ => "no reference price".to_string(),
+                },
+                if observations == 1 { "" } else { "s" },
+                if page { "; a copy of the page read before posting is kept" } else { "" }
+            ),
+        }
     }
 
     /// A date and time in `zone` (the reader's), with the zone's abbreviation: `20/11/2026 18:30 CET`.
