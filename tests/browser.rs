@@ -4,7 +4,8 @@
 //! the deals, filter by shop and minimum discount, search with a typo, open a deal and read its chart and verdict,
 //! log in to the admin, edit a queued post (watching the live length change) and approve it (not public until it
 //! goes out). Each step fails the
-//! test when the page does not show what a person would expect.
+//! test when the page does not show what a person would expect. A second test runs `dealcast demo` and checks that
+//! its home page shows the demo shop's product images (and keeps a screenshot of it).
 //!
 //! Without chromium or chromedriver the test prints SKIPPED and passes, unless `DEALCAST_REQUIRE_BROWSER` is set
 //! (as `.ci/run` does), where a missing browser is a failure.
@@ -16,6 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::admin_site::{self, AdminSite, PASSWORD};
+use support::demo_process::DemoProcess;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
@@ -214,42 +216,107 @@ async fn visit(driver: &WebDriver, site: &AdminSite) -> Outcome {
     Ok(())
 }
 
+/// Headless Chromium, French, driven through chromedriver; `None` (the test is skipped) when either is missing and
+/// `DEALCAST_REQUIRE_BROWSER` is not set.
+struct Browser {
+    driver: WebDriver,
+    /// Kept for as long as the browser: chromedriver is killed when dropped.
+    _chromedriver: Driver,
+}
+
+impl Browser {
+    async fn open() -> Option<Browser> {
+        let required = std::env::var_os("DEALCAST_REQUIRE_BROWSER").is_some();
+        let chromium = program("chromium", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+        let chromedriver = program("chromedriver", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+            assert!(!required, "DEALCAST_REQUIRE_BROWSER is set but chromium or chromedriver is not installed");
+            println!(
+                "SKIPPED browser: chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+        let chromedriver = start_chromedriver(&chromedriver).await.expect("chromedriver starts");
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&chromium.to_string_lossy()).expect("a binary path");
+        // A French visitor (the site's first audience): the pages answer in the browser's language.
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1280,1024",
+            "--lang=fr-FR",
+        ];
+        for arg in args {
+            caps.add_arg(arg).expect("a Chromium argument");
+        }
+        caps.add_experimental_option("prefs", serde_json::json!({ "intl.accept_languages": "fr-FR,fr" }))
+            .expect("the language preference");
+        let driver = WebDriver::new(&chromedriver.url, caps).await.expect("a Chromium session");
+        Some(Browser { driver, _chromedriver: chromedriver })
+    }
+
+    /// Closes the browser, then fails the test with `outcome`'s failure if there is one.
+    async fn close_then_check(self, outcome: Outcome) {
+        let _ = self.driver.quit().await;
+        if let Err(failure) = outcome {
+            panic!("{failure}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_browses_and_an_operator_approves_a_post_in_chromium() {
-    let required = std::env::var_os("DEALCAST_REQUIRE_BROWSER").is_some();
-    let chromium = program("chromium", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
-    let chromedriver = program("chromedriver", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        assert!(!required, "DEALCAST_REQUIRE_BROWSER is set but chromium or chromedriver is not installed");
-        println!("SKIPPED browser: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
-        return;
-    };
+    let Some(browser) = Browser::open().await else { return };
     let started = Instant::now();
     let site = admin_site::start(true).await;
-    let driver_process = start_chromedriver(&chromedriver).await.expect("chromedriver starts");
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&chromium.to_string_lossy()).expect("a binary path");
-    // A French visitor (the site's first audience): the pages answer in the browser's language.
-    let args = [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,1024",
-        "--lang=fr-FR",
-    ];
-    for arg in args {
-        caps.add_arg(arg).expect("a Chromium argument");
-    }
-    caps.add_experimental_option("prefs", serde_json::json!({ "intl.accept_languages": "fr-FR,fr" }))
-        .expect("the language preference");
-    let driver = WebDriver::new(&driver_process.url, caps).await.expect("a Chromium session");
-    let outcome = visit(&driver, &site).await;
-    // The browser is closed whatever happened, before the verdict.
-    let _ = driver.quit().await;
-    drop(driver_process);
+    let outcome = visit(&browser.driver, &site).await;
     println!("browser test: {:?} in all", started.elapsed());
-    if let Err(failure) = outcome {
-        panic!("{failure}");
-    }
+    browser.close_then_check(outcome).await;
+}
+
+/// The demo's home page in Chromium: its deal cards show the demo shop's product images (served over plain http
+/// from the shop's own loopback port, which the demo's Content-Security-Policy allows), and a screenshot is kept.
+async fn demo_images(driver: &WebDriver, demo: &DemoProcess) -> Outcome {
+    driver.goto(&demo.url).await?;
+    page_where(driver, "the demo's home page lists its deals", |_, page| {
+        page.contains("Lampe de bureau LED orientable")
+    })
+    .await?;
+    // Each deal card's image: its address, whether the browser is done with it, and its width once decoded (0 when
+    // it was blocked or failed to load).
+    let script = "return Array.from(document.querySelectorAll('ol.deals li.deal img'), \
+                  img => [img.currentSrc || img.src, img.complete, img.naturalWidth]);";
+    let started = Instant::now();
+    let shown = loop {
+        let images: Vec<(String, bool, u64)> = driver.execute(script, Vec::new()).await?.convert()?;
+        check(!images.is_empty(), "the demo's deal cards have images")?;
+        check(
+            images.iter().all(|(src, _, _)| src.starts_with("http://127.0.0.1:") && src.contains("/img/")),
+            &format!("the images are the demo shop's own, over http on loopback: {images:?}"),
+        )?;
+        let shown = images.iter().filter(|(_, complete, width)| *complete && *width > 0).count();
+        if shown > 0 {
+            break shown;
+        }
+        if started.elapsed() > STEP_DEADLINE {
+            return Err(format!("no product image was shown within {STEP_DEADLINE:?}: {images:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-home.png");
+    driver.screenshot(&screenshot).await?;
+    check(std::fs::read(&screenshot)?.starts_with(b"\x89PNG"), "the screenshot is a PNG file")?;
+    println!("demo home page: {shown} product image(s) shown; screenshot in {}", screenshot.display());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_home_page_shows_its_product_images_in_chromium() {
+    let Some(browser) = Browser::open().await else { return };
+    // No live round during the test: the page stays as the demo started it.
+    let demo = DemoProcess::start("demo-browser", 3600);
+    let outcome = demo_images(&browser.driver, &demo).await;
+    browser.close_then_check(outcome).await;
 }

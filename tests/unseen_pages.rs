@@ -42,7 +42,8 @@ fn the_auto_engine_reads_the_main_product_of_pages_from_unseen_shops() {
         let found = auto::extract(&html, &url);
         let verdict = judge(found.main(), &want);
         // What a crawl stores: on a page without a product, `extract` must give no priced product at all.
-        let offers = extract_document(&EngineSpec::Auto, &html, &url, None).expect("auto never fails");
+        let offers =
+            extract_document(&EngineSpec::Auto, &html, &url, None, chrono_tz::Europe::Paris).expect("auto never fails");
         let sells_nothing = offers.iter().all(|offer| offer.kind != OfferKind::Product || offer.price.is_none());
         let no_offer_right = want.price.is_some() || sells_nothing;
         let key = file.trim_end_matches(".html");

@@ -61,7 +61,11 @@ async fn demo(args: &DemoArgs, config: &Config, store: &Store) -> anyhow::Result
     for post in &start.posts {
         println!("\n{}", post.text);
     }
-    let state = WebState::new(store.pool().clone(), base_url);
+    // The demo shop serves its product images over plain http on loopback: this server alone shows them.
+    let shop_url = url::Url::parse(&demo.shop.base_url()).context("the demo shop's address")?;
+    let state = WebState::new(store.pool().clone(), base_url)
+        .with_image_origin(&shop_url)
+        .context("the demo shop's images cannot be allowed")?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let mut web_stopped = stopped.clone();
     let server = tokio::spawn(web::serve(listener, state, async move {

@@ -31,11 +31,12 @@ pub struct ExtractArgs {
 }
 
 pub fn run(args: ExtractArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let (engine, currency) = match (&args.shop, &args.engine) {
+    // Without a shop file, end dates are read as a shop file without `timezone` would have them.
+    let (engine, currency, zone) = match (&args.shop, &args.engine) {
         (Some(shop), _) => {
             let registry = Registry::load(&config.scrapers_dir)?;
             let shop = registry.get(shop)?;
-            (shop.spec.engine.clone(), Some(shop.spec.currency.0.clone()))
+            (shop.spec.engine.clone(), Some(shop.spec.currency.0.clone()), shop.spec.timezone.0)
         }
         (None, Some(name)) => (
             engine_by_name(name).with_context(|| {
@@ -45,12 +46,13 @@ pub fn run(args: ExtractArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 )
             })?,
             None,
+            crate::scrape::shop_spec::TimeZone::default().0,
         ),
-        (None, None) => (crate::scrape::shop_spec::EngineSpec::Auto, None),
+        (None, None) => (crate::scrape::shop_spec::EngineSpec::Auto, None, crate::scrape::shop_spec::TimeZone::default().0),
     };
     let bytes = read_saved_page(&args.file).with_context(|| format!("could not read {}", args.file.display()))?;
     let (text, _encoding) = decode_body(&bytes, None);
-    let offers = extract_document(&engine, &text, &args.url, currency.as_deref())
+    let offers = extract_document(&engine, &text, &args.url, currency.as_deref(), zone)
         .with_context(|| format!("could not read {}", args.file.display()))?;
     let mut out = std::io::stdout().lock();
     for offer in &offers {

@@ -179,7 +179,7 @@ fn page_engine(shop: &Shop) -> &EngineSpec {
 fn offer_on_page(shop: &Shop, deal: &PostedDeal, raw: &RawBody) -> Result<Option<NormalizedOffer>, String> {
     let (text, _) = decode_body(&raw.bytes, raw.content_type.as_deref());
     let currency = &shop.spec.currency.0;
-    let offers = extract_document(page_engine(shop), &text, &raw.url, Some(currency))
+    let offers = extract_document(page_engine(shop), &text, &raw.url, Some(currency), shop.spec.timezone.0)
         .map_err(|error| format!("{}: the page could not be read: {error}", raw.url))?;
     let products: Vec<NormalizedOffer> = offers
         .iter()

@@ -161,10 +161,12 @@ pub async fn crawl_shop(
         EngineSpec::Feed => {
             for url in start_urls.iter().take(max_pages as usize) {
                 let outcome = match fetcher.fetch(url).await {
-                    Ok(page) => match feed::parse_feed(page.text.as_bytes(), &page.url, &spec.currency.0) {
-                        Ok(offers) => PageOutcome::answered(offers, Vec::new(), None),
-                        Err(_) => PageOutcome::answered(Vec::new(), Vec::new(), Some("not_a_feed")),
-                    },
+                    Ok(page) => {
+                        match feed::parse_feed(page.text.as_bytes(), &page.url, &spec.currency.0, spec.timezone.0) {
+                            Ok(offers) => PageOutcome::answered(offers, Vec::new(), None),
+                            Err(_) => PageOutcome::answered(Vec::new(), Vec::new(), Some("not_a_feed")),
+                        }
+                    }
                     Err(error) => failed(&error),
                 };
                 state.absorb(shop, outcome, progress, sink).await;
@@ -841,7 +843,7 @@ fn read_page(shop: &Shop, url: &Url, text: &str, role: Role, read_cards: bool) -
     if !read_offers {
         return PageOutcome { cards, ..PageOutcome::answered(Vec::new(), links, None) };
     }
-    match extract_document(&shop.spec.engine, text, url, Some(&shop.spec.currency.0)) {
+    match extract_document(&shop.spec.engine, text, url, Some(&shop.spec.currency.0), shop.spec.timezone.0) {
         Ok(offers) => {
             let error = (offers.is_empty() && role == Role::Product).then_some("no_offer");
             PageOutcome::answered(offers, links, error)

@@ -95,7 +95,13 @@ pub fn check_fixture(shop: &Shop, fixture: &Fixture) -> FixtureResult {
         }
     };
     let (text, _) = decode_body(&bytes, None);
-    let offers = match extract_document(&shop.spec.engine, &text, &expectation.url, Some(&shop.spec.currency.0)) {
+    let offers = match extract_document(
+        &shop.spec.engine,
+        &text,
+        &expectation.url,
+        Some(&shop.spec.currency.0),
+        shop.spec.timezone.0,
+    ) {
         Ok(offers) => offers,
         Err(error) => {
             result.mismatches.push(error.to_string());

@@ -51,9 +51,15 @@ pub fn promo_code(text: &str) -> Option<String> {
         .find(|code| code.chars().any(|c| c.is_ascii_digit()) || code.chars().all(|c| !c.is_ascii_lowercase()))
 }
 
-/// The end of the announced last day (23:59:59 Paris time) as UTC. With `needs_marker`, only a date introduced as an
-/// end ("jusqu'au ...") counts. A date without a year is the next valid such date on or after `reference`.
-pub fn end_date(text: &str, reference: DateTime<Utc>, needs_marker: bool) -> Option<DateTime<Utc>> {
+/// The end of the announced last day (23:59:59 in the shop's `zone`) as UTC. With `needs_marker`, only a date
+/// introduced as an end ("jusqu'au ...") counts. A date without a year is the next valid such date on or after
+/// `reference` (that day in `zone`).
+pub fn end_date(
+    text: &str,
+    reference: DateTime<Utc>,
+    needs_marker: bool,
+    zone: chrono_tz::Tz,
+) -> Option<DateTime<Utc>> {
     let captures = if needs_marker { UNTIL.captures(text)? } else { ANY_DATE.captures(text)? };
     let number = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
     let (year, month, day) = if let (Some(y), Some(m), Some(d)) = (number(1), number(2), number(3)) {
@@ -63,8 +69,7 @@ pub fn end_date(text: &str, reference: DateTime<Utc>, needs_marker: bool) -> Opt
     } else {
         (number(9).map(|y| y as i32), french_month(captures.get(8)?.as_str())?, number(7)?)
     };
-    let paris = chrono_tz::Europe::Paris;
-    let reference_day = reference.with_timezone(&paris).date_naive();
+    let reference_day = reference.with_timezone(&zone).date_naive();
     let date = match year {
         Some(year) => NaiveDate::from_ymd_opt(year, month, day)?,
         // The next such day on or after the reference: "29/02" in a year without one is the next leap year's
@@ -74,7 +79,7 @@ pub fn end_date(text: &str, reference: DateTime<Utc>, needs_marker: bool) -> Opt
             .find(|date| *date >= reference_day)?,
     };
     let end = date.and_hms_opt(23, 59, 59)?;
-    paris.from_local_datetime(&end).earliest().map(|t| t.with_timezone(&Utc))
+    zone.from_local_datetime(&end).earliest().map(|t| t.with_timezone(&Utc))
 }
 
 fn french_month(name: &str) -> Option<u32> {
@@ -100,6 +105,8 @@ fn french_month(name: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
+    const PARIS: chrono_tz::Tz = chrono_tz::Europe::Paris;
+
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
@@ -113,15 +120,22 @@ mod tests {
         assert_eq!(promo_code("code promo : HIVER"), Some("HIVER".to_string()));
         assert_eq!(promo_code("le code barre est au dos"), None);
         let reference = at("2026-11-26T10:00:00Z");
-        assert_eq!(end_date("jusqu'au 30/11", reference, true), Some(at("2026-11-30T22:59:59Z")));
-        assert_eq!(end_date("jusqu'au 2 janvier", reference, true), Some(at("2027-01-02T22:59:59Z")));
-        assert_eq!(end_date("2026-12-24", reference, false), Some(at("2026-12-24T22:59:59Z")));
-        assert_eq!(end_date("le 30/11", reference, true), None, "a date not introduced as an end");
-        assert_eq!(end_date("Du 23/11 au 30/11/2026", reference, true), Some(at("2026-11-30T22:59:59Z")));
-        assert_eq!(end_date("du 1er au 3 décembre", reference, true), Some(at("2026-12-03T22:59:59Z")));
+        assert_eq!(end_date("jusqu'au 30/11", reference, true, PARIS), Some(at("2026-11-30T22:59:59Z")));
+        assert_eq!(end_date("jusqu'au 2 janvier", reference, true, PARIS), Some(at("2027-01-02T22:59:59Z")));
+        assert_eq!(end_date("2026-12-24", reference, false, PARIS), Some(at("2026-12-24T22:59:59Z")));
+        assert_eq!(end_date("le 30/11", reference, true, PARIS), None, "a date not introduced as an end");
+        assert_eq!(end_date("Du 23/11 au 30/11/2026", reference, true, PARIS), Some(at("2026-11-30T22:59:59Z")));
+        assert_eq!(end_date("du 1er au 3 décembre", reference, true, PARIS), Some(at("2026-12-03T22:59:59Z")));
         assert_eq!(promo_code("Code promo Kiabi : -15 % avec le code KIABI15").as_deref(), Some("KIABI15"));
-        assert_eq!(end_date("jusqu'au 31/02", reference, true), None, "no such day");
-        assert_eq!(end_date("jusqu'au 29/02", reference, true), Some(at("2028-02-29T22:59:59Z")), "the next leap day");
-        assert_eq!(end_date("jusqu'au 29/02", at("2028-01-10T10:00:00Z"), true), Some(at("2028-02-29T22:59:59Z")));
+        assert_eq!(end_date("jusqu'au 31/02", reference, true, PARIS), None, "no such day");
+        assert_eq!(
+            end_date("jusqu'au 29/02", reference, true, PARIS),
+            Some(at("2028-02-29T22:59:59Z")),
+            "the next leap day"
+        );
+        assert_eq!(
+            end_date("jusqu'au 29/02", at("2028-01-10T10:00:00Z"), true, PARIS),
+            Some(at("2028-02-29T22:59:59Z"))
+        );
     }
 }

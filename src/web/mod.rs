@@ -77,6 +77,8 @@ pub struct WebState {
     metrics_token: Option<Arc<str>>,
     /// The time zone dates are shown in.
     time_zone: chrono_tz::Tz,
+    /// Where the pages' images may come from (HTTPS, plus the demo's own shop in the demo).
+    images: security::ImagePolicy,
 }
 
 impl WebState {
@@ -99,7 +101,21 @@ impl WebState {
             rechecker: None,
             metrics_token: None,
             time_zone: chrono_tz::Europe::Paris,
+            images: security::ImagePolicy::https_only(),
         }
+    }
+
+    /// This state also showing the images of `origin` (an `http:` or `https:` URL; its path is ignored), which its
+    /// pages' Content-Security-Policy then allows: the demo's loopback shop serves plain `http:` images. Without
+    /// it (every production server) only `https:` images are shown.
+    pub fn with_image_origin(mut self, origin: &Url) -> Result<WebState, security::ImageOriginError> {
+        self.images = security::ImagePolicy::allowing(origin)?;
+        Ok(self)
+    }
+
+    /// Where this server's pages may show images from.
+    pub fn images(&self) -> &security::ImagePolicy {
+        &self.images
     }
 
     /// This state asking `/metrics` for `Authorization: Bearer <token>` (none: `/metrics` is public).
@@ -250,7 +266,7 @@ pub fn router(state: WebState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), ops::unavailable_while_database_away))
-        .layer(middleware::map_response(security::add_headers))
+        .layer(middleware::map_response_with_state(state.images().clone(), security::add_headers))
         .with_state(state)
 }
 

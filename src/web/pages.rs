@@ -192,7 +192,7 @@ async fn home_page(state: &WebState, visitor: Visitor, filter: &DealFilter) -> R
             .map(|(activity, label)| SelectOption::new(activity.as_str(), label, Some(filter.activity.as_str())))
             .collect(),
         lang_field: visitor.chosen.map(Lang::code),
-        deals: rows.iter().map(|row| deal_card(row, visitor.lang, visitor.chosen)).collect(),
+        deals: rows.iter().map(|row| deal_card(row, visitor.lang, visitor.chosen, state.images())).collect(),
         next_href,
         first_href,
     };
@@ -309,7 +309,7 @@ async fn deal(
         title: offer.title.clone(),
         brand: offer.brand.clone(),
         category: offer.category.clone(),
-        image: offer.image_url.as_deref().and_then(super::security::image_source),
+        image: offer.image_url.as_deref().and_then(|raw| state.images().source(raw)),
         shop_name: offer.shop_name.clone(),
         shop_unhealthy: (!offer.shop_healthy)
             .then(|| offer.shop_unhealthy_reason.clone().unwrap_or_else(|| t.unknown.to_owned())),
@@ -348,7 +348,7 @@ async fn deal(
                 availability: availability_words(o.availability.as_deref(), t),
             })
             .collect(),
-        elsewhere: detail.elsewhere.iter().map(|row| deal_card(row, lang, visitor.chosen)).collect(),
+        elsewhere: detail.elsewhere.iter().map(|row| deal_card(row, lang, visitor.chosen, state.images())).collect(),
         publications: Vec::new(),
     };
     let mut page = page;

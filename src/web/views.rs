@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use super::security::{image_source, web_link};
+use super::security::{ImagePolicy, web_link};
 use super::text::{Lang, Texts, fill};
 use crate::store::deal_queries::{DealRow, OfferRecord};
 
@@ -64,8 +64,8 @@ pub struct DealCard {
     pub ended: bool,
 }
 
-/// `row` as a card linking to its deal page.
-pub fn deal_card(row: &DealRow, lang: Lang, chosen: Option<Lang>) -> DealCard {
+/// `row` as a card linking to its deal page, with its image when `images` allows it.
+pub fn deal_card(row: &DealRow, lang: Lang, chosen: Option<Lang>, images: &ImagePolicy) -> DealCard {
     let t = lang.texts();
     let currency = row.currency.as_deref();
     let (verdict_class, verdict_label) = verdict_words(row.verdict.as_deref(), t);
@@ -76,7 +76,7 @@ pub fn deal_card(row: &DealRow, lang: Lang, chosen: Option<Lang>) -> DealCard {
         brand: row.brand.clone(),
         shop_name: row.shop_name.clone(),
         category: row.category.clone(),
-        image: row.image_url.as_deref().and_then(image_source),
+        image: row.image_url.as_deref().and_then(|raw| images.source(raw)),
         price: row.price.map_or_else(|| t.unknown.to_owned(), |price| lang.money(price, currency)),
         reference: row.reference_price.map(|price| lang.money(price, currency)),
         claimed: row
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_card_shows_the_claim_the_verdict_and_no_fake_real_discount() {
-        let card = deal_card(&row(), Lang::Fr, None);
+        let card = deal_card(&row(), Lang::Fr, None, &ImagePolicy::https_only());
         assert_eq!(card.price, "49,99\u{A0}€");
         assert_eq!(card.claimed.as_deref(), Some("69,99\u{A0}€"));
         assert_eq!(card.real_discount, None, "a zero real discount is not shown as a discount");

@@ -12,6 +12,7 @@
 
 pub mod admin_site;
 pub mod cli;
+pub mod demo_process;
 pub mod expected_pages;
 pub mod listed_shop;
 pub mod loopback_shop;

@@ -33,12 +33,14 @@ impl EngineError {
 }
 
 /// The offers in `document` (fetched from `url`) as `engine` reads them: priced products and promotions. Prices
-/// that do not say their currency get `default_currency`.
+/// that do not say their currency get `default_currency`; end dates written as a day ("jusqu'au 30/11") end in
+/// `zone`, the shop file's `timezone` (Europe/Paris when it gives none).
 pub fn extract_document(
     engine: &EngineSpec,
     document: &str,
     url: &Url,
     default_currency: Option<&str>,
+    zone: chrono_tz::Tz,
 ) -> Result<Vec<RawOffer>, EngineError> {
     let currency = default_currency.unwrap_or("EUR");
     let mut offers = match engine {
@@ -46,9 +48,9 @@ pub fn extract_document(
         EngineSpec::JsonLd => json_ld::extract(document, url),
         EngineSpec::Microdata => microdata::extract(document, url),
         EngineSpec::OpenGraph => opengraph::extract(document, url),
-        EngineSpec::Selectors(spec) => selectors::extract(document, url, spec, currency),
+        EngineSpec::Selectors(spec) => selectors::extract(document, url, spec, currency, zone),
         EngineSpec::Shopify => shopify::parse_products_page(document, url, currency)?,
-        EngineSpec::Feed => feed::parse_feed(document.as_bytes(), url, currency)?,
+        EngineSpec::Feed => feed::parse_feed(document.as_bytes(), url, currency, zone)?,
         // The platform engines read their API's answers, and the shop's pages when the API is closed.
         EngineSpec::WooCommerce if is_json(document) => woocommerce::parse_products_page(document, url, currency)?,
         EngineSpec::Magento if is_json(document) => magento::parse_products_page(document, url, currency)?,
@@ -91,12 +93,16 @@ fn is_json(document: &str) -> bool {
 mod tests {
     use super::*;
 
+    use crate::scrape::shop_spec::ShopSpec;
+
+    const PARIS: chrono_tz::Tz = chrono_tz::Europe::Paris;
+
     #[test]
     fn platform_engines_read_their_api_answers_and_the_pages_of_closed_apis() {
         let url = Url::parse("https://boutique.example/wp-json/wc/store/v1/products?per_page=100&page=1").unwrap();
         let api = r#"[{"name":"Mug","permalink":"https://boutique.example/produit/mug/","on_sale":true,
             "prices":{"price":"990","regular_price":"1290","currency_code":"EUR","currency_minor_unit":2}}]"#;
-        let offers = extract_document(&EngineSpec::WooCommerce, api, &url, Some("EUR")).unwrap();
+        let offers = extract_document(&EngineSpec::WooCommerce, api, &url, Some("EUR"), PARIS).unwrap();
         assert_eq!(
             (offers[0].engine.as_str(), offers[0].price.map(|p| p.to_string())),
             ("woocommerce", Some("9.9".into()))
@@ -104,13 +110,42 @@ mod tests {
         let page = r#"<html><head><script type="application/ld+json">{"@type":"Product","name":"Mug",
             "offers":{"@type":"Offer","price":"9.90","priceCurrency":"EUR"}}</script></head><body><h1>Mug</h1></body></html>"#;
         for engine in [EngineSpec::WooCommerce, EngineSpec::Magento, EngineSpec::PrestaShop] {
-            let offers = extract_document(&engine, page, &url, Some("EUR")).unwrap();
+            let offers = extract_document(&engine, page, &url, Some("EUR"), PARIS).unwrap();
             assert_eq!(offers[0].engine, "json_ld", "{engine:?} reads a page through its structured data");
         }
         let refused = r#"{"errors":[{"message":"Internal server error"}]}"#;
-        let error = extract_document(&EngineSpec::Magento, refused, &url, None).unwrap_err();
+        let error = extract_document(&EngineSpec::Magento, refused, &url, None, PARIS).unwrap_err();
         assert_eq!(error.kind(), "magento_graphql");
         assert!(error.to_string().contains("Internal server error"), "{error}");
+    }
+
+    #[test]
+    fn a_feeds_end_dates_are_read_in_its_shops_time_zone() {
+        let feed = br#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bons plans</title>
+            <item><title>Code HIVER20 : -20 % sur tout le site</title><link>https://boutique.example/soldes</link>
+            <description>Valable jusqu'au 30/11 inclus.</description>
+            <pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"#;
+        let url = Url::parse("https://boutique.example/feed.xml").unwrap();
+        // The last day ends at 23:59:59 where the shop is: Montreal (UTC-5 in November), or Paris by default.
+        for (timezone, ends) in
+            [("timezone = \"America/Montreal\"\n", "2026-12-01T04:59:59Z"), ("", "2026-11-30T22:59:59Z")]
+        {
+            let file = format!(
+                "name = \"Boutique\"\nhomepage = \"https://boutique.example/\"\n{timezone}[engine]\nkind = \"feed\"\n"
+            );
+            let spec: ShopSpec = crate::toml_problems::parse_all(&file).unwrap();
+            let offers = extract_document(
+                &spec.engine,
+                std::str::from_utf8(feed).unwrap(),
+                &url,
+                Some(&spec.currency.0),
+                spec.timezone.0,
+            )
+            .unwrap();
+            assert_eq!(offers.len(), 1, "{file}");
+            assert_eq!(offers[0].promo_code.as_deref(), Some("HIVER20"));
+            assert_eq!(offers[0].valid_until.map(|at| at.to_rfc3339()), Some(ends.replace('Z', "+00:00")), "{file}");
+        }
     }
 
     #[test]

@@ -37,8 +37,13 @@ static MONEY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid regex")
 });
 
-/// The offers announced by the entries of one feed document.
-pub fn parse_feed(body: &[u8], feed_url: &Url, default_currency: &str) -> Result<Vec<RawOffer>, FeedError> {
+/// The offers announced by the entries of one feed document; end dates are read in the shop's `zone`.
+pub fn parse_feed(
+    body: &[u8],
+    feed_url: &Url,
+    default_currency: &str,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<RawOffer>, FeedError> {
     let feed =
         feed_rs::parser::parse(body).map_err(|source| FeedError::NotAFeed { url: feed_url.to_string(), source })?;
     let mut offers = Vec::new();
@@ -67,19 +72,21 @@ pub fn parse_feed(body: &[u8], feed_url: &Url, default_currency: &str) -> Result
             })
             .next();
         let published = entry.published.or(entry.updated);
-        if let Some(offer) = read_announcement(&title, &summary, default_currency, published) {
+        if let Some(offer) = read_announcement(&title, &summary, default_currency, published, zone) {
             offers.push(RawOffer { url: link, image, ..offer });
         }
     }
     Ok(offers)
 }
 
-/// Reads what one announcement (title and summary) promises; `None` when it promises nothing dealcast can use.
+/// Reads what one announcement (title and summary) promises, its end date in the shop's `zone`; `None` when it
+/// promises nothing dealcast can use.
 pub fn read_announcement(
     title: &str,
     summary: &str,
     default_currency: &str,
     published: Option<DateTime<Utc>>,
+    zone: chrono_tz::Tz,
 ) -> Option<RawOffer> {
     let (title, summary) = (&clean_text(title), &clean_text(summary));
     let text = format!("{title}\n{summary}");
@@ -93,7 +100,7 @@ pub fn read_announcement(
     prices.truncate(2);
     let discount_percent = promo_text::discount_percent(&text);
     let promo_code = promo_text::promo_code(&text);
-    let valid_until = promo_text::end_date(&text, published.unwrap_or_else(Utc::now), true);
+    let valid_until = promo_text::end_date(&text, published.unwrap_or_else(Utc::now), true, zone);
 
     let (kind, price, previous_price, currency) = match prices.as_slice() {
         [] if promo_code.is_some() => (OfferKind::PromoCode, None, None, None),
@@ -135,13 +142,15 @@ mod tests {
     use super::*;
     use std::str::FromStr;
 
+    const PARIS: chrono_tz::Tz = chrono_tz::Europe::Paris;
+
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
     #[test]
     fn a_product_with_its_was_price_is_read_from_prose() {
-        let offer = read_announcement("Robe midi à 29,99 € au lieu de 49,99 €", "", "EUR", None).unwrap();
+        let offer = read_announcement("Robe midi à 29,99 € au lieu de 49,99 €", "", "EUR", None, PARIS).unwrap();
         assert_eq!(offer.kind, OfferKind::Product);
         assert_eq!(offer.price, Some(Decimal::from_str("29.99").unwrap()));
         assert_eq!(offer.previous_price, Some(Decimal::from_str("49.99").unwrap()));
@@ -155,6 +164,7 @@ mod tests {
             "<p>Valable jusqu&#39;au 30/11 inclus.</p>",
             "EUR",
             Some(at("2026-11-20T08:00:00Z")),
+            PARIS,
         )
         .unwrap();
         assert_eq!(offer.kind, OfferKind::PromoCode);
@@ -171,6 +181,7 @@ mod tests {
             "Jusqu'au 2 décembre",
             "EUR",
             Some(at("2026-11-26T10:00:00Z")),
+            PARIS,
         )
         .unwrap();
         assert_eq!(offer.kind, OfferKind::Sale);
@@ -180,7 +191,7 @@ mod tests {
 
     #[test]
     fn an_entry_promising_nothing_is_skipped() {
-        assert!(read_announcement("Nos conseils pour l'hiver", "Découvrez nos looks", "EUR", None).is_none());
+        assert!(read_announcement("Nos conseils pour l'hiver", "Découvrez nos looks", "EUR", None, PARIS).is_none());
     }
 
     #[test]
@@ -190,7 +201,7 @@ mod tests {
             <entry><title>Code NOEL15 : -15 % sur les jouets</title><id>urn:1</id><updated>2026-11-26T08:00:00Z</updated>
             <link href="/promos/noel"/><summary type="html">&lt;p&gt;Jusqu'au 24/12/2026&lt;/p&gt;</summary></entry></feed>"#;
         let url = Url::parse("https://shop.example/atom.xml").unwrap();
-        let offers = parse_feed(atom, &url, "EUR").unwrap();
+        let offers = parse_feed(atom, &url, "EUR", PARIS).unwrap();
         assert_eq!(offers.len(), 1);
         assert_eq!(offers[0].kind, OfferKind::PromoCode);
         assert_eq!(offers[0].promo_code.as_deref(), Some("NOEL15"));
@@ -199,7 +210,8 @@ mod tests {
 
         let json_feed = br#"{"version":"https://jsonfeed.org/version/1.1","title":"Bons plans","items":[
             {"id":"1","url":"https://shop.example/p/casque","title":"Casque audio 59,90 \u20ac au lieu de 89,90 \u20ac","date_published":"2026-11-26T08:00:00Z"}]}"#;
-        let offers = parse_feed(json_feed, &Url::parse("https://shop.example/feed.json").unwrap(), "EUR").unwrap();
+        let offers =
+            parse_feed(json_feed, &Url::parse("https://shop.example/feed.json").unwrap(), "EUR", PARIS).unwrap();
         assert_eq!(offers.len(), 1);
         assert_eq!(offers[0].price, Some(Decimal::from_str("59.90").unwrap()));
         assert_eq!(offers[0].previous_price, Some(Decimal::from_str("89.90").unwrap()));
@@ -213,11 +225,11 @@ mod tests {
             <pubDate>Thu, 26 Nov 2026 08:00:00 GMT</pubDate></item>
             <item><title>Le mot de la semaine</title><link>https://shop.example/blog</link></item></channel></rss>"#;
         let url = Url::parse("https://shop.example/feed.xml").unwrap();
-        let offers = parse_feed(rss, &url, "EUR").unwrap();
+        let offers = parse_feed(rss, &url, "EUR", PARIS).unwrap();
         assert_eq!(offers.len(), 1);
         assert_eq!(offers[0].url.as_deref(), Some("https://shop.example/p/sneakers"));
         assert_eq!(offers[0].previous_price, Some(Decimal::from_str("59.99").unwrap()));
-        let error = parse_feed(b"{not a feed", &url, "EUR").unwrap_err().to_string();
+        let error = parse_feed(b"{not a feed", &url, "EUR", PARIS).unwrap_err().to_string();
         assert!(error.contains("shop.example/feed.xml"), "{error}");
     }
 }

@@ -16,8 +16,9 @@ use crate::scrape::price::parse_price;
 use crate::scrape::promo_text;
 use crate::scrape::shop_spec::{CssSelector, SelectorsSpec};
 
-/// The offers a page gives under these selectors. `currency` applies to prices that do not say theirs.
-pub fn extract(html: &str, page_url: &Url, spec: &SelectorsSpec, currency: &str) -> Vec<RawOffer> {
+/// The offers a page gives under these selectors. `currency` applies to prices that do not say theirs, `zone` (the
+/// shop's) to end dates written without one.
+pub fn extract(html: &str, page_url: &Url, spec: &SelectorsSpec, currency: &str, zone: chrono_tz::Tz) -> Vec<RawOffer> {
     let document = Html::parse_document(html);
     let excluded: HashSet<NodeId> =
         spec.exclude.iter().flat_map(|css| document.select(&css.selector)).map(|e| e.id()).collect();
@@ -25,7 +26,7 @@ pub fn extract(html: &str, page_url: &Url, spec: &SelectorsSpec, currency: &str)
         Some(scope) => document.select(&scope.selector).collect(),
         None => vec![document.root_element()],
     };
-    let reader = Reader { excluded, page_url, spec, currency };
+    let reader = Reader { excluded, page_url, spec, currency, zone };
     match &spec.item {
         Some(item) => roots
             .iter()
@@ -42,6 +43,7 @@ struct Reader<'a> {
     page_url: &'a Url,
     spec: &'a SelectorsSpec,
     currency: &'a str,
+    zone: chrono_tz::Tz,
 }
 
 impl Reader<'_> {
@@ -85,7 +87,7 @@ impl Reader<'_> {
             chrono::DateTime::parse_from_rfc3339(text.trim())
                 .map(|t| t.with_timezone(&Utc))
                 .ok()
-                .or_else(|| promo_text::end_date(&text, Utc::now(), false))
+                .or_else(|| promo_text::end_date(&text, Utc::now(), false, self.zone))
         });
         let amount = price.as_ref().and_then(|p| p.amount);
         let previous_amount = previous.as_ref().and_then(|p| p.amount).filter(|prev| amount.is_some_and(|a| *prev > a));
@@ -147,7 +149,7 @@ mod tests {
              image = \"img\"\nexclude = [\".reco\"]\n",
         );
         let page = Url::parse("https://shop.example/promos?page=1").unwrap();
-        let offers = extract(LISTING, &page, &spec, "EUR");
+        let offers = extract(LISTING, &page, &spec, "EUR", chrono_tz::Europe::Paris);
         let names: Vec<&str> = offers.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["Robe midi", "Jean droit"]);
         assert_eq!(offers[0].price, Some(Decimal::from_str("29.99").unwrap()));
@@ -168,7 +170,13 @@ mod tests {
             "scope = \".product, .banner\"\ntitle = \"h1\"\nprice = \".price\"\nprevious_price = \".price-old\"\n\
              promo_code = \".code\"\nends = \"time\"\n",
         );
-        let offers = extract(html, &Url::parse("https://shop.example/p/manteau").unwrap(), &spec, "EUR");
+        let offers = extract(
+            html,
+            &Url::parse("https://shop.example/p/manteau").unwrap(),
+            &spec,
+            "EUR",
+            chrono_tz::Europe::Paris,
+        );
         assert_eq!(offers.len(), 1);
         assert_eq!(offers[0].name, "Manteau long");
         assert_eq!(offers[0].price, Some(Decimal::from_str("1299.00").unwrap()));

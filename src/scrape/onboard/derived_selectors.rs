@@ -59,7 +59,8 @@ pub fn derive(samples: &[Sample<'_>], currency: &str) -> Option<SelectorsSpec> {
 
 /// Whether the engine, with `spec`, reads `sample` as the heuristic did.
 fn reads_back(spec: &SelectorsSpec, sample: &Sample<'_>, currency: &str) -> bool {
-    let offers = selectors::extract(sample.html, sample.url, spec, currency);
+    let offers =
+        selectors::extract(sample.html, sample.url, spec, currency, crate::scrape::shop_spec::TimeZone::default().0);
     let Some(got) = offers.first() else { return false };
     let want = sample.product;
     got.name == want.name && got.price == want.price && got.previous_price == want.previous_price

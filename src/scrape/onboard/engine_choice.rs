@@ -48,10 +48,16 @@ pub fn same_product(a: &RawOffer, b: &RawOffer) -> bool {
 fn reads_all(name: &str, samples: &[ProductSample], currency: &str) -> bool {
     let Some(engine) = engine_by_name(name) else { return false };
     samples.iter().all(|sample| {
-        extract_document(&engine, &sample.html, &sample.url, Some(currency))
-            .ok()
-            .and_then(|offers| offers.into_iter().next())
-            .is_some_and(|main| same_product(&main, sample.main()))
+        extract_document(
+            &engine,
+            &sample.html,
+            &sample.url,
+            Some(currency),
+            crate::scrape::shop_spec::TimeZone::default().0,
+        )
+        .ok()
+        .and_then(|offers| offers.into_iter().next())
+        .is_some_and(|main| same_product(&main, sample.main()))
     })
 }
 

@@ -316,7 +316,14 @@ pub async fn propose(fetcher: &Fetcher, request: &NewShopRequest) -> Result<Prop
             extension: "html",
             url: sample.url.clone(),
             body: sample.html.clone(),
-            offers: extract_document(&engine, &sample.html, &sample.url, Some(&currency)).unwrap_or_default(),
+            offers: extract_document(
+                &engine,
+                &sample.html,
+                &sample.url,
+                Some(&currency),
+                crate::scrape::shop_spec::TimeZone::default().0,
+            )
+            .unwrap_or_default(),
         })
         .collect();
     to_check.push(
@@ -394,7 +401,14 @@ fn api_proposal(
     draft.start_urls = vec![home.clone()];
     draft.crawl_why = vec!["The engine pages through the endpoint from the shop's root.".to_string()];
     let engine = engine_spec(&draft.engine);
-    let offers = extract_document(&engine, &answer.page.text, &answer.page.url, Some(&currency)).unwrap_or_default();
+    let offers = extract_document(
+        &engine,
+        &answer.page.text,
+        &answer.page.url,
+        Some(&currency),
+        crate::scrape::shop_spec::TimeZone::default().0,
+    )
+    .unwrap_or_default();
     let samples_complete =
         offers.iter().filter(|o| o.price.is_some() && o.currency.is_some() && !o.name.is_empty()).count();
     let to_check = vec![format!(
