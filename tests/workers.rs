@@ -62,22 +62,26 @@ async fn two_workers_scrape_each_due_shop_once_even_when_one_is_killed() {
     let mut doomed = worker("worker-a", scrapers.path(), &url);
     let mut survivor = worker("worker-b", scrapers.path(), &url);
 
-    // Kill worker A while it holds a running scrape.
+    // Kill worker A while it holds a running scrape (not the hourly rescoring, which it may also run).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let running_a: i64 =
-            scalar(&db.pool, "SELECT count(*) FROM jobs WHERE status = 'running' AND locked_by LIKE 'worker-a%'").await;
+        let running_a: i64 = scalar(
+            &db.pool,
+            "SELECT count(*) FROM jobs WHERE kind = 'scrape' AND status = 'running' AND locked_by LIKE 'worker-a%'",
+        )
+        .await;
         if running_a > 0 {
             break;
         }
         assert!(Instant::now() < deadline, "worker A never ran a job");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let killed_jobs: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'running' AND locked_by LIKE 'worker-a%'")
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
+    let killed_jobs: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE kind = 'scrape' AND status = 'running' AND locked_by LIKE 'worker-a%'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
     doomed.kill().unwrap();
     doomed.wait().unwrap();
 
