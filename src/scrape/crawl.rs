@@ -510,15 +510,15 @@ async fn crawl_pages(
             let link_depth = if role == Role::Listing { page.depth } else { page.depth + 1 };
             let same_site = link.host_str().is_some_and(|h| allowed_hosts.contains(h));
             let wanted = shop.spec.crawl.follow_only.as_ref().is_none_or(|p| p.0.is_match(link.as_str()));
-            if link_depth > shop.spec.crawl.max_depth
-                || !same_site
-                || !wanted
-                || !seen_pages.insert(canonicalize(&link).to_string())
-            {
+            if link_depth > shop.spec.crawl.max_depth || !same_site || !wanted {
+                continue;
+            }
+            let link_key = canonicalize(&link).to_string();
+            if !seen_pages.insert(link_key.clone()) {
                 continue;
             }
             match (role, memory.as_deref()) {
-                (Role::Product, Some(memory)) => match decide_product(memory, &link, &outcome, remembered) {
+                (Role::Product, Some(memory)) => match decide_product(memory, link_key, &outcome, remembered) {
                     CardDecision::Fetch(reason, card) => queue.push_back(Queued {
                         card,
                         reason: Some(reason),
@@ -563,13 +563,13 @@ enum CardDecision {
     Unchanged,
 }
 
+/// `key` is the link's canonical URL.
 fn decide_product(
     memory: &CrawlMemory,
-    link: &Url,
+    key: String,
     listing: &PageOutcome,
     remembered_listing: Option<&PageMemory>,
 ) -> CardDecision {
-    let key = canonicalize(link).to_string();
     if !memory.listing_first {
         let reason = if memory.page(&key).is_some() { FetchReason::Revisit } else { FetchReason::New };
         return CardDecision::Fetch(reason, None);

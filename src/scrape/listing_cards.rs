@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use ego_tree::NodeId;
 use rust_decimal::Decimal;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
@@ -79,12 +80,15 @@ impl CardReader<'_> {
             })
             .collect();
         let keys: Vec<String> = links.iter().map(|(_, url)| canonicalize(url).to_string()).collect();
+        // Each link's product, by its element: a card's bounds are found by comparing keys, not URLs again.
+        let key_of: HashMap<NodeId, &str> =
+            links.iter().zip(&keys).map(|((link, _), key)| (link.id(), key.as_str())).collect();
         let mut cards = HashMap::new();
         for ((link, url), key) in links.iter().zip(&keys) {
             if cards.contains_key(key) {
                 continue;
             }
-            let card = card_around(*link, key, self.product_links, page_url);
+            let card = card_around(*link, key, self.product_links, &key_of);
             if let Some(offer) = self.offer_of(card, *link, url) {
                 cards.insert(key.clone(), offer);
             }
@@ -133,19 +137,20 @@ impl CardReader<'_> {
 }
 
 /// The largest block around `link` that holds no link to another product than `key`.
-fn card_around<'a>(link: ElementRef<'a>, key: &str, product_links: &Selector, page_url: &Url) -> ElementRef<'a> {
+fn card_around<'a>(
+    link: ElementRef<'a>,
+    key: &str,
+    product_links: &Selector,
+    key_of: &HashMap<NodeId, &str>,
+) -> ElementRef<'a> {
     let mut card = link;
     for ancestor in link.ancestors().filter_map(ElementRef::wrap).take(MAX_CARD_LEVELS) {
         if matches!(ancestor.value().name(), "body" | "html") {
             break;
         }
-        let other_product = ancestor.select(product_links).any(|other| {
-            other
-                .value()
-                .attr("href")
-                .and_then(|href| page_url.join(href).ok())
-                .is_some_and(|other| canonicalize(&other).as_str() != key)
-        });
+        // A link without a usable href has no key and belongs to no other product.
+        let other_product =
+            ancestor.select(product_links).any(|other| key_of.get(&other.id()).is_some_and(|other| *other != key));
         if other_product {
             break;
         }
