@@ -1,4 +1,4 @@
-//! The ingest benchmark: how fast dealcast's own store path (`store::ingest::store_offers`, the one a harvest uses,
+//! The ingest benchmark: how fast dealcast's own store path (`harvest::ingest::store_offers`, the one a harvest uses,
 //! with dedupe by canonical URL, GTIN links and price history) stores the 20,000 products of the bench shop,
 //! first as new offers and then re-seen with about 40 % changed prices, plus the judging of the offers that got an
 //! observation (30-day rule and score). It exists to compare with the raw PostgreSQL COPY + upsert of
@@ -31,10 +31,10 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::BATCH_SIZE;
+use dealcast::harvest::ingest::{PARALLEL_BATCHES, StoreOutcome, store_batches};
+use dealcast::harvest::judgements::judge_offers;
 use dealcast::scrape::normalize::{NormalizedOffer, normalize};
 use dealcast::scrape::offer::{Availability, OfferKind, RawOffer};
-use dealcast::store::ingest::{PARALLEL_BATCHES, StoreOutcome, store_batches};
-use dealcast::store::judgements::judge_offers;
 use dealcast::store::scrape_runs::start_run;
 use dealcast::store::{Store, StoreSettings};
 use rust_decimal::Decimal;
@@ -131,7 +131,7 @@ async fn bench(first: PathBuf, changed: PathBuf, reps: usize, batch_size: usize)
     // The baseline connects with libpq, which reads sqlx's URLs (the private cluster's names its socket directory).
     let dsn = match (&settings.database_url, store.cluster()) {
         (Some(url), _) => Some(url.clone()),
-        (None, Some(cluster)) => Some(cluster.url(dealcast::store::local_cluster::DATABASE)),
+        (None, Some(cluster)) => Some(cluster.url(dealcast::pg::local_cluster::DATABASE)),
         (None, None) => None,
     };
     let baseline = dsn.and_then(|dsn| Baseline::find(dsn, first.clone()));

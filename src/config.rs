@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::common::toml_problems::{Problem, describe_problems, parse_all};
 use crate::deals::score::ScoreWeights;
 use crate::publish::accounts::{self, AccountConfig};
 use crate::scrape::registry::DEFAULT_SCRAPERS_DIR;
 use crate::store::StoreSettings;
 use crate::store::database::redact_url;
-use crate::toml_problems::{Problem, describe_problems, parse_all};
 use crate::web::admin::password::{self, AdminPasswordHash};
 
 /// The file read when no `--config` / `DEALCAST_CONFIG` is given (and only if it exists).
@@ -141,7 +141,7 @@ pub struct WebConfig {
     /// (default [`WebConfig::DEFAULT_PAGE_CACHE_SECS`]; 0: never kept).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_cache_secs: Option<u64>,
-    /// Whether the server chooses the pages of deal lists in memory (`store::deal_index`; default true): about
+    /// Whether the server chooses the pages of deal lists in memory (`deal_index`; default true): about
     /// 500 bytes of memory per scored offer, for lists and searches in microseconds instead of milliseconds.
     /// false: PostgreSQL chooses every page.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,8 +7,8 @@ use clap::Subcommand;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::config::Config;
+use crate::pg::local_cluster::{self, LocalCluster, StartOutcome};
 use crate::store::database::Location;
-use crate::store::local_cluster::{self, LocalCluster, StartOutcome};
 use crate::store::{Store, migrations};
 
 /// The exit code of `db status` when the private cluster is stopped (as `pg_ctl status`).

@@ -14,9 +14,9 @@ use rust_decimal::Decimal;
 use super::deals_format;
 use crate::config::Config;
 use crate::deals::honesty::Verdict;
+use crate::harvest::rescoring::{RescoreOptions, rescore_active};
 use crate::store::Store;
 use crate::store::deal_queries::{self, Activity, DEFAULT_LIMIT, DealFilter};
-use crate::store::rescoring::{RescoreOptions, rescore_active};
 
 #[derive(Debug, Subcommand)]
 pub enum DealsCommand {

@@ -73,7 +73,7 @@ async fn demo(args: &DemoArgs, config: &Config, store: &Store) -> anyhow::Result
     }));
     println!("\nOpen http://{address}/ to browse the deals (Ctrl-C to stop).");
     let signal = tokio::spawn(async move {
-        super::worker::shutdown_signal().await;
+        super::shutdown::shutdown_signal().await;
         let _ = stop.send(true);
     });
     let mut round = 0;

@@ -23,6 +23,7 @@ mod publish;
 mod scrape;
 mod serve;
 mod shop;
+mod shutdown;
 mod worker;
 
 /// dealcast finds the real promotions in online shops and publishes the best of them.

@@ -135,7 +135,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let (stop_watching, watching) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(watching));
     let (state, web_pool) = supervised_state(&store, base_url, &args, config, &health);
-    let served = web::serve_within(listener, state, config.web.server_limits(), super::worker::shutdown_signal())
+    let served = web::serve_within(listener, state, config.web.server_limits(), super::shutdown::shutdown_signal())
         .await
         .context("the web server stopped on an error");
     let _ = stop_watching.send(true);

@@ -9,13 +9,13 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::config::Config;
+use crate::harvest::rescore_jobs::{RescoreHandler, rescore_schedule};
+use crate::harvest::scrape_jobs::{HarvestHandler, scrape_scheduler};
 use crate::harvest::system_clock;
-use crate::harvest_jobs::{HarvestHandler, scrape_scheduler};
 use crate::jobs::{HandlerSet, JobHandler, WorkerOptions, run_worker};
 use crate::publish::accounts::AccountConfig;
 use crate::publish::recheck::Rechecker;
 use crate::publish::runner::{PublisherExtras, run_publishers};
-use crate::rescore_jobs::{RescoreHandler, rescore_schedule};
 use crate::scrape::registry::Registry;
 use crate::store::Store;
 use crate::store::supervisor::{DatabaseHealth, QUICK_ACQUIRE};
@@ -118,7 +118,7 @@ pub async fn run(
     tracing::info!(worker = %options.name, shops = registry.len(), "worker started");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        shutdown_signal().await;
+        super::shutdown::shutdown_signal().await;
         let _ = stop.send(true);
     });
     let supervisor = tokio::spawn(store.supervisor(QUICK_ACQUIRE, health.clone()).run(stopped.clone()));
@@ -217,28 +217,5 @@ async fn give_up_while_database_away(mut stopped: tokio::sync::watch::Receiver<b
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
     }
 }

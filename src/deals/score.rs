@@ -160,7 +160,7 @@ pub struct ScoreParts {
     /// What the explanation quotes.
     pub facts: ScoreFacts,
     /// The time the score was computed for: its time-dependent parts (freshness, ending soon, running) hold as of
-    /// then, until the next judgement or rescoring (`store::rescoring`). Absent from scores stored before it was kept.
+    /// then, until the next judgement or rescoring (`harvest::rescoring`). Absent from scores stored before it was kept.
     #[serde(default)]
     pub as_of: Option<DateTime<Utc>>,
 }
@@ -230,7 +230,7 @@ impl ScoreParts {
         ];
         if let Some(as_of) = self.as_of {
             let time = as_of.format("%Y-%m-%d %H:%M UTC").to_string();
-            lines.push(crate::placeholders::fill(words.as_of, &[("time", &time)]));
+            lines.push(crate::common::placeholders::fill(words.as_of, &[("time", &time)]));
         }
         lines
     }

@@ -91,7 +91,7 @@ pub const FRENCH: ScoreWording = ScoreWording {
 impl ScoreWording {
     /// `template` with `{name}` replaced by `value`.
     pub fn fill(&self, template: &str, name: &str, value: impl std::fmt::Display) -> String {
-        crate::placeholders::fill(template, &[(name, &self.number(value.to_string()))])
+        crate::common::placeholders::fill(template, &[(name, &self.number(value.to_string()))])
     }
 
     /// A number as this language writes its decimal separator.

@@ -101,7 +101,7 @@ impl Demo {
         .await
         .map_err(DemoError::Reset)?;
         let shop = FakeShop::start().await.map_err(DemoError::Shop)?;
-        let spec: ShopSpec = crate::toml_problems::parse_all(&shop_file(&shop.base_url()))
+        let spec: ShopSpec = crate::common::toml_problems::parse_all(&shop_file(&shop.base_url()))
             .map_err(|problems| DemoError::ShopSpec(format!("{problems:?}")))?;
         let spec = Shop { id: SHOP_ID.to_string(), file: PathBuf::from("(built into dealcast demo)"), spec };
         // The demo's own shop is on loopback: its address alone is allowed, not the rest of loopback.

@@ -371,7 +371,7 @@ pub fn check(accounts: &[AccountConfig]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::toml_problems::parse_all;
+    use crate::common::toml_problems::parse_all;
 
     #[derive(Debug, Deserialize)]
     struct File {

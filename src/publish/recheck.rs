@@ -19,6 +19,7 @@ use url::Url;
 use super::accounts::AccountConfig;
 use super::recheck_verdict::{DropReason, drop_reason};
 use crate::deals::score::ScoreWeights;
+use crate::harvest::{ingest, judgements};
 use crate::scrape::crawl::apply_politeness;
 use crate::scrape::engines::dispatch::extract_document;
 use crate::scrape::fetch::{FetchError, Fetcher, RawBody, decode_body};
@@ -27,7 +28,6 @@ use crate::scrape::offer::OfferKind;
 use crate::scrape::registry::Shop;
 use crate::scrape::shop_spec::EngineSpec;
 use crate::store::rechecked_offers::{self, PostedDeal};
-use crate::store::{ingest, judgements};
 
 /// What a re-check concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]

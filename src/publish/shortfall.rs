@@ -22,8 +22,8 @@ use super::selection::{
     ALREADY_POSTED, IN_SCOPE, SHOP_HEALTHY, bind_account, claim_only, eligible, pick, shop_history,
 };
 use super::shortfall_wording::ShortfallWording;
+use crate::common::placeholders::fill;
 use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
-use crate::placeholders::fill;
 
 /// How many of the account's best deals are sorted by reason.
 const EXAMINED: i64 = 1000;

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::common::toml_problems::{Problem, parse_all};
 use crate::scrape::shop_spec::ShopSpec;
-use crate::toml_problems::{Problem, parse_all};
 
 /// Where shop files live when nothing else is configured.
 pub const DEFAULT_SCRAPERS_DIR: &str = "scrapers";

@@ -444,7 +444,7 @@ impl ShopSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::toml_problems::parse_all;
+    use crate::common::toml_problems::parse_all;
 
     #[test]
     fn a_minimal_shop_file_gets_safe_defaults() {

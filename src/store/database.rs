@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-use crate::store::local_cluster::{self, ClusterError, ClusterLease, Durability, LocalCluster};
+use crate::pg::local_cluster::{self, ClusterError, ClusterLease, Durability, LocalCluster};
 use crate::store::migrations::MIGRATOR;
 use crate::store::supervisor::{DatabaseHealth, Supervisor};
 

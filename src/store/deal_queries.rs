@@ -295,7 +295,7 @@ pub async fn list_deals(pool: &PgPool, filter: &DealFilter) -> Result<Vec<DealRo
 }
 
 /// The deals of a page whose offers were chosen from copies of their columns (the search rows, or a web server's
-/// copy of them in memory: `store::deal_index`), in the order of `ids`: only the offers of that page are read (a
+/// copy of them in memory: `deal_index`), in the order of `ids`: only the offers of that page are read (a
 /// reused plan: planning a join over the offers and their many indexes cost more than running it), and tested
 /// again against `filter`, so that a copy not refreshed yet never shows an ended offer or one outside the filters
 /// (the page is a row shorter instead). `shop_ids` are the shops `filter.shop` names.
@@ -433,7 +433,7 @@ async fn near_words(pool: &PgPool, text: &str) -> Result<Option<Vec<Vec<String>>
 
 /// For each of `words`, in order: its French lexemes as a tsquery's text (`websearch_to_tsquery('french', word)`,
 /// e.g. `'chaussur'`), and the indexed words near it (see [`near_words`]). One statement for all the words: what
-/// both the search here and the in-memory lists (`store::deal_index`) ask of PostgreSQL.
+/// both the search here and the in-memory lists (`deal_index`) ask of PostgreSQL.
 ///
 /// A word shorter than [`MIN_PATTERN_CHARS`] is near only itself: as a pattern (`%a%`) or by similarity, one or
 /// two letters would match most of the distinct words, each then looked up among the offers.

@@ -18,7 +18,7 @@
 //! hand-written SQL fix) is searched as it is once [`refresh_all`] runs.
 //!
 //! Each refresh takes the next search generation (migration 0015) and stamps the rows it writes with it, so that a
-//! web server holding the deal lists in memory (`store::deal_index`) reads only what changed since its copy.
+//! web server holding the deal lists in memory (`deal_index`) reads only what changed since its copy.
 
 use sqlx::PgPool;
 
@@ -96,7 +96,7 @@ pub async fn refresh_shop(pool: &PgPool, shop_id: &str) -> Result<u64, sqlx::Err
 }
 
 /// Brings the search rows of the offers `offer_ids` up to date; returns how many rows it wrote. Called by the
-/// rescoring (`store::rescoring`) for the offers whose score it rewrote, so that searches and the in-memory deal
+/// rescoring (`harvest::rescoring`) for the offers whose score it rewrote, so that searches and the in-memory deal
 /// lists follow it as they follow a harvest.
 pub async fn refresh_offers(pool: &PgPool, offer_ids: &[i64]) -> Result<u64, sqlx::Error> {
     if offer_ids.is_empty() {

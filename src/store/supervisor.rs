@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tokio::sync::watch;
 
-use crate::store::local_cluster::{self, ClusterError, LocalCluster};
+use crate::pg::local_cluster::{self, ClusterError, LocalCluster};
 
 /// How long a web request (and a check of a server named by `DATABASE_URL`) waits for a pooled connection: while
 /// the database is away, a request answers 503 soon rather than hanging.

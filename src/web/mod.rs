@@ -45,7 +45,7 @@ use self::error::{PageError, WebError};
 use self::forwarded::TrustedProxy;
 use self::page_cache::PageCache;
 use self::text::Lang;
-use crate::store::deal_index::DealIndex;
+use crate::deal_index::DealIndex;
 use crate::store::deal_queries::{self, DealFilter, DealRow};
 use crate::store::shop_overview;
 use crate::store::supervisor::DatabaseHealth;
@@ -181,7 +181,7 @@ impl WebState {
         &self.trusted_proxies
     }
 
-    /// This state choosing the pages of deal lists in memory (`store::deal_index`, the default) or not.
+    /// This state choosing the pages of deal lists in memory (`deal_index`, the default) or not.
     pub fn with_deal_index(mut self, in_memory: bool) -> WebState {
         self.deal_index = in_memory.then(DealIndex::new);
         self

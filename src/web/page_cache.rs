@@ -3,7 +3,7 @@
 //!
 //! It exists because the deals only change when a harvest or a judge writes them (every few minutes at most), while
 //! the same popular lists ("the best deals", "this shop", a trending search) are asked for many times a second; a
-//! list rendered anew costs about a millisecond of CPU (chosen in memory by `store::deal_index`, its offers read from
+//! list rendered anew costs about a millisecond of CPU (chosen in memory by `deal_index`, its offers read from
 //! PostgreSQL, the page rendered; many more when PostgreSQL chooses), a cached page microseconds. A page is at most
 //! `ttl` old (10 s by default, `[web] page_cache_secs`; 0 turns the cache off), and when many visitors ask for the
 //! same missing page at once, one of them renders it and the others wait for that answer (moka's `try_get_with`),

@@ -185,7 +185,7 @@ impl Lang {
     }
 }
 
-pub use crate::placeholders::fill;
+pub use crate::common::placeholders::fill;
 
 /// Every text of the UI in one language.
 #[derive(Debug)]

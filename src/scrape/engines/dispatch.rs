@@ -133,7 +133,7 @@ mod tests {
             let file = format!(
                 "name = \"Boutique\"\nhomepage = \"https://boutique.example/\"\n{timezone}[engine]\nkind = \"feed\"\n"
             );
-            let spec: ShopSpec = crate::toml_problems::parse_all(&file).unwrap();
+            let spec: ShopSpec = crate::common::toml_problems::parse_all(&file).unwrap();
             let offers = extract_document(
                 &spec.engine,
                 std::str::from_utf8(feed).unwrap(),

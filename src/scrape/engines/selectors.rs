@@ -124,7 +124,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::toml_problems::parse_all;
+    use crate::common::toml_problems::parse_all;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

@@ -23,6 +23,7 @@ use scraper::Html;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::common::toml_problems::describe_problems;
 use crate::scrape::engines::dispatch::extract_document;
 use crate::scrape::engines::{auto, prestashop};
 use crate::scrape::fetch::{FetchError, Fetcher, Page, ROBOTS_AGENT};
@@ -30,7 +31,6 @@ use crate::scrape::fixtures::EXPECTED_SUFFIX;
 use crate::scrape::offer::RawOffer;
 use crate::scrape::registry::{Shop, is_shop_id, load_file};
 use crate::scrape::shop_spec::EngineSpec;
-use crate::toml_problems::describe_problems;
 use catalogue::ApiAnswer;
 use engine_choice::{EngineChoice, ProductSample};
 use platform::{Detection, Platform};
@@ -635,7 +635,7 @@ pub fn write(scrapers_dir: &Path, proposal: &Proposal, force: bool) -> Result<Wr
         return Err(OnboardError::Exists { path: shop_file });
     }
     let text = proposal.draft.render();
-    crate::toml_problems::parse_all::<crate::scrape::shop_spec::ShopSpec>(&text).map_err(|problems| {
+    crate::common::toml_problems::parse_all::<crate::scrape::shop_spec::ShopSpec>(&text).map_err(|problems| {
         OnboardError::Unloadable { problems: describe_problems("The new shop file", &shop_file, &problems) }
     })?;
     let write = |path: &Path, contents: &[u8]| {

@@ -153,8 +153,8 @@ impl ShopFileDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::toml_problems::parse_all;
     use crate::scrape::shop_spec::{EngineSpec, ShopSpec};
-    use crate::toml_problems::parse_all;
 
     fn draft() -> ShopFileDraft {
         ShopFileDraft {
