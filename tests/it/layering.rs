@@ -6,6 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// `crate::name`, as a path's first segment.
+static CRATE_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bcrate::([a-z_]+)").unwrap());
+/// `crate::{a, b::c}`, a group of paths.
+static CRATE_GROUP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bcrate::\{([^}]*)\}").unwrap());
 
 /// One use of a higher layer from a lower one.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,13 +32,13 @@ impl std::fmt::Display for Violation {
 
 /// The layers in the order of the crate map's numbered list, lowest first.
 fn layers_of_map(lib_rs: &str) -> Vec<String> {
-    let item = regex::Regex::new(r"^//!\s*\d+\.\s*\[`([a-z_]+)`\]").unwrap();
+    let item = Regex::new(r"^//!\s*\d+\.\s*\[`([a-z_]+)`\]").unwrap();
     lib_rs.lines().filter_map(|line| item.captures(line)).map(|found| found[1].to_string()).collect()
 }
 
 /// The top-level modules `src/lib.rs` declares.
 fn declared_modules(lib_rs: &str) -> Vec<String> {
-    let item = regex::Regex::new(r"^pub mod ([a-z_]+);").unwrap();
+    let item = Regex::new(r"^pub mod ([a-z_]+);").unwrap();
     lib_rs.lines().filter_map(|line| item.captures(line)).map(|found| found[1].to_string()).collect()
 }
 
@@ -42,10 +50,11 @@ fn layer_of(relative: &str) -> String {
 
 /// Every layer a line of code names through `crate::`, whether as `crate::x::…` or inside `crate::{x, y}`.
 fn layers_named(code: &str) -> Vec<String> {
-    let path = regex::Regex::new(r"\bcrate::([a-z_]+)").unwrap();
-    let group = regex::Regex::new(r"\bcrate::\{([^}]*)\}").unwrap();
-    let mut named: Vec<String> = path.captures_iter(code).map(|found| found[1].to_string()).collect();
-    for found in group.captures_iter(code) {
+    if !code.contains("crate::") {
+        return Vec::new();
+    }
+    let mut named: Vec<String> = CRATE_PATH.captures_iter(code).map(|found| found[1].to_string()).collect();
+    for found in CRATE_GROUP.captures_iter(code) {
         named.extend(found[1].split(',').filter_map(|part| {
             let first = part.trim().split("::").next()?.trim();
             (!first.is_empty() && first != "self").then(|| first.to_string())
