@@ -8,6 +8,7 @@
 //! - [`harvest`]: one scrape of one shop, stored;
 //! - [`harvest_jobs`]: scrapes as queued jobs on the shops' schedules;
 //! - [`jobs`]: the work queue over PostgreSQL (leases, retries, cron slots) and the worker loop;
+//! - [`money_format`]: amounts as posts, web pages and the terminal show them, rounded alike;
 //! - [`placeholders`]: `{name}` placeholders of worded sentences, filled with values;
 //! - [`rescore_jobs`]: the hourly rescoring of the active offers (scores on the clock) as a queued job;
 //! - [`publish`]: from a judged deal to a post: honest French text within X's 280 weighted characters, and the X
@@ -24,6 +25,7 @@ pub mod demo;
 pub mod harvest;
 pub mod harvest_jobs;
 pub mod jobs;
+pub mod money_format;
 pub mod placeholders;
 pub mod publish;
 pub mod rescore_jobs;

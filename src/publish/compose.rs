@@ -15,9 +15,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::french::{format_money, format_percent};
+use super::french::format_percent;
 use super::text_length::{CountingRules, MAX_WEIGHTED_LENGTH, measure, weighted_length};
 use crate::deals::honesty::{Verdict, discount_pct};
+use crate::money_format;
 
 /// What a post says about one deal: the facts, already judged; [`compose`] decides which of them may be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,8 +350,8 @@ impl Values {
         .filter(|pct| *pct >= Decimal::new(5, 1));
         Values {
             shop: one_line(&deal.shop_name),
-            price: format_money(deal.price, &deal.currency),
-            reference: reference.map(|reference| format_money(reference, &deal.currency)),
+            price: money_format::french(deal.price, Some(&deal.currency)),
+            reference: reference.map(|reference| money_format::french(reference, Some(&deal.currency))),
             discount: real_discount.map(|pct| format_percent(-pct)),
             link: deal.link.as_deref().map(one_line).and_then(non_empty),
             code: deal.promo_code.as_deref().map(one_line).and_then(non_empty),
@@ -646,7 +647,7 @@ mod tests {
         #[test]
         fn an_inflated_deal_never_shows_the_claimed_price(mut deal in any_deal()) {
             deal.verdict = Verdict::Inflated;
-            let claimed = format_money(deal.claimed_previous.unwrap_or_default(), &deal.currency);
+            let claimed = money_format::french(deal.claimed_previous.unwrap_or_default(), Some(&deal.currency));
             prop_assume!(!shows_amount(&deal.title, &claimed) && !shows_amount(&deal.shop_name, &claimed));
             let template = Template::new("{title} {price}[ au lieu de {reference}][ {discount}][ {link}]").expect("valid");
             if let Ok(post) = compose(&deal, &template, None) {
