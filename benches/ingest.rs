@@ -250,7 +250,7 @@ async fn run_reps(
     Ok(())
 }
 
-/// The target: dealcast's store path at least half as fast as raw PostgreSQL, measured in the same run.
+/// The target: dealcast's store path at least half as fast as raw PostgreSQL, measured in the same run.
 const TARGET_RATIO: f64 = 0.5;
 
 /// The raw PostgreSQL baseline: `pg_ingest.py`'s `copy_merge` (one COPY of every row into a temporary table and one

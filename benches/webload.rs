@@ -17,7 +17,7 @@
 //! (`DATABASE_URL`, or the private cluster in `./.dealcast`, or `DEALCAST_DATA_DIR`). It is not a test
 //! (`harness = false`): it prints how long each step took.
 //!
-//! With `--rescore` it then measures the hourly rescoring (`harvest::rescoring`, issue 14): a first rescoring of the
+//! With `--rescore` it then measures the hourly rescoring (`harvest::rescoring`): a first rescoring of the
 //! whole catalogue (the generator's scores have no parts, so nearly every offer is written), then, after moving
 //! the reduction start of one active offer in twenty two days back (a material change of its freshness), a second
 //! one at the same instant, which writes only those: time, offers read and rows written. `--skip-fill` measures on

@@ -5,7 +5,8 @@
 //! (`tests/it/layering.rs`) reads this list and every `crate::` path in `src/`, and fails when a layer reaches up.
 //!
 //! Layers, lowest first:
-//! 1. [`common`]: text tools tied to no feature (TOML problems, sentence placeholders);
+//! 1. [`common`]: tools tied to no feature: TOML problems, sentence placeholders, amounts formatted for posts, pages
+//!    and the terminal;
 //! 2. [`scrape`]: shop files, polite fetching, extraction engines, the crawler;
 //! 3. [`deals`]: judging a discount against the 30-day rule and scoring a deal (pure, no I/O);
 //! 4. [`pg`]: the private PostgreSQL cluster dealcast runs when no `DATABASE_URL` is given;

@@ -4,7 +4,8 @@
 //!
 //! It is pure (rows in, text out) so that every sentence a user reads is unit-tested without a database. Scraped
 //! text is untrusted: control characters are replaced before it reaches a terminal, so a product title cannot move
-//! the cursor or recolour the screen. Money is printed from `Decimal`, exactly, never through a float.
+//! the cursor or recolour the screen. Money is printed from `Decimal`, never through a float, by
+//! [`crate::common::money_format::plain`]: rounded to cents as the web pages and the posts round it.
 
 use std::fmt::Write as _;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
+use crate::common::money_format;
 use crate::store::deal_queries::{DealDetail, DealRow, OfferRecord, PriceObservationRecord};
 
 /// Widest a title may be in a list, in terminal columns.
@@ -22,20 +24,6 @@ const TITLE_WIDTH: usize = 48;
 const SHOP_WIDTH: usize = 20;
 /// What an empty cell shows.
 const NONE: &str = "-";
-
-/// An amount with its currency: `69.99 €` for euros, `12.50 USD` for other currencies, at least two decimals and
-/// every decimal the amount has (`0.125 €` stays exact).
-pub fn money(amount: Decimal, currency: Option<&str>) -> String {
-    let mut shown = amount.normalize();
-    if shown.scale() < 2 {
-        shown.rescale(2);
-    }
-    match currency {
-        Some("EUR") => format!("{shown} €"),
-        Some(code) => format!("{shown} {}", clean(code)),
-        None => shown.to_string(),
-    }
-}
 
 /// A percentage with at least one decimal: `30.0 %`.
 pub fn percent(value: Decimal) -> String {
@@ -175,8 +163,8 @@ pub fn deals_table(rows: &[DealRow]) -> String {
                 row.id.to_string(),
                 shorten(&row.shop_name, SHOP_WIDTH),
                 shorten(&title, TITLE_WIDTH),
-                row.price.map_or_else(|| NONE.to_string(), |p| money(p, currency)),
-                row.reference_price.map_or_else(|| NONE.to_string(), |p| money(p, currency)),
+                row.price.map_or_else(|| NONE.to_string(), |p| money_format::plain(p, currency)),
+                row.reference_price.map_or_else(|| NONE.to_string(), |p| money_format::plain(p, currency)),
                 discount_cell(row),
                 row.verdict.as_deref().map_or_else(|| "not reduced".to_string(), clean),
                 row.score.map_or_else(|| NONE.to_string(), score_text),
@@ -217,7 +205,7 @@ fn days_seen_before(history: &[PriceObservationRecord], currency: Option<&str>, 
 /// claims 69.99 € but sold it at 49.99 € on 2026-11-10, within the 30 days before the sale began on 2026-11-15".
 pub fn verdict_sentence(offer: &OfferRecord, history: &[PriceObservationRecord]) -> String {
     let currency = offer.currency.as_deref();
-    let amount = |value: Decimal| money(value, currency);
+    let amount = |value: Decimal| money_format::plain(value, currency);
     let days = REFERENCE_WINDOW_DAYS;
     let (Some(verdict), Some(started)) = (offer.verdict.as_deref(), offer.reduction_started_at) else {
         return match (offer.price, offer.judged_at) {
@@ -296,19 +284,19 @@ pub fn discount_sentence(offer: &OfferRecord) -> String {
                 "real discount {} (from the {}-day low of {})",
                 percent(pct),
                 REFERENCE_WINDOW_DAYS,
-                money(reference, currency)
+                money_format::plain(reference, currency)
             )
         }
         (Some(_), Some(reference)) => format!(
             "no real discount: the {}-day low was {}, not above the price",
             REFERENCE_WINDOW_DAYS,
-            money(reference, currency)
+            money_format::plain(reference, currency)
         ),
         _ => "real discount unknown (no price seen before the sale)".to_string(),
     };
     let claimed = match (offer.claimed_discount_pct, offer.previous_price) {
         (Some(pct), Some(previous)) => {
-            format!("the shop claims {} (from {})", percent(pct), money(previous, currency))
+            format!("the shop claims {} (from {})", percent(pct), money_format::plain(previous, currency))
         }
         _ => "the shop claims no discount".to_string(),
     };
@@ -374,11 +362,11 @@ pub fn detail_text(detail: &DealDetail) -> String {
     }
 
     let _ = writeln!(out, "\nPrice");
-    let price = offer.price.map_or_else(|| "none".to_string(), |p| money(p, currency));
+    let price = offer.price.map_or_else(|| "none".to_string(), |p| money_format::plain(p, currency));
     let _ = writeln!(out, "  current price:        {price}");
     let previous = offer
         .previous_price
-        .map_or_else(|| "none".to_string(), |p| format!("{} (the shop's claim)", money(p, currency)));
+        .map_or_else(|| "none".to_string(), |p| format!("{} (the shop's claim)", money_format::plain(p, currency)));
     let _ = writeln!(out, "  shop's previous price: {previous}");
 
     let _ = writeln!(out, "\nVerdict");
@@ -420,8 +408,8 @@ pub fn detail_text(detail: &DealDetail) -> String {
             .map(|o| {
                 vec![
                     date_time(o.observed_at),
-                    money(o.price, Some(&o.currency)),
-                    o.previous_price.map_or_else(|| NONE.to_string(), |p| money(p, Some(&o.currency))),
+                    money_format::plain(o.price, Some(&o.currency)),
+                    o.previous_price.map_or_else(|| NONE.to_string(), |p| money_format::plain(p, Some(&o.currency))),
                     availability_words(o.availability.as_deref()).to_string(),
                 ]
             })
@@ -557,17 +545,6 @@ mod tests {
             active: true,
             judged_at: None,
         }
-    }
-
-    #[test]
-    fn euros_are_printed_with_the_euro_sign_and_two_decimals() {
-        assert_eq!(money(dec("69.9900"), Some("EUR")), "69.99 €");
-        assert_eq!(money(dec("70"), Some("EUR")), "70.00 €");
-    }
-
-    #[test]
-    fn other_currencies_are_printed_with_their_code_and_every_decimal() {
-        assert_eq!(money(dec("0.1250"), Some("USD")), "0.125 USD");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use clap::Args;
 
 use crate::config::Config;
 use crate::demo::Demo;
-use crate::publish::french::{format_money, format_percent};
+use crate::common::money_format;
+use crate::publish::french::format_percent;
 use crate::store::Store;
 use crate::web::{self, WebState};
 
@@ -53,7 +54,7 @@ async fn demo(args: &DemoArgs, config: &Config, store: &Store) -> anyhow::Result
             fake.title,
             fake.claimed_discount_pct.map(|pct| format_percent(-pct)).unwrap_or_else(|| "a reduction".to_string()),
             fake.reference_price
-                .map(|price| format_money(price, &fake.currency))
+                .map(|price| money_format::french(price, Some(&fake.currency)))
                 .unwrap_or_else(|| "the same".to_string()),
         );
     }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::config::Config;
+use crate::common::money_format;
 use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
 use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
 use crate::scrape::registry::Registry;
@@ -119,7 +120,7 @@ pub async fn run(args: ScrapeArgs, config: &Config) -> anyhow::Result<ExitCode> 
 fn describe(found: &ShopOffer) -> String {
     let offer = &found.offer;
     let money = |amount: Option<rust_decimal::Decimal>| {
-        amount.map(|a| format!("{a} {}", offer.currency.as_deref().unwrap_or(""))).unwrap_or_default()
+        amount.map(|a| money_format::plain(a, offer.currency.as_deref())).unwrap_or_default()
     };
     let mut line = format!("[{}] {}", found.shop, offer.name);
     if offer.price.is_some() {

@@ -2,10 +2,10 @@
 //! changed since (their positions hidden), plus an overlay snapshot of those offers as they are now. A page is the
 //! base's page and the overlay's merged in list order.
 //!
-//! It exists so that catching up with a harvest costs what the harvest changed: rebuilding a million offers takes
-//! 1.4 s (they are sorted again and every set rebuilt), while an overlay of a shop's few thousand changes takes
-//! milliseconds, and PostgreSQL answers the lists only while the changed rows are read. Once the changes since the
-//! base reach [`REBUILD_SHARE`] of it, the catch-up builds a new base instead.
+//! It exists so that catching up with a harvest costs what the harvest changed: rebuilding sorts every offer again and
+//! rebuilds every set, while an overlay costs only the shop's few thousand changes, and PostgreSQL answers the lists
+//! only while the changed rows are read. Once the changes since the base reach [`REBUILD_SHARE`] of it, the catch-up
+//! builds a new base instead.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,11 +2,11 @@
 //! of offer positions in score order ([`Snapshot`], layered as [`Lists`]), kept current by search generation
 //! (migration 0015), with the offers of each page still read from PostgreSQL.
 //!
-//! It exists for issue 6's load target: with a million offers, PostgreSQL chose a page of a search with filters in
-//! 5-56 ms and of a category above a price in 12 ms, while two cores at 50 connections leave about a millisecond
-//! per request. In memory the same choice takes microseconds; the request then costs PostgreSQL one statement: the
-//! page's offers (tested again, as for a search: an offer ended or repriced since the last refresh never shows
-//! outside its filters) with the database's search generation.
+//! It exists for the web's load target (a million offers, 50 connections on two cores, which leaves about a millisecond
+//! of processor per request): PostgreSQL choosing a page of a search with filters, or of a category above a price,
+//! costs many times that budget. In memory the same choice takes microseconds; the request then costs PostgreSQL one
+//! statement: the page's offers (tested again, as for a search: an offer ended or repriced since the last refresh never
+//! shows outside its filters) with the database's search generation.
 //!
 //! Consistency: a page chosen in memory is shown only when that statement finds the lists' generation still the
 //! database's; otherwise `store::deal_queries::list_deals` answers (the same offers, chosen by PostgreSQL) while one
@@ -17,9 +17,9 @@
 //! before, and no request waits for a build. Searches using websearch syntax beyond a list of words (phrases,
 //! `-word`, `or`) are always PostgreSQL's.
 //!
-//! Cost, measured at a million offers (issue 6 notes): the server's memory grows by about 500 bytes per scored offer
-//! (the rows kept for catching up, and the lists: 480 MB resident in all); the first load takes about 5 s (3.2-3.9 s
-//! reading, 1.8 s building), during which PostgreSQL answers.
+//! Cost: the server's memory grows with the scored offers (the rows kept for catching up, and the lists), and the
+//! first load reads and builds everything, during which PostgreSQL answers. The figures at a million offers come from
+//! the web load benchmark (`benches/webload.rs`).
 
 mod layers;
 mod search_terms;

@@ -8,7 +8,7 @@
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::publish::french::format_money;
+use crate::common::money_format;
 
 /// One product of the demo shop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +159,7 @@ impl DemoProduct {
         let json_ld = json_ld.to_string().replace("</", "<\\/");
         let escape = |text: &str| html_escape::encode_text(text).into_owned();
         let was_html = previous
-            .map(|previous| format!(" <s class=\"bd-price--old\">{}</s>", format_money(previous, "EUR")))
+            .map(|previous| format!(" <s class=\"bd-price--old\">{}</s>", money_format::french(previous, Some("EUR"))))
             .unwrap_or_default();
         include_str!("pages/product.html")
             .replace("{json_ld}", &json_ld)
@@ -168,7 +168,7 @@ impl DemoProduct {
             .replace("{category}", &escape(self.category))
             .replace("{url}", &escape(&url))
             .replace("{image}", &escape(&image))
-            .replace("{price_text}", &format_money(price, "EUR"))
+            .replace("{price_text}", &money_format::french(price, Some("EUR")))
             .replace("{was_html}", &was_html)
     }
 
@@ -194,7 +194,7 @@ pub fn listing(base: &str, epoch: u32) -> String {
                 "    <li class=\"bd-tile\"><a class=\"product-link\" href=\"{base}p/{}\">{}</a> <span>{}</span></li>",
                 product.slug,
                 html_escape::encode_text(product.name),
-                format_money(price, "EUR")
+                money_format::french(price, Some("EUR"))
             )
         })
         .collect();

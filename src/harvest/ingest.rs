@@ -255,7 +255,7 @@ async fn store_group(
 }
 
 /// Batches stored at once, each on its own connection: PostgreSQL then uses every core for one shop and overlaps one
-/// batch's waits with another's work (measured on 2 cores: 4 beat 2 by about 10 %).
+/// batch's waits with another's work, so there are more batches than cores (`benches/ingest.rs` compares settings).
 pub const PARALLEL_BATCHES: usize = 4;
 
 /// Stores a whole run's offers in batches of `batch_size`, [`PARALLEL_BATCHES`] at a time.

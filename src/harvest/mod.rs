@@ -30,7 +30,8 @@ use ingest::StoreOutcome;
 /// How many offers are stored in one batch.
 pub const BATCH_SIZE: usize = 1000;
 
-/// How many successful runs in a row must miss an offer before it ends (the N).
+/// How many successful runs in a row must miss an offer before it ends: one run can miss an offer that is still on
+/// sale (a listing page that moved, a product shown to some visitors only); two in a row say it is gone.
 pub const RUNS_TO_END: i32 = 2;
 
 #[derive(Debug, thiserror::Error)]

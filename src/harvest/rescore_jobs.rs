@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::deals::score::ScoreWeights;
 use crate::harvest::Clock;
 use crate::harvest::rescoring::{RescoreOptions, rescore_active};
-use crate::jobs::{Job, JobHandler, ScheduledJob};
+use crate::jobs::{Job, JobFailure, JobHandler, ScheduledJob};
 use crate::store::evidence::prune_pages;
 
 /// The job kind of a rescoring; its key is always [`RESCORE_KEY`].
@@ -39,30 +39,53 @@ pub struct RescoreHandler {
     pub page_retention: chrono::TimeDelta,
 }
 
+/// Why a `rescore` job failed, one variant per step.
+#[derive(Debug, thiserror::Error)]
+pub enum RescoreJobError {
+    #[error("rescoring the active offers failed")]
+    Rescore {
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("pruning the page copies of old posts' evidence failed")]
+    PruneEvidence {
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl RescoreHandler {
+    /// Rescores the active offers as of now, then prunes old page copies.
+    async fn rescore(&self) -> Result<(), RescoreJobError> {
+        let now = (self.clock)();
+        let report = rescore_active(&self.pool, &self.weights, now, &self.options)
+            .await
+            .map_err(|source| RescoreJobError::Rescore { source })?;
+        tracing::info!(
+            examined = report.examined,
+            rewritten = report.rewritten,
+            search_rows = report.search_rows,
+            ended = report.ended,
+            "rescoring finished"
+        );
+        let pruned = prune_pages(&self.pool, now, self.page_retention)
+            .await
+            .map_err(|source| RescoreJobError::PruneEvidence { source })?;
+        if pruned > 0 {
+            tracing::info!(pruned, "page copies of old posts' evidence pruned");
+        }
+        Ok(())
+    }
+}
+
 impl JobHandler for RescoreHandler {
     fn kinds(&self) -> Vec<&'static str> {
         vec![RESCORE_JOB]
     }
 
-    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
-        async move {
-            let now = (self.clock)();
-            let report =
-                rescore_active(&self.pool, &self.weights, now, &self.options).await.map_err(|e| e.to_string())?;
-            tracing::info!(
-                examined = report.examined,
-                rewritten = report.rewritten,
-                search_rows = report.search_rows,
-                ended = report.ended,
-                "rescoring finished"
-            );
-            let pruned = prune_pages(&self.pool, now, self.page_retention).await.map_err(|e| e.to_string())?;
-            if pruned > 0 {
-                tracing::info!(pruned, "page copies of old posts' evidence pruned");
-            }
-            Ok(())
-        }
-        .boxed()
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), JobFailure>> {
+        async move { self.rescore().await.map_err(JobFailure::handler) }.boxed()
     }
 }
 
@@ -77,5 +100,15 @@ mod tests {
         let at = |h, m| Utc.with_ymd_and_hms(2026, 12, 7, h, m, 0).single().expect("a valid date");
         assert_eq!(crate::jobs::due_slots(&job.schedule, job.tz, at(10, 0), at(11, 0)), [at(10, 5)]);
         assert!(crate::jobs::due_slots(&job.schedule, job.tz, at(10, 5), at(11, 4)).is_empty());
+    }
+
+    #[test]
+    fn a_rescoring_that_lost_its_database_is_stored_with_the_whole_cause() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let failure = JobFailure::handler(RescoreJobError::Rescore { source: sqlx::Error::Io(refused) });
+        assert_eq!(
+            failure.chain_text(),
+            "rescoring the active offers failed: error communicating with database: connection refused"
+        );
     }
 }

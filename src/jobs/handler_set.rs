@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::jobs::{Job, JobHandler};
+use crate::jobs::{Job, JobFailure, JobHandler};
 
 /// Handlers of distinct job kinds, run as one.
 pub struct HandlerSet {
@@ -28,12 +28,12 @@ impl JobHandler for HandlerSet {
         kinds
     }
 
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), JobFailure>> {
         match self.handlers.iter().find(|handler| handler.kinds().contains(&job.kind.as_str())) {
             Some(handler) => handler.run(job),
             None => {
-                let message = format!("no handler runs jobs of kind {:?}", job.kind);
-                async move { Err(message) }.boxed()
+                let failure = JobFailure::NoHandler { kind: job.kind.clone() };
+                async move { Err(failure) }.boxed()
             }
         }
     }

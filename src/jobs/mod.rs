@@ -17,7 +17,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod worker;
 
-pub use error::JobError;
+pub use error::{JobError, JobFailure, cause_chain};
 pub use handler_set::HandlerSet;
 pub use queue::{Job, QueueClock, claim, complete, enqueue, extend_lease, fail, release, retry_delay};
 pub use schedule::due_slots;

@@ -21,20 +21,20 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, oneshot, watch};
 use tracing::Instrument;
 
-use crate::jobs::{Job, JobError, QueueClock, Scheduler, claim, complete, extend_lease, fail, release};
+use crate::jobs::{Job, JobError, JobFailure, QueueClock, Scheduler, claim, complete, extend_lease, fail, release};
 use crate::store::supervisor::DatabaseHealth;
 
 /// The advisory lock held while ticking the scheduler (an arbitrary constant, "dealcast scheduler").
 const SCHEDULER_LOCK: i64 = 0x6465_616c_7363_6864;
 
-/// What runs the jobs of some kinds. `run` answers `Err(message)` for a failure worth retrying; the message is
-/// stored as the job's `last_error`.
+/// What runs the jobs of some kinds. `run` answers `Err` for a failure worth retrying; the failure with its causes
+/// ([`JobFailure::chain_text`]) is stored as the job's `last_error`.
 pub trait JobHandler: Send + Sync {
     /// The job kinds this handler runs; the worker claims only those.
     fn kinds(&self) -> Vec<&'static str>;
     /// Runs one job. The future may be dropped before it finishes (lease lost, shutdown grace over): the job is
     /// then run again elsewhere, so a run must be safe to repeat (idempotent writes).
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>>;
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), JobFailure>>;
 }
 
 /// How a worker behaves.
@@ -188,7 +188,7 @@ async fn wait_for_database(database: Option<&DatabaseHealth>, who: &str, stop: &
 
 /// How a job's run ended, as far as this worker knows.
 enum Outcome {
-    Finished(Result<(), String>),
+    Finished(Result<(), JobFailure>),
     /// Another worker holds the job now: this worker's result must not be recorded.
     LeaseLost,
     /// Shutdown's grace period ran out before the job finished.
@@ -222,7 +222,7 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, claimed_at: 
                 .map(|text| text.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".to_string());
-            Err(format!("the job handler panicked: {message}"))
+            Err(JobFailure::Panicked { message })
         })
     });
     let outcome = tokio::select! {
@@ -238,7 +238,8 @@ async fn run_job_in_span(context: &Context, worker: &str, job: Job, claimed_at: 
             tracing::info!(duration_ms, "job succeeded");
             complete(pool, job.id, worker, QueueClock::Database).await
         }
-        Outcome::Finished(Err(message)) => {
+        Outcome::Finished(Err(failure)) => {
+            let message = failure.chain_text();
             tracing::warn!(duration_ms, error = %message, "job failed");
             fail(pool, job.id, worker, &message, QueueClock::Database).await
         }

@@ -15,9 +15,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::french::{format_money, format_percent};
+use super::french::format_percent;
 use super::text_length::{CountingRules, MAX_WEIGHTED_LENGTH, measure, weighted_length};
 use crate::deals::honesty::{Verdict, discount_pct};
+use crate::common::money_format;
 
 /// What a post says about one deal: the facts, already judged; [`compose`] decides which of them may be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +129,7 @@ pub fn compose_within(
         measured.valid && measured.weighted_length <= limit
     };
     let segments = parse_template(&template.0)?;
-    let title = clean_text(&deal.title);
+    let title = one_line(&deal.title);
     if title.is_empty() {
         return Err(ComposeError::EmptyTitle { title: deal.title.clone() });
     }
@@ -201,7 +202,7 @@ fn shortened(title: &str, cut: usize) -> Option<String> {
 
 /// `text` on one line: runs of whitespace and control characters become one space, characters X refuses are
 /// dropped, and the ends are trimmed. Titles and codes come from scraped pages, which contain all of these.
-fn clean_text(text: &str) -> String {
+fn one_line(text: &str) -> String {
     let mut cleaned = String::with_capacity(text.len());
     let mut pending_space = false;
     for character in text.chars() {
@@ -348,14 +349,14 @@ impl Values {
         // Shown only when it rounds to a reduction of at least 1 %, as `format_percent` prints it.
         .filter(|pct| *pct >= Decimal::new(5, 1));
         Values {
-            shop: clean_text(&deal.shop_name),
-            price: format_money(deal.price, &deal.currency),
-            reference: reference.map(|reference| format_money(reference, &deal.currency)),
+            shop: one_line(&deal.shop_name),
+            price: money_format::french(deal.price, Some(&deal.currency)),
+            reference: reference.map(|reference| money_format::french(reference, Some(&deal.currency))),
             discount: real_discount.map(|pct| format_percent(-pct)),
-            link: deal.link.as_deref().map(clean_text).and_then(non_empty),
-            code: deal.promo_code.as_deref().map(clean_text).and_then(non_empty),
+            link: deal.link.as_deref().map(one_line).and_then(non_empty),
+            code: deal.promo_code.as_deref().map(one_line).and_then(non_empty),
             ends: deal.ends_at.map(|ends| ends.with_timezone(&deal.time_zone).format("%d/%m à %Hh%M").to_string()),
-            disclosure: disclosure.map(clean_text).and_then(non_empty),
+            disclosure: disclosure.map(one_line).and_then(non_empty),
         }
     }
 
@@ -646,7 +647,7 @@ mod tests {
         #[test]
         fn an_inflated_deal_never_shows_the_claimed_price(mut deal in any_deal()) {
             deal.verdict = Verdict::Inflated;
-            let claimed = format_money(deal.claimed_previous.unwrap_or_default(), &deal.currency);
+            let claimed = money_format::french(deal.claimed_previous.unwrap_or_default(), Some(&deal.currency));
             prop_assume!(!shows_amount(&deal.title, &claimed) && !shows_amount(&deal.shop_name, &claimed));
             let template = Template::new("{title} {price}[ au lieu de {reference}][ {discount}][ {link}]").expect("valid");
             if let Ok(post) = compose(&deal, &template, None) {

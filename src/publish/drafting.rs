@@ -124,8 +124,9 @@ pub fn shorter_draft_among(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::money_format;
     use crate::publish::accounts::LinkRewrite;
-    use crate::publish::french::{format_money, format_percent};
+    use crate::publish::french::format_percent;
     use crate::publish::text_length::{is_valid_post, weighted_length};
     use rust_decimal::Decimal;
 
@@ -162,7 +163,7 @@ mod tests {
     fn every_draft_is_distinct_valid_and_shows_the_real_discount() {
         let drafts = drafts(&account(), &candidate()).unwrap();
         assert_eq!(drafts.len(), 3);
-        let price = format_money(Decimal::new(1999, 2), "EUR");
+        let price = money_format::french(Decimal::new(1999, 2), Some("EUR"));
         let discount = format_percent(Decimal::new(-3334, 2));
         assert_eq!((price.as_str(), discount.as_str()), ("19,99\u{a0}€", "-33\u{a0}%"));
         for draft in &drafts {

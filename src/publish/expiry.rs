@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::french::format_money;
 use super::text_length::{MAX_WEIGHTED_LENGTH, weighted_length};
+use crate::common::money_format;
 
 /// Why a posted deal ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +38,11 @@ impl ExpiryReason {
         [ExpiryReason::PriceUp, ExpiryReason::OutOfStock, ExpiryReason::Gone].into_iter().find(|r| r.as_str() == name)
     }
 
-    /// In words, for people reading the publication ("the price went up to 44.90 EUR").
+    /// In words, for people reading the publication on the command line ("the price went up to 44.90 €").
     pub fn describe(self, price: Option<Decimal>, currency: Option<&str>) -> String {
         match (self, price) {
             (ExpiryReason::PriceUp, Some(price)) => {
-                format!("the price went up to {} {}", price.normalize(), currency.unwrap_or_default())
+                format!("the price went up to {}", money_format::plain(price, currency))
             }
             (ExpiryReason::PriceUp, None) => "the price went up".to_owned(),
             (ExpiryReason::OutOfStock, _) => "out of stock".to_owned(),
@@ -85,7 +85,7 @@ pub fn ended_because(deal: &PostedDeal, now: DateTime<Utc>) -> Option<ExpiryReas
 pub fn reply_text(reason: ExpiryReason, title: &str, price: Option<Decimal>, currency: &str) -> String {
     let say = |title: &str| match (reason, price) {
         (ExpiryReason::PriceUp, Some(price)) => {
-            format!("Terminé : le prix est remonté à {} ({title}).", format_money(price, currency))
+            format!("Terminé : le prix est remonté à {} ({title}).", money_format::french(price, Some(currency)))
         }
         (ExpiryReason::PriceUp, None) => format!("Terminé : le prix est remonté ({title})."),
         (ExpiryReason::OutOfStock, _) => format!("Terminé : le produit est en rupture de stock ({title})."),

@@ -53,7 +53,8 @@ const MAX_ATTEMPTS: i32 = 5;
 /// How much shorter (in weighted characters) a post is written again after the platform refused its text. X's
 /// "too long" does not say by how much. dealcast counts as the official twitter-text does (see `text_length`), so
 /// a refusal means X's servers counted otherwise (a newer list of domains or emoji): 40 covers one link counted 23
-/// instead of its characters, or the other way round, and the largest gap ever measured (38, issue 16).
+/// instead of its characters, or the other way round, and the gaps the differential test against the official
+/// library finds (`tests/twitter_text_differential.rs`).
 const RECOMPOSE_STEP: usize = 40;
 
 /// How many eligible deals a curated account puts in front of its curators at each slot.
@@ -299,7 +300,7 @@ impl Publisher {
         if let Next::Stop = self.reconcile_claimed(now, &mut user_id, &mut report).await? {
             return Ok(report);
         }
-        // Published deals followed (issue 14): expired posts marked, their follow-ups sent.
+        // Published deals followed: expired posts marked, their follow-ups sent.
         let (pool, account, sender, rules, worker) =
             (&self.pool, &self.account, &self.sender, &self.rules, &self.worker);
         let follower = super::followups::Follower { pool, account, sender, rules, worker };

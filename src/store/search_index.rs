@@ -2,20 +2,20 @@
 //! distinct words) and `search_words` (every distinct word, trigram-indexed for typos and partial words), brought up
 //! to date with the offers by one set-based statement.
 //!
-//! It exists to keep search out of the write path of offers (issue 4): indexing the text on `offers` itself cost
-//! every stored offer about 35 µs of unaccent, stemming and GIN entries, and halved how fast a harvest stores new
-//! offers. Here an offer's search row is written after its harvest has stored and judged the offers, and only for
-//! offers that have no row yet or whose title or brand changed (a plain text comparison, no unaccent). Each row also
-//! holds copies of what the deal lists filter and order by (score, shop, category, price, real discount, verdict,
-//! whether the offer runs): a search picks its page from the rows alone (migration 0014), and a row whose offer was
-//! judged, repriced or ended gets the new values copied. Re-seeing an unchanged catalogue costs one primary-key
-//! probe per offer and writes nothing.
+//! It exists to keep search out of the write path of offers: indexing the text on `offers` itself made every stored
+//! offer pay for unaccent, stemming and dozens of GIN entries while its harvest waited, which slowed down storing new
+//! offers far more than the search rows written afterwards do. Here an offer's search row is written after its harvest
+//! has stored and judged the offers, and only for offers that have no row yet or whose title or brand changed (a plain
+//! text comparison, no unaccent). Each row also holds copies of what the deal lists filter and order by (score, shop,
+//! category, price, real discount, verdict, whether the offer runs): a search picks its page from the rows alone
+//! (migration 0014), and a row whose offer was judged, repriced or ended gets the new values copied. Re-seeing an
+//! unchanged catalogue costs one primary-key probe per offer and writes nothing.
 //!
-//! The price of that: search results lag a harvest by this one statement. An offer stored by a harvest still
-//! running is listed (filters, score order) but not found by a search until its harvest ends, and a search orders
-//! and filters its results by the values of the last refresh (then tests the offers' own values on the page it
-//! shows, so a lagging copy can shorten a page but never show an offer outside the filters); an offer inserted or rescored by other means (a test, a
-//! hand-written SQL fix) is searched as it is once [`refresh_all`] runs.
+//! The price of that: search results lag a harvest by this one statement. An offer stored by a harvest still running is
+//! listed (filters, score order) but not found by a search until its harvest ends, and a search orders and filters its
+//! results by the values of the last refresh (then tests the offers' own values on the page it shows, so a lagging copy
+//! can shorten a page but never show an offer outside the filters); an offer inserted or rescored by other means (a
+//! test, a hand-written SQL fix) is searched as it is once [`refresh_all`] runs.
 //!
 //! Each refresh takes the next search generation (migration 0015) and stamps the rows it writes with it, so that a
 //! web server holding the deal lists in memory (`deal_index`) reads only what changed since its copy.

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::common::money_format;
+
 use crate::deals::score_wording::{self, ScoreWording};
 use crate::publish::french;
 use crate::publish::shortfall_wording::{self, ShortfallWording};
@@ -95,19 +97,12 @@ impl Lang {
         }
     }
 
-    /// An amount as this language writes it: `1 299,00 €` in French (the publishing format), `1299.00 €` in
-    /// English (cents rounded half away from zero, the currency's sign after the amount).
+    /// An amount as this language writes it ([`money_format`]): `1 299,00 €` in French (as the posts say it),
+    /// `1,299.00 €` in English.
     pub fn money(self, amount: Decimal, currency: Option<&str>) -> String {
         match self {
-            Lang::Fr => french::format_money(amount, currency.unwrap_or("")).trim_end().to_owned(),
-            Lang::En => {
-                let mut shown = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-                shown.rescale(2);
-                match currency {
-                    Some(code) => format!("{shown} {}", french::currency_sign(code)),
-                    None => shown.to_string(),
-                }
-            }
+            Lang::Fr => money_format::french(amount, currency),
+            Lang::En => money_format::english(amount, currency),
         }
     }
 
@@ -703,6 +698,6 @@ mod tests {
     fn french_money_uses_the_publishing_format() {
         let amount: Decimal = "1299.5".parse().unwrap();
         assert_eq!(Lang::Fr.money(amount, Some("EUR")), "1\u{202F}299,50\u{A0}€");
-        assert_eq!(Lang::En.money(amount, Some("EUR")), "1299.50 €");
+        assert_eq!(Lang::En.money(amount, Some("EUR")), "1,299.50 €");
     }
 }

@@ -1,4 +1,4 @@
-//! The private cluster and `db psql` keep dealcast's secrets to dealcast (issue 15): the PostgreSQL server does not
+//! The private cluster and `db psql` keep dealcast's secrets to dealcast: the PostgreSQL server does not
 //! inherit its environment, and psql gets the password through its environment, never on its command line (which
 //! every user of the machine sees in `ps`).
 

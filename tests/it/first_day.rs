@@ -70,7 +70,7 @@ async fn harvest(db: &TestDb, shop: &Shop, at: DateTime<Utc>) {
         .unwrap();
 }
 
-/// An auto account posting real discounts from 0 %, as the operator of issue 18 set it, and a curated account
+/// An auto account posting real discounts from 0 % (the lowest an operator can set), and a curated account
 /// reviewing the shop's claims on the mock X.
 fn accounts(x: &MockX) -> String {
     format!(

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dealcast::jobs::{
-    CronScheduler, Job, JobError, JobHandler, ScheduledJob, Scheduler, WorkerOptions, claim, complete, enqueue,
-    extend_lease, fail, run_worker,
+    CronScheduler, Job, JobError, JobFailure, JobHandler, ScheduledJob, Scheduler, WorkerOptions, claim, complete,
+    enqueue, extend_lease, fail, run_worker,
 };
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -270,7 +270,7 @@ impl JobHandler for Recorder {
         vec!["scrape"]
     }
 
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), JobFailure>> {
         async move {
             tokio::time::sleep(Duration::from_millis(30)).await;
             self.seen.lock().unwrap().push(job.id);
@@ -365,7 +365,13 @@ async fn workers_with_schedulers_enqueue_and_run_each_due_slot_once() {
     assert_eq!(recorder.seen.lock().unwrap().len(), 3);
 }
 
-/// Fails in the ways a scrape can: an error message, a panic, or never finishing (and noting when it is dropped).
+/// A step of a job that failed, with its cause as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("fetching the catalogue failed")]
+struct CatalogueUnreachable(#[source] std::io::Error);
+
+/// Fails in the ways a scrape can: an error with its cause, a panic, or never finishing (and noting when it is
+/// dropped).
 struct Troublemaker {
     dropped: Arc<tokio::sync::Notify>,
 }
@@ -383,14 +389,16 @@ impl JobHandler for Troublemaker {
         vec!["trouble"]
     }
 
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), JobFailure>> {
         async move {
             match job.key.as_str() {
-                "error" => Err("the shop answered 503".to_string()),
+                "error" => {
+                    Err(JobFailure::handler(CatalogueUnreachable(std::io::Error::other("the shop answered 503"))))
+                }
                 "panic" => panic!("engine bug"),
                 _ => {
                     let _note = NoteDrop(self.dropped.clone());
-                    std::future::pending::<Result<(), String>>().await
+                    std::future::pending::<Result<(), JobFailure>>().await
                 }
             }
         }
@@ -424,7 +432,10 @@ async fn a_failing_or_panicking_job_is_retried_and_a_job_unfinished_at_shutdown_
             .await
             .unwrap();
     let (error, hang, panic) = (&rows[0], &rows[1], &rows[2]);
-    assert_eq!((error.1.as_str(), error.3.as_deref()), ("pending", Some("the shop answered 503")));
+    assert_eq!(
+        (error.1.as_str(), error.3.as_deref()),
+        ("pending", Some("fetching the catalogue failed: the shop answered 503"))
+    );
     assert_eq!(panic.1, "pending");
     assert!(panic.3.as_deref().unwrap().contains("panicked: engine bug"), "{panic:?}");
     // Given back: due again at once, and the interrupted start does not count against the job.

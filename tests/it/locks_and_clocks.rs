@@ -1,4 +1,4 @@
-//! Leases and locks that do not trust a worker's clock nor a failed unlock (issue 15).
+//! Leases and locks that do not trust a worker's clock nor a failed unlock.
 
 use crate::support;
 

@@ -1,4 +1,4 @@
-//! The outbound address policy (issue 15): no fetch reaches a loopback, private or other non-public address unless
+//! The outbound address policy: no fetch reaches a loopback, private or other non-public address unless
 //! the operator allows it, neither directly, nor through a name, nor on a redirect; product images included. The
 //! "never requested" checks use a listener on 127.0.0.2 that counts the connections it accepts: Linux routes the
 //! whole of 127.0.0.0/8 to loopback, so a refused address there would be seen connecting if it were not refused.

@@ -1,4 +1,4 @@
-//! Published deals followed (issue 14, part 2), against the mock X API in controlled time: a deal posted at 09:00
+//! Published deals followed, against the mock X API in controlled time: a deal posted at 09:00
 //! whose price rises at noon makes its publication `expired` (time and reason, on the API too) and, with
 //! `on_expiry = "reply"`, exactly one reply to the original post, counted in the budget; with `on_expiry = "none"`
 //! nothing is posted; a deal that ends after `follow_hours` changes nothing; a deal back on sale before its reply

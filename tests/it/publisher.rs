@@ -10,9 +10,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Paris;
+use dealcast::common::money_format;
 use dealcast::publish::account_state;
 use dealcast::publish::accounts::AccountConfig;
-use dealcast::publish::french::{format_money, format_percent};
+use dealcast::publish::french::format_percent;
 use dealcast::publish::publisher::Publisher;
 use dealcast::publish::review::{self, ReviewError};
 use dealcast::publish::text_length::weighted_length;
@@ -219,7 +220,7 @@ async fn a_day_of_slots_posts_the_best_deals_spaced_within_caps_budget_and_quiet
         .map(|p| p.sent_text.as_str())
         .collect();
     assert_eq!(best_texts.len(), 2, "{best_texts:?}");
-    assert!(best_texts[0].contains(&format_money(dec("10.99"), "EUR")));
+    assert!(best_texts[0].contains(&money_format::french(dec("10.99"), Some("EUR"))));
     assert!(best_texts[0].contains(&format_percent(dec("-78.01"))));
 }
 

@@ -1,4 +1,4 @@
-//! The re-check before posting (issue 13, item 4), over loopback: a shop harvested for real (a price history of 35
+//! The re-check before posting, over loopback: a shop harvested for real (a price history of 35
 //! days, so each deal has a real discount), the mock X API, and the publisher of an account that re-checks deals.
 //! Just before a post goes out, its product page is read again: a deal whose price rose, that is out of stock or
 //! whose page is gone is not posted and says why; one unchanged is posted once; a shop that does not answer makes

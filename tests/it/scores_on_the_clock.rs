@@ -1,4 +1,4 @@
-//! Scores on the clock (issue 14, part 1): two identical deals, one whose reduction began ten days ago (scored
+//! Scores on the clock: two identical deals, one whose reduction began ten days ago (scored
 //! then, when it was fresh) and one whose reduction began now. Before any rescoring the old one still ranks first on
 //! the freshness of its first day; after one rescoring (the hourly `rescore` job, run here with a controlled clock
 //! and no harvest in between) the new one ranks first in `/api/deals`, the in-memory deal lists, `dealcast deals

@@ -28,7 +28,8 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-/// The corpus's seed unless `DEALCAST_DIFFERENTIAL_SEED` says otherwise (the number).
+/// The corpus's seed unless `DEALCAST_DIFFERENTIAL_SEED` says otherwise: any fixed number, so that every run checks
+/// the same texts and a disagreement found once is found again.
 const DEFAULT_SEED: u64 = 16;
 
 /// How many texts are drawn.

@@ -97,7 +97,7 @@ async fn two_workers_scrape_each_due_shop_once_even_when_one_is_killed() {
     let scrapes = "SELECT count(*) FROM jobs WHERE kind = 'scrape'";
     assert_eq!(scalar(&db.pool, scrapes).await, SHOPS as i64, "one job per shop and due time");
     assert_eq!(scalar(&db.pool, "SELECT count(DISTINCT key) FROM jobs WHERE kind = 'scrape'").await, SHOPS as i64);
-    // Beside the scrapes, the hourly rescoring (issue 14) is queued once however many workers tick.
+    // Beside the scrapes, the hourly rescoring is queued once however many workers tick.
     assert_eq!(scalar(&db.pool, "SELECT count(*) FROM jobs WHERE kind = 'rescore'").await, 1);
     for job in killed_jobs {
         let (status, locked_by, attempts): (String, String, i32) =

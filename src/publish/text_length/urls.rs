@@ -1,8 +1,8 @@
 //! Where the official twitter-text (JavaScript, 3.x: `extractUrlsWithIndices`) finds the links of a text, which
 //! X counts as 23 whatever their length.
 //!
-//! Hand-written, after the twitter-text crate's own extractor was measured against the official library on
-//! 12,000 awkward texts (tests/twitter_text_differential.rs) and disagreed on thousands of them: it finds a link
+//! Hand-written, after the twitter-text crate's own extractor, compared with the official library on the awkward
+//! texts of tests/twitter_text_differential.rs, disagreed with it on many of them: it finds a link
 //! right after a letter (`ahttps://...`), misses punycode domains (`xn--caf-dma.fr`), and does not keep only the
 //! ASCII part of a scheme-less domain glued to other words (`çàwww.exemple.fr`). The rules below follow the
 //! official extractor step by step, on the text already NFC-normalized by the caller:

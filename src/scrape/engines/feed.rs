@@ -13,6 +13,7 @@ use regex::Regex;
 use rust_decimal::Decimal;
 use url::Url;
 
+use crate::scrape::engines::values::clean_text;
 use crate::scrape::offer::{OfferKind, RawOffer};
 use crate::scrape::price::parse_price;
 use crate::scrape::promo_text;
@@ -127,14 +128,6 @@ pub fn read_announcement(
         engine: "feed".to_string(),
         ..RawOffer::default()
     })
-}
-
-/// Tags and entities out, whitespace folded: feed summaries are often HTML.
-fn clean_text(html: &str) -> String {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("a valid regex"));
-    let without_tags = TAG.replace_all(html, " ");
-    let decoded = html_escape::decode_html_entities(&without_tags);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

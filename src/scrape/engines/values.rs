@@ -5,6 +5,7 @@
 //! `rust_decimal`; human strings ("1 299,00 €") go through the project's price parser ([`crate::scrape::price`]),
 //! never through a float.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -14,15 +15,16 @@ use url::Url;
 
 use crate::scrape::price;
 
-/// A name or label as a reader sees it: HTML entities decoded (twice when a shop encoded them twice, as in
-/// `&amp;quot;`), tags dropped, whitespace collapsed.
+/// A name or label as a reader sees it, from text that may carry markup (feed summaries, names in structured data):
+/// tags dropped from the raw markup, then HTML entities decoded (twice when a shop encoded them twice, as in
+/// `&amp;quot;`), then whitespace collapsed. In that order so that an escaped tag is text: `&lt;b&gt;` shows as
+/// `<b>`, where decoding first would have turned it into markup and dropped it. Every engine and the feed reader
+/// clean their text here.
 pub fn clean_text(raw: &str) -> String {
-    let mut text = html_escape::decode_html_entities(raw).into_owned();
+    let without_tags = strip_tags(raw);
+    let mut text = html_escape::decode_html_entities(&without_tags).into_owned();
     if text.contains('&') && text.contains(';') {
         text = html_escape::decode_html_entities(&text).into_owned();
-    }
-    if text.contains('<') {
-        text = strip_tags(&text);
     }
     collapse_whitespace(&text)
 }
@@ -32,22 +34,29 @@ pub fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-// Names in structured data sometimes carry markup (`<b>`); a full HTML parse for that would cost more than it saves.
-fn strip_tags(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `markup` without its tags, each tag replaced by a space so that the words on either side stay apart. As in
+/// HTML, `<` opens a tag only before a letter, `/`, `!` or `?`: `Taille < 40` is text. Hand-written because a full
+/// HTML parse of every name would cost more than it saves.
+fn strip_tags(markup: &str) -> Cow<'_, str> {
+    if !markup.contains('<') {
+        return Cow::Borrowed(markup);
+    }
+    let mut out = String::with_capacity(markup.len());
     let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
+    let mut chars = markup.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_tag {
+            if c == '>' {
                 in_tag = false;
                 out.push(' ');
             }
-            _ if !in_tag => out.push(c),
-            _ => {}
+        } else if c == '<' && chars.peek().is_some_and(|next| next.is_ascii_alphabetic() || "/!?".contains(*next)) {
+            in_tag = true;
+        } else {
+            out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A price written for machines ("19.99", "109.0", "1149"), exactly. Zero and negative values are refused: shops
@@ -254,6 +263,29 @@ mod tests {
     fn a_double_encoded_entity_is_decoded() {
         assert_eq!(clean_text("11&amp;quot; iPad  Pro"), "11\" iPad Pro");
         assert_eq!(clean_text("Caf&eacute; &#039;noir&#039;"), "Café 'noir'");
+    }
+
+    #[test]
+    fn tags_are_dropped_and_the_words_on_either_side_kept_apart() {
+        assert_eq!(clean_text("<p>Valable jusqu&#39;au <b>30/11</b> inclus.</p>"), "Valable jusqu'au 30/11 inclus.");
+        assert_eq!(clean_text("<li>Robe</li><li>Jupe</li>"), "Robe Jupe");
+    }
+
+    #[test]
+    fn an_escaped_tag_is_text_not_markup() {
+        assert_eq!(clean_text("Robe &lt;b&gt;rouge&lt;/b&gt;"), "Robe <b>rouge</b>");
+        assert_eq!(clean_text("<p>Balise &amp;lt;br&amp;gt; incluse</p>"), "Balise <br> incluse");
+    }
+
+    #[test]
+    fn a_less_than_sign_that_opens_no_tag_is_text() {
+        assert_eq!(clean_text("Taille < 40 cm et > 20 cm"), "Taille < 40 cm et > 20 cm");
+        assert_eq!(clean_text("Lot de 3 <3 <em>offert</em>"), "Lot de 3 <3 offert");
+    }
+
+    #[test]
+    fn whitespace_of_every_kind_is_collapsed_to_one_space() {
+        assert_eq!(clean_text("  Robe\n\t midi&nbsp;\u{A0}noire  "), "Robe midi noire");
     }
 
     #[test]
