@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
 use crate::common::money_format;
+use crate::deals::honesty::REFERENCE_WINDOW_DAYS;
 use crate::store::deal_queries::{DealDetail, DealRow, OfferRecord, PriceObservationRecord};
 
 /// Widest a title may be in a list, in terminal columns.

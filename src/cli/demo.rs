@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
+use crate::common::money_format;
 use crate::config::Config;
 use crate::demo::Demo;
-use crate::common::money_format;
 use crate::publish::french::format_percent;
 use crate::store::Store;
 use crate::web::{self, WebState};

@@ -13,8 +13,8 @@ use clap::Args;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::config::Config;
 use crate::common::money_format;
+use crate::config::Config;
 use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
 use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
 use crate::scrape::registry::Registry;

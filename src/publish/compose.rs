@@ -17,8 +17,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::french::format_percent;
 use super::text_length::{CountingRules, MAX_WEIGHTED_LENGTH, measure, weighted_length};
-use crate::deals::honesty::{Verdict, discount_pct};
 use crate::common::money_format;
+use crate::deals::honesty::{Verdict, discount_pct};
 
 /// What a post says about one deal: the facts, already judged; [`compose`] decides which of them may be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
