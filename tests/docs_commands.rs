@@ -352,6 +352,72 @@ fn refusals(commands: &[Shown]) -> Vec<String> {
         .collect()
 }
 
+/// The inline mentions of dealcast commands in the prose of a Markdown text (`` `dealcast shop ack` ``), with their
+/// line, outside code blocks. Code spans may wrap across lines.
+fn mentions_in(file: &str, markdown: &str) -> Vec<(String, String)> {
+    let mut prose = String::new();
+    let mut in_block = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            prose.push('\n');
+            continue;
+        }
+        prose.push_str(if in_block { "" } else { line });
+        prose.push('\n');
+    }
+    let mut mentions = Vec::new();
+    let mut offset = 0;
+    for (index, part) in prose.split('`').enumerate() {
+        if index % 2 == 1 && part.starts_with("dealcast ") {
+            let line = prose[..offset].matches('\n').count() + 1;
+            mentions.push((format!("{file}:{line}"), part.split_whitespace().collect::<Vec<_>>().join(" ")));
+        }
+        offset += part.len() + 1;
+    }
+    mentions
+}
+
+/// What an inline mention names that dealcast does not have: a subcommand or a flag. Its other words stand for
+/// values (`FILE`, `ID`, `<shop>`), so only names are checked.
+fn unknown_name(mention: &str) -> Option<String> {
+    let mut root = Cli::command();
+    root.build();
+    let mut current = &root;
+    let mut words = mention.split(' ').skip(1);
+    while let Some(word) = words.next() {
+        if let Some(flag) = word.strip_prefix("--") {
+            let (name, inline_value) = match flag.split_once('=') {
+                Some((name, _)) => (name, true),
+                None => (flag, false),
+            };
+            let arg = current.get_arguments().chain(root.get_arguments()).find(|arg| arg.get_long() == Some(name));
+            match arg {
+                None => return Some(format!("`{}` has no flag --{name}", current.get_name())),
+                Some(arg) if arg.get_action().takes_values() && !inline_value => {
+                    words.next();
+                }
+                Some(_) => {}
+            }
+        } else if word.starts_with('-') {
+            continue;
+        } else if let Some(sub) = current.find_subcommand(word) {
+            current = sub;
+        } else if current.has_subcommands() && current.get_positionals().next().is_none() {
+            return Some(format!("`{}` has no subcommand {word}", current.get_name()));
+        }
+    }
+    None
+}
+
+/// The inline mentions of the documentation that name what dealcast does not have, one per line with its place.
+fn stale_mentions(mentions: &[(String, String)]) -> Vec<String> {
+    mentions
+        .iter()
+        .filter_map(|(at, mention)| unknown_name(mention).map(|problem| format!("{at}: `{mention}`: {problem}")))
+        .collect()
+}
+
 /// The rule of a command (the most specific that matches), or why there is none.
 fn rule_of(shown: &Shown) -> Result<&'static Rule, String> {
     let matching = RULES.iter().filter(|rule| match shown.dealcast_args() {
@@ -450,6 +516,20 @@ fn every_dealcast_command_in_the_docs_parses_with_the_real_command_line() {
 }
 
 #[test]
+fn every_dealcast_command_named_in_the_prose_has_those_subcommands_and_flags() {
+    let mentions: Vec<(String, String)> = documentation()
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(repository().join(file)).unwrap();
+            mentions_in(&file.display().to_string(), &text)
+        })
+        .collect();
+    assert!(mentions.len() >= 10, "only {} mentions found: is the extraction broken? {mentions:?}", mentions.len());
+    let stale = stale_mentions(&mentions);
+    assert!(stale.is_empty(), "the docs name what dealcast does not have:\n{}", stale.join("\n"));
+}
+
+#[test]
 fn a_renamed_flag_or_an_unexercised_command_is_reported_with_its_file_and_line() {
     let doc = "Text.\n\n```sh\ndealcast deals list --min-discont 20   # a typo\ndealcast shop \\\n  ack kiabi\n```\n\n\
                ```toml\ndealcast = \"not a command\"\n```\n";
@@ -463,6 +543,20 @@ fn a_renamed_flag_or_an_unexercised_command_is_reported_with_its_file_and_line()
     assert!(
         unexercised.starts_with("sample.md:5: `dealcast shop ack kiabi`: nothing runs this command"),
         "{unexercised}"
+    );
+
+    let prose = "See `dealcast shop ack`, `dealcast deals show ID --json` and\n`dealcast accounts\nresume A`; not\n\
+                 `dealcast shop acknowledge` nor `dealcast scrape --dryrun --shop <shop>`.\n";
+    let mentions = mentions_in("prose.md", prose);
+    assert_eq!(mentions.len(), 5, "{mentions:?}");
+    assert_eq!(mentions[2], ("prose.md:2".to_string(), "dealcast accounts resume A".to_string()));
+    let stale = stale_mentions(&mentions);
+    assert_eq!(
+        stale,
+        [
+            "prose.md:4: `dealcast shop acknowledge`: `shop` has no subcommand acknowledge",
+            "prose.md:4: `dealcast scrape --dryrun --shop <shop>`: `scrape` has no flag --dryrun"
+        ]
     );
 
     let nested = commands_in(
