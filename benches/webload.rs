@@ -1,6 +1,6 @@
 //! The web load generator: fills the database `dealcast serve` uses with a large synthetic catalogue (by default
 //! 1,000,000 scored offers over 20 shops and 10,000,000 price observations), so that the home page with filters and
-//! search can be measured with `wrk` at the size the project aims for (see the README, "Load-testing the web UI").
+//! search can be measured with `wrk` at the size the project aims for (see docs/benchmarks.md, "Load-testing the web UI").
 //!
 //! ```sh
 //! cargo bench --bench webload -- --offers 1000000 --observations 10

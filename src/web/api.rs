@@ -1,6 +1,6 @@
 //! The JSON API under `/api/`: the deals with the same filters as the home page, one deal with its history, the
 //! shops' health and the publications. Answers are the store's own serialisable rows (amounts as exact decimal
-//! strings); errors are `{"status": 400, "error": "...", "parameter": "..."}`. Documented in the README.
+//! strings); errors are `{"status": 400, "error": "...", "parameter": "..."}`. Documented in docs/web-and-api.md.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};

@@ -12,6 +12,7 @@ mod cluster_hardening;
 mod deal_index;
 mod deals_cli;
 mod demo;
+mod docs_commands;
 mod fetch_faults;
 mod first_day;
 mod harvest;
