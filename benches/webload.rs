@@ -21,17 +21,26 @@
 //! whole catalogue (the generator's scores have no parts, so nearly every offer is written), then, after moving
 //! the reduction start of one active offer in twenty two days back (a material change of its freshness), a second
 //! one at the same instant, which writes only those: time, offers read and rows written. `--skip-fill` measures on
-//! the catalogue already there. Run the webload scenarios (`benches/webload/run.sh`) meanwhile for the web's p95.
+//! the catalogue already there.
+//!
+//! With `--web-during-rescore` it serves the catalogue in-process and loads it with the webload scenarios, all at
+//! once (`--connections N` clients, 50 by default, as `run.sh` uses), for `--baseline-secs` (20) before any
+//! rescoring and then throughout the rescorings above: one line per scenario and per period, with p50, p95 and p99
+//! (`webload/during_rescore.rs`). `benches/rescoring.md` has the figures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use dealcast::config::{Config, Overrides};
-use dealcast::harvest::rescoring::{RescoreOptions, rescore_active};
+use dealcast::deals::score::ScoreWeights;
+use dealcast::harvest::rescoring::{RescoreOptions, RescoreReport, rescore_active};
 use dealcast::store::{Store, search_index};
 use sqlx::PgPool;
+
+#[path = "webload/during_rescore.rs"]
+mod during_rescore;
 
 /// Offers inserted per statement: large enough to amortise the round trip, small enough to show progress.
 const BATCH: i64 = 100_000;
@@ -42,10 +51,23 @@ struct Options {
     shops: i64,
     rescore: bool,
     skip_fill: bool,
+    /// Load the web with the scenarios before and while the rescorings run.
+    web_during_rescore: bool,
+    connections: i64,
+    baseline_secs: i64,
 }
 
 fn options() -> anyhow::Result<Options> {
-    let mut options = Options { offers: 1_000_000, observations: 10, shops: 20, rescore: false, skip_fill: false };
+    let mut options = Options {
+        offers: 1_000_000,
+        observations: 10,
+        shops: 20,
+        rescore: false,
+        skip_fill: false,
+        web_during_rescore: false,
+        connections: 50,
+        baseline_secs: 20,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> anyhow::Result<i64> {
@@ -58,16 +80,19 @@ fn options() -> anyhow::Result<Options> {
             "--shops" => options.shops = number("--shops")?,
             "--rescore" => options.rescore = true,
             "--skip-fill" => options.skip_fill = true,
+            "--web-during-rescore" => options.web_during_rescore = true,
+            "--connections" => options.connections = number("--connections")?,
+            "--baseline-secs" => options.baseline_secs = number("--baseline-secs")?,
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
             other => bail!(
                 "unknown argument {other:?} (use --offers N, --observations PER_OFFER, --shops N, --rescore, \
-                 --skip-fill)"
+                 --skip-fill, --web-during-rescore, --connections N, --baseline-secs N)"
             ),
         }
     }
-    if options.offers < 1 || options.shops < 1 || options.observations < 1 {
-        bail!("--offers, --observations and --shops must be at least 1");
+    if options.offers < 1 || options.shops < 1 || options.observations < 1 || options.connections < 1 {
+        bail!("--offers, --observations, --shops and --connections must be at least 1");
     }
     Ok(options)
 }
@@ -158,7 +183,9 @@ async fn run() -> anyhow::Result<()> {
     if !options.skip_fill {
         fill(pool, &options).await?;
     }
-    if options.rescore {
+    if options.web_during_rescore {
+        measure_web_during_rescoring(&store, &config, &options).await?;
+    } else if options.rescore {
         measure_rescoring(pool).await?;
     }
     store.close().await?;
@@ -209,34 +236,86 @@ const AGE_ONE_IN_TWENTY: &str = "UPDATE offers SET reduction_started_at = reduct
     WHERE shop_id LIKE 'bench\\_%' AND active AND reduction_started_at IS NOT NULL
       AND (hashint8extended(id, 12) & 1073741823) % 20 = 0";
 
-/// Rescores the catalogue twice (see the module documentation) and prints what each run did.
+/// One rescoring of the catalogue at `now`, timed and printed as `what`.
+async fn rescore_once(pool: &PgPool, now: chrono::DateTime<chrono::Utc>, what: &str) -> anyhow::Result<RescoreReport> {
+    let started = Instant::now();
+    let report = rescore_active(pool, &ScoreWeights::default(), now, &RescoreOptions::default())
+        .await
+        .with_context(|| format!("{what} failed"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{what}: {} offers read in {} batches, {} scores written ({:.2} %), {} search rows written, \
+         {} promotions ended: {seconds:.1} s ({:.1} µs per offer read)",
+        report.examined,
+        report.batches,
+        report.rewritten,
+        100.0 * report.rewritten as f64 / report.examined.max(1) as f64,
+        report.search_rows,
+        report.ended,
+        seconds * 1e6 / report.examined.max(1) as f64
+    );
+    Ok(report)
+}
+
+const FIRST_RESCORING: &str = "first rescoring (every generated score gets its parts)";
+const FIVE_PERCENT: &str = "rescoring with 5 % changed";
+
+/// Rescores the catalogue three times (see the module documentation) and prints what each run did.
 async fn measure_rescoring(pool: &PgPool) -> anyhow::Result<()> {
-    let weights = dealcast::deals::score::ScoreWeights::default();
-    let options = RescoreOptions::default();
     let now = chrono::Utc::now();
-    let rescore = |what: &'static str| {
-        let (weights, options) = (&weights, &options);
-        async move {
-            let started = Instant::now();
-            let report = rescore_active(pool, weights, now, options).await.with_context(|| format!("{what} failed"))?;
-            let seconds = started.elapsed().as_secs_f64();
-            println!(
-                "{what}: {} offers read in {} batches, {} scores written ({:.2} %), {} search rows written, \
-                 {} promotions ended: {seconds:.1} s ({:.1} µs per offer read)",
-                report.examined,
-                report.batches,
-                report.rewritten,
-                100.0 * report.rewritten as f64 / report.examined.max(1) as f64,
-                report.search_rows,
-                report.ended,
-                seconds * 1e6 / report.examined.max(1) as f64
-            );
-            anyhow::Ok(())
-        }
-    };
-    rescore("first rescoring (every generated score gets its parts)").await?;
+    rescore_once(pool, now, FIRST_RESCORING).await?;
     step(pool, "one active offer in twenty aged by two days", AGE_ONE_IN_TWENTY, &[]).await?;
-    rescore("rescoring with 5 % changed").await?;
-    rescore("rescoring with nothing changed").await?;
+    rescore_once(pool, now, FIVE_PERCENT).await?;
+    rescore_once(pool, now, "rescoring with nothing changed").await?;
+    Ok(())
+}
+
+/// The rescorings of [`measure_rescoring`] (the first two) while the web is loaded with the webload scenarios, and
+/// the web's latency before and during each (see `during_rescore`).
+async fn measure_web_during_rescoring(store: &Store, config: &Config, options: &Options) -> anyhow::Result<()> {
+    use during_rescore::{Load, report, scenarios};
+    let pool = store.pool();
+    // The web's own pool, as `dealcast serve` makes it; the page cache off: every request does its work.
+    let connections =
+        config.web.database_connections.map_or(dealcast::config::WebConfig::DEFAULT_DATABASE_CONNECTIONS, |n| n.get());
+    let web_pool =
+        store.side_pool(connections, dealcast::store::supervisor::QUICK_ACQUIRE, Some(config.web.statement_timeout()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("could not listen on loopback")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = dealcast::web::WebState::new(web_pool.clone(), url::Url::parse(&base)?).with_deal_index(true);
+    let index = state.deal_index().context("the in-memory lists are on")?.clone();
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(dealcast::web::serve(listener, state, async move {
+        let _ = web_stopped.await;
+    }));
+    let started = Instant::now();
+    index.catch_up(&web_pool).await.context("could not build the in-memory deal lists")?;
+    eprintln!("in-memory deal lists built in {:.1} s", started.elapsed().as_secs_f64());
+
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
+    let scenario_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/webload");
+    let scenarios = std::sync::Arc::new(scenarios(&scenario_dir, &base, &client).await?);
+    let connections = usize::try_from(options.connections).unwrap_or(50);
+    let load = Load::start(&base, std::sync::Arc::clone(&scenarios), connections, &client);
+    // A short warm-up, as `run.sh` does, then the baseline.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let baseline = Instant::now();
+    tokio::time::sleep(std::time::Duration::from_secs(options.baseline_secs.unsigned_abs())).await;
+    let now = chrono::Utc::now();
+    let first = Instant::now();
+    rescore_once(pool, now, FIRST_RESCORING).await?;
+    let first_done = Instant::now();
+    step(pool, "one active offer in twenty aged by two days", AGE_ONE_IN_TWENTY, &[]).await?;
+    let five = Instant::now();
+    rescore_once(pool, now, FIVE_PERCENT).await?;
+    let five_done = Instant::now();
+    let samples = load.stop().await?;
+    println!("{connections} clients, every scenario at once, page cache off, lists in memory");
+    report("no rescoring", (baseline, first), &scenarios, &samples);
+    report(FIRST_RESCORING, (first, first_done), &scenarios, &samples);
+    report(FIVE_PERCENT, (five, five_done), &scenarios, &samples);
+    let _ = stop_web.send(());
+    server.await.context("the web server failed")??;
+    web_pool.close().await;
     Ok(())
 }

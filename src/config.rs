@@ -40,6 +40,7 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     pub web: WebConfig,
     pub log: LogConfig,
+    pub evidence: EvidenceConfig,
 }
 
 impl Default for Config {
@@ -53,6 +54,7 @@ impl Default for Config {
             accounts: Vec::new(),
             web: WebConfig::default(),
             log: LogConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }
@@ -305,6 +307,60 @@ pub struct LogConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { filter: "info".to_string() }
+    }
+}
+
+/// `[evidence]`: what is kept of the evidence behind each sent post (`store::evidence`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceConfig {
+    /// How many days the copy of the product page read before a post is kept (400 by default); the rest of the
+    /// evidence (observations, reference price) is kept for good.
+    pub page_retention_days: RetentionDays,
+}
+
+impl EvidenceConfig {
+    /// How long page copies are kept, for the prune (`store::evidence::prune_pages`).
+    pub fn page_retention(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::days(i64::from(self.page_retention_days.0))
+    }
+}
+
+/// A number of days between 1 and [`RetentionDays::MAX`], checked when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct RetentionDays(u32);
+
+impl RetentionDays {
+    /// A century: beyond it, the prune's cut-off would fall before any date a database holds.
+    pub const MAX: u32 = 36_500;
+}
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        RetentionDays(u32::try_from(crate::store::evidence::DEFAULT_PAGE_RETENTION.num_days()).unwrap_or(400))
+    }
+}
+
+impl TryFrom<u32> for RetentionDays {
+    type Error = String;
+
+    fn try_from(days: u32) -> Result<Self, Self::Error> {
+        if (1..=Self::MAX).contains(&days) {
+            Ok(RetentionDays(days))
+        } else {
+            Err(format!(
+                "evidence.page_retention_days must be between 1 and {} days, not {days} (0 would prune every page \
+                 copy as soon as it is kept)",
+                Self::MAX
+            ))
+        }
+    }
+}
+
+impl From<RetentionDays> for u32 {
+    fn from(days: RetentionDays) -> u32 {
+        days.0
     }
 }
 
@@ -573,6 +629,25 @@ mod tests {
         assert_eq!(Config::default().web.time_zone(), chrono_tz::Europe::Paris);
         let problems = Config::parse("[web]\nmetrics_token = \"short\"\ntimezone = \"Mars/Olympus\"\n").unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:#?}");
+    }
+
+    #[test]
+    fn the_evidence_page_retention_is_read_in_days_and_checked() {
+        assert_eq!(Config::default().evidence.page_retention(), chrono::TimeDelta::days(400));
+        let config = Config::parse("[evidence]\npage_retention_days = 30\n").unwrap();
+        assert_eq!(config.evidence.page_retention(), chrono::TimeDelta::days(30));
+        assert!(config.to_redacted_toml().contains("[evidence]\npage_retention_days = 30"), "{config:?}");
+        for wrong in ["0", "36501"] {
+            let problems = Config::parse(&format!("[evidence]\npage_retention_days = {wrong}\n")).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:#?}");
+            assert_eq!(problems[0].line, 2, "{problems:#?}");
+            assert!(
+                problems[0]
+                    .message
+                    .contains(&format!("evidence.page_retention_days must be between 1 and 36500 days, not {wrong}")),
+                "{problems:#?}"
+            );
+        }
     }
 
     #[test]

@@ -6,11 +6,12 @@ use std::fmt::Write;
 use anyhow::Context;
 use sqlx::PgPool;
 
+use crate::publish::expiry::{ExpiryFigures, ExpiryReason};
 use crate::publish::outbox;
 use crate::store::evidence::evidence_of;
 
-/// When a post expired, why, and the price its deal went up to.
-type Expiry = (chrono::DateTime<chrono::Utc>, String, Option<rust_decimal::Decimal>);
+/// When a post expired, why, and the figures of its end.
+type Expiry = (chrono::DateTime<chrono::Utc>, String, ExpiryFigures);
 
 /// The text `publications show` prints for publication `id`.
 pub async fn show(pool: &PgPool, id: i64) -> anyhow::Result<String> {
@@ -18,12 +19,16 @@ pub async fn show(pool: &PgPool, id: i64) -> anyhow::Result<String> {
     let Some(row) = row else {
         anyhow::bail!("there is no publication with id {id} (`dealcast publications` lists them)");
     };
-    let expiry: Option<Expiry> =
-        sqlx::query_as("SELECT expired_at, expiry_reason, expiry_price FROM publications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .and_then(|(at, reason, price): (Option<_>, Option<String>, _)| Some((at?, reason?, price)));
+    let expiry: Option<Expiry> = sqlx::query_as(
+        "SELECT expired_at, expiry_reason, expiry_price, expiry_discount_pct, shown_discount_pct
+         FROM publications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .and_then(|(at, reason, price, discount, posted_discount): (Option<_>, Option<String>, _, _, _)| {
+        Some((at?, reason?, ExpiryFigures { price, discount, posted_discount }))
+    });
     let evidence = evidence_of(pool, id).await.with_context(|| format!("could not read the evidence of {id}"))?;
     let mut out = String::new();
     let status = if expiry.is_some() { "expired" } else { row.status.as_str() };
@@ -39,9 +44,9 @@ pub async fn show(pool: &PgPool, id: i64) -> anyhow::Result<String> {
     if let (Some(price), Some(currency)) = (row.price, row.currency.as_deref()) {
         writeln!(out, "  price posted: {} {currency}", price.normalize())?;
     }
-    if let Some((at, reason, price)) = &expiry {
-        let reason = crate::publish::expiry::ExpiryReason::parse(reason)
-            .map_or_else(|| reason.clone(), |r| r.describe(*price, row.currency.as_deref()));
+    if let Some((at, reason, figures)) = &expiry {
+        let reason = ExpiryReason::parse(reason)
+            .map_or_else(|| reason.clone(), |r| r.describe(figures, row.currency.as_deref()));
         writeln!(out, "  expired {}: {reason}", at.format("%Y-%m-%d %H:%M UTC"))?;
     }
     writeln!(out, "\nPost\n  {}", row.text.replace('\n', "\n  "))?;

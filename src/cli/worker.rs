@@ -110,7 +110,7 @@ pub async fn run(
         weights: config.scoring.clone(),
         options: Default::default(),
         clock: system_clock(),
-        page_retention: crate::store::evidence::DEFAULT_PAGE_RETENTION,
+        page_retention: config.evidence.page_retention(),
     };
     let handler = HandlerSet::new(vec![Arc::new(handler) as Arc<dyn JobHandler>, Arc::new(rescorer)]);
     let scheduler = (!args.no_schedule)

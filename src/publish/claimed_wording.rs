@@ -92,12 +92,28 @@ fn claim_drafts(account: &AccountConfig, candidate: &Candidate, pct: Decimal) ->
     Ok(drafts)
 }
 
-/// Records on post `id` whether its discount is only the shop's claim (the review queue marks those as
-/// unverified).
-pub async fn record_basis(pool: &PgPool, id: i64, claim_only: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE publications SET claim_only = $2 WHERE id = $1 AND claim_only <> $2")
+/// The discount a post of `candidate` shows, in percent: the shop's claim for a claim-only post, else the real
+/// discount (from the reference price when there is one, as `compose` prints it); `None` when it shows none.
+pub fn shown_discount(candidate: &Candidate) -> Option<Decimal> {
+    let shown = if is_claim_only(candidate) {
+        claimed_pct(candidate)
+    } else {
+        candidate
+            .reference_price
+            .and_then(|reference| discount_pct(reference, candidate.price))
+            .or(candidate.real_discount_pct)
+    };
+    shown.filter(|pct| *pct > Decimal::ZERO)
+}
+
+/// Records on post `id` what its discount is based on: whether it is only the shop's claim (the review queue marks
+/// those as unverified), and the discount it shows (`publish::followups` expires the post when the deal falls
+/// below it).
+pub async fn record_basis(pool: &PgPool, id: i64, candidate: &Candidate) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE publications SET claim_only = $2, shown_discount_pct = $3 WHERE id = $1")
         .bind(id)
-        .bind(claim_only)
+        .bind(is_claim_only(candidate))
+        .bind(shown_discount(candidate))
         .execute(pool)
         .await?;
     Ok(())
@@ -161,6 +177,17 @@ mod tests {
         assert!(weighted_length(&shorter.text) <= limit, "{}", shorter.text);
         assert!(shorter.text.contains("-50\u{a0}% annoncé par la boutique"), "{}", shorter.text);
         assert!(shorter.text.contains("non vérifi"), "{}", shorter.text);
+    }
+
+    #[test]
+    fn the_discount_a_post_shows_is_the_claim_for_a_claim_only_post_and_the_real_one_otherwise() {
+        assert_eq!(shown_discount(&claimed("unverified", None)), Some(Decimal::new(500, 1)));
+        let mut honest = claimed("honest", Some(Decimal::new(2000, 2)));
+        assert_eq!(shown_discount(&honest), Some(Decimal::new(2000, 2)), "the judged real discount");
+        honest.reference_price = Some(Decimal::new(3125, 2));
+        assert_eq!(shown_discount(&honest), Some(Decimal::new(200, 1)), "from the reference, as the post prints it");
+        honest.reference_price = Some(Decimal::new(2500, 2));
+        assert_eq!(shown_discount(&honest), None, "no reduction shows no discount");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Published deals followed until they end: at each tick, an account's publisher looks at its posts of the last
 //! `follow_hours` (default 48) whose deal the harvests have since seen end (price above the posted one, out of
-//! stock, gone: `expiry`), marks them expired with when and why, and, with `on_expiry = "reply"`, replies to each
+//! stock, gone, or a discount below the one the post showed: `expiry`), marks them expired with when and why, and, with `on_expiry = "reply"`, replies to each
 //! once through the outbox.
 //!
 //! The reply is an outbox row of its own (`reply_to` the post), so it has the posts' exactly-once guarantees: it
@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use super::accounts::{AccountConfig, OnExpiry};
-use super::expiry::{ExpiryReason, PostedDeal, ended_because, reply_text};
+use super::expiry::{ExpiryFigures, ExpiryReason, PostedDeal, ended_because, reply_text};
 use super::outbox;
 use super::pacing::{PacingRules, may_send};
 use super::pause_points::{self, AFTER_CLAIM, AFTER_POST, AFTER_RECORD, BEFORE_CLAIM};
@@ -26,13 +26,15 @@ use super::publisher::{SentPost, TickReport};
 /// no publisher ran when it ended (its end time is read from the price observations).
 const LATE_LOOK: TimeDelta = TimeDelta::hours(24);
 
-/// A post's price and currency, and its offer's state now, as read with it.
+/// A post's price, currency and discount, and its offer's state now, as read with it (`deal_now!`).
 #[derive(sqlx::FromRow)]
 struct DealNow {
     posted_price: Decimal,
     posted_currency: String,
+    posted_discount: Option<Decimal>,
     price: Option<Decimal>,
     currency: Option<String>,
+    discount: Option<Decimal>,
     active: bool,
     availability: Option<String>,
     ends_at: Option<DateTime<Utc>>,
@@ -43,13 +45,26 @@ impl DealNow {
         PostedDeal {
             posted_price: self.posted_price,
             posted_currency: self.posted_currency.clone(),
+            posted_discount: self.posted_discount,
             price: self.price,
             currency: self.currency.clone(),
+            discount: self.discount,
             active: self.active,
             out_of_stock: self.availability.as_deref() == Some("out_of_stock"),
             ends_at: self.ends_at,
         }
     }
+}
+
+/// The columns of a [`DealNow`], from a post `p` and its offer `o`, for `concat!` into static SQL: the offer's
+/// discount is measured as the post measured it (the shop's claim for a claim-only post).
+macro_rules! deal_now {
+    () => {
+        "p.price AS posted_price, p.currency::text AS posted_currency, p.shown_discount_pct AS posted_discount,
+         o.price, o.currency::text AS currency,
+         CASE WHEN p.claim_only THEN o.claimed_discount_pct ELSE o.real_discount_pct END AS discount,
+         o.active, o.availability, o.ends_at"
+    };
 }
 
 /// A post watched, with its offer as it is now and the times the harvests saw it end.
@@ -65,6 +80,8 @@ struct Watched {
     ended_at: Option<DateTime<Utc>>,
     price_up_at: Option<DateTime<Utc>>,
     out_of_stock_at: Option<DateTime<Utc>>,
+    /// When the offer was last judged: its discount changes only then.
+    judged_at: Option<DateTime<Utc>>,
 }
 
 impl Watched {
@@ -73,6 +90,7 @@ impl Watched {
         let seen = match reason {
             ExpiryReason::PriceUp => self.price_up_at,
             ExpiryReason::OutOfStock => self.out_of_stock_at,
+            ExpiryReason::BelowPostedDiscount => self.judged_at,
             ExpiryReason::Gone => self.ended_at.or(self.now.ends_at),
         };
         seen.unwrap_or(now).clamp(self.published_at, now)
@@ -107,10 +125,10 @@ pub async fn mark_expired(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let window = TimeDelta::hours(i64::from(account.follow_hours));
-    let watched: Vec<Watched> = sqlx::query_as(
-        "SELECT p.id, p.offer_id, p.deal_key, p.price AS posted_price, p.currency::text AS posted_currency,
-                p.published_at, o.title, o.price, o.currency::text AS currency, o.active, o.availability, o.ends_at,
-                o.ended_at,
+    let watched: Vec<Watched> = sqlx::query_as(concat!(
+        "SELECT p.id, p.offer_id, p.deal_key, p.published_at, o.title, o.ended_at, o.judged_at, ",
+        deal_now!(),
+        ",
                 (SELECT min(po.observed_at) FROM price_observations po
                  WHERE po.offer_id = p.offer_id AND po.observed_at > p.published_at AND po.price > p.price)
                     AS price_up_at,
@@ -119,8 +137,8 @@ pub async fn mark_expired(
                    AND po.availability = 'out_of_stock') AS out_of_stock_at
          FROM publications p JOIN offers o ON o.id = p.offer_id
          WHERE p.account_id = $1 AND p.status = 'published' AND p.reply_to IS NULL AND p.expired_at IS NULL
-           AND p.price IS NOT NULL AND p.currency IS NOT NULL AND p.published_at > $2",
-    )
+           AND p.price IS NOT NULL AND p.currency IS NOT NULL AND p.published_at > $2"
+    ))
     .bind(&account.name)
     .bind(now - window - LATE_LOOK)
     .fetch_all(pool)
@@ -132,22 +150,28 @@ pub async fn mark_expired(
         if ended_at > post.published_at + window {
             continue;
         }
-        let new_price = (reason == ExpiryReason::PriceUp).then_some(post.now.price).flatten();
+        let figures = ExpiryFigures {
+            price: (reason == ExpiryReason::PriceUp).then_some(post.now.price).flatten(),
+            discount: (reason == ExpiryReason::BelowPostedDiscount).then_some(post.now.discount).flatten(),
+            posted_discount: post.now.posted_discount,
+        };
         let mut tx = pool.begin().await?;
         let marked = sqlx::query(
-            "UPDATE publications SET expired_at = $2, expiry_reason = $3, expiry_price = $4, updated_at = now()
+            "UPDATE publications SET expired_at = $2, expiry_reason = $3, expiry_price = $4,
+                 expiry_discount_pct = $5, updated_at = now()
              WHERE id = $1 AND expired_at IS NULL",
         )
         .bind(post.id)
         .bind(ended_at)
         .bind(reason.as_str())
-        .bind(new_price)
+        .bind(figures.price)
+        .bind(figures.discount)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
         if marked && account.on_expiry == OnExpiry::Reply {
-            let text = reply_text(reason, &post.title, new_price, &post.now.posted_currency);
+            let text = reply_text(reason, &post.title, &figures, &post.now.posted_currency);
             // One follow-up per post (and texts distinct across posts): a conflict means there is one already.
             sqlx::query(
                 "INSERT INTO publications (account_id, offer_id, deal_key, status, text, currency, price, cost,
@@ -193,16 +217,16 @@ impl Follower<'_> {
     /// Sends the account's due replies, one at a time within its pacing: claimed, sent, recorded.
     async fn send_replies(&self, now: DateTime<Utc>, report: &mut TickReport) -> Result<(), sqlx::Error> {
         let Follower { pool, account, sender, rules, worker } = *self;
-        let due: Vec<DueReply> = sqlx::query_as(
-            "SELECT r.id, r.offer_id, r.text, r.cost, p.id AS original_id, p.remote_id AS in_reply_to,
-                p.price AS posted_price, p.currency::text AS posted_currency, o.price, o.currency::text AS currency,
-                o.active, o.availability, o.ends_at
+        let due: Vec<DueReply> = sqlx::query_as(concat!(
+            "SELECT r.id, r.offer_id, r.text, r.cost, p.id AS original_id, p.remote_id AS in_reply_to, ",
+            deal_now!(),
+            "
          FROM publications r
          JOIN publications p ON p.id = r.reply_to
          JOIN offers o ON o.id = r.offer_id
          WHERE r.account_id = $1 AND r.status = 'queued' AND r.scheduled_for <= $2
-         ORDER BY r.scheduled_for, r.id",
-        )
+         ORDER BY r.scheduled_for, r.id"
+        ))
         .bind(&account.name)
         .bind(now)
         .fetch_all(pool)
@@ -263,7 +287,8 @@ async fn came_back(pool: &PgPool, reply: &DueReply) -> Result<(), sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE publications SET expired_at = NULL, expiry_reason = NULL, expiry_price = NULL, updated_at = now()
+        "UPDATE publications SET expired_at = NULL, expiry_reason = NULL, expiry_price = NULL, expiry_discount_pct = NULL,
+             updated_at = now()
          WHERE id = $1",
     )
     .bind(reply.original_id)

@@ -423,8 +423,7 @@ impl Publisher {
             };
             match outbox::insert(&self.pool, &row).await {
                 Ok(Some(id)) => {
-                    let claim_only = claimed_wording::is_claim_only(candidate);
-                    claimed_wording::record_basis(&self.pool, id, claim_only).await.map_err(|e| self.db(e))?;
+                    claimed_wording::record_basis(&self.pool, id, candidate).await.map_err(|e| self.db(e))?;
                     return Ok(true);
                 }
                 Ok(None) => return Ok(false),

@@ -4,7 +4,8 @@
 //! what the page said when the post went out.
 //!
 //! The page copy is bounded ([`PAGE_COPY_LIMIT`] bytes before compression; a longer page is cut and marked so) and
-//! pruned after a configurable time ([`prune_pages`], 400 days by default), while the rest of the record is kept.
+//! pruned after a configurable time ([`prune_pages`]; `[evidence] page_retention_days`, 400 by default), while the
+//! rest of the record is kept.
 //! The page comes from the pre-post re-check (`publish::recheck`) when it fetched one; without it the record holds
 //! the observations alone.
 
@@ -21,7 +22,7 @@ use sqlx::PgPool;
 /// The most of a product page kept, before compression (pages are 50-500 KB; 2 MB covers the largest seen).
 pub const PAGE_COPY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// How long page copies are kept by default.
+/// How long page copies are kept by default (`[evidence] page_retention_days` in the configuration).
 pub const DEFAULT_PAGE_RETENTION: TimeDelta = TimeDelta::days(400);
 
 /// How many observations before the post are kept: enough to show the reduction and the claim it came with.

@@ -42,7 +42,8 @@ pub struct PublicationRecord {
     pub created_at: DateTime<Utc>,
     /// The post's discount is only the shop's claim, unverified (curated review of `filters.claimed`).
     pub claim_only: bool,
-    /// When the post's deal ended (status `expired`), and why: `price_up`, `out_of_stock` or `gone`.
+    /// When the post's deal ended (status `expired`), and why: `price_up`, `below_posted_discount`, `out_of_stock`
+    /// or `gone`.
     pub expired_at: Option<DateTime<Utc>>,
     pub expiry_reason: Option<String>,
     /// The price the deal went up to (`price_up`).
@@ -107,6 +108,39 @@ impl Default for PublicationFilter {
     fn default() -> Self {
         PublicationFilter { account: None, status: None, before: None, limit: 50 }
     }
+}
+
+/// How the latest post about an offer ended: the deal as posted is over (`publish::followups`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EndedPost {
+    pub offer_id: i64,
+    pub expired_at: DateTime<Utc>,
+    /// `price_up`, `below_posted_discount`, `out_of_stock` or `gone` (`publish::expiry::ExpiryReason`).
+    pub reason: String,
+    /// The post's currency, and the figures of its end (the price the deal went up to, the discount it fell to,
+    /// the discount the post showed).
+    pub currency: Option<String>,
+    pub price: Option<Decimal>,
+    pub discount: Option<Decimal>,
+    pub posted_discount: Option<Decimal>,
+}
+
+/// Of `offer_ids`, those whose latest sent post (not a follow-up) has expired, with how it ended. An offer posted
+/// again since (a new, lower price) is not ended: its latest post is on.
+pub async fn ended_posts(pool: &PgPool, offer_ids: &[i64]) -> Result<Vec<EndedPost>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT offer_id, expired_at, expiry_reason AS reason, currency, expiry_price AS price,
+                expiry_discount_pct AS discount, shown_discount_pct AS posted_discount
+         FROM (SELECT DISTINCT ON (offer_id) offer_id, expired_at, expiry_reason, currency::text AS currency,
+                      expiry_price, expiry_discount_pct, shown_discount_pct
+               FROM publications
+               WHERE offer_id = ANY($1) AND status = 'published' AND reply_to IS NULL
+               ORDER BY offer_id, published_at DESC, id DESC) latest
+         WHERE expired_at IS NOT NULL AND expiry_reason IS NOT NULL",
+    )
+    .bind(offer_ids)
+    .fetch_all(pool)
+    .await
 }
 
 /// How many publications one account has in one status.

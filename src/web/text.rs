@@ -139,12 +139,16 @@ impl Lang {
     }
 
     /// What a sent post was based on, for the deal page: `Preuve : prix de référence 39,90 € vu le 01/12/2026 18:30 CET ;
-    /// 3 relevés jusqu'à l'envoi ; copie de la page lue avant l'envoi conservée`.
+    /// 3 relevés jusqu'à l'envoi ; copie de la page lue avant l'envoi (https://…) conservée par dealcast` (or when it
+    /// was pruned).
     pub fn evidence_line(self, evidence: &Evidence, currency: Option<&str>, zone: Tz) -> String {
         let reference = evidence.reference_price.map(|price| self.money(price, currency));
         let seen = evidence.reference_seen_at.map(|at| self.date_time(at, zone));
         let observations = evidence.observations.len();
-        let page = evidence.page_stored_bytes.is_some();
+        let page_url = evidence.page_url.as_deref().map(|url| format!(" ({url})")).unwrap_or_default();
+        let kept = evidence.page_stored_bytes.is_some();
+        let pruned = evidence.page_pruned_at.map(|at| self.date_time(at, zone));
+        let nbsp = '\u{a0}';
         match self {
             Lang::Fr => format!(
                 "Preuve{nbsp}: {}{nbsp}; {observations} relevé{} jusqu'à l'envoi{}",
@@ -154,8 +158,14 @@ impl Lang {
                     _ => "pas de prix de référence".to_string(),
                 },
                 if observations == 1 { "" } else { "s" },
-                if page { " ; copie de la page lue avant l'envoi conservée" } else { "" },
-                nbsp = '\u{a0}'
+                match (kept, pruned) {
+                    (true, _) => format!("{nbsp}; copie de la page lue avant l'envoi{page_url} conservée par dealcast"),
+                    (false, Some(at)) => format!(
+                        "{nbsp}; copie de la page lue avant l'envoi{page_url} supprimée le {at}, après sa durée de \
+                         conservation"
+                    ),
+                    (false, None) => String::new(),
+                },
             ),
             Lang::En => format!(
                 "Evidence: {}; {observations} observation{} up to the post{}",
@@ -165,7 +175,15 @@ impl Lang {
                     _ => "no reference price".to_string(),
                 },
                 if observations == 1 { "" } else { "s" },
-                if page { "; a copy of the page read before posting is kept" } else { "" }
+                match (kept, pruned) {
+                    (true, _) => format!("; a copy of the page read before posting{page_url} is kept by dealcast"),
+                    (false, Some(at)) => {
+                        format!(
+                            "; the copy of the page read before posting{page_url} was pruned on {at}, after its retention"
+                        )
+                    }
+                    (false, None) => String::new(),
+                }
             ),
         }
     }

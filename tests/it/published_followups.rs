@@ -3,6 +3,8 @@
 //! `on_expiry = "reply"`, exactly one reply to the original post, counted in the budget; with `on_expiry = "none"`
 //! nothing is posted; a deal that ends after `follow_hours` changes nothing; a deal back on sale before its reply
 //! went out gets none. And through a `kill -9` between the claim of the reply and its record, still one reply.
+//! An expired post shows in the Atom feed ("[Terminé]", when and why); a discount fallen below the one the post
+//! showed expires it too; the deal page, over HTTP, shows what each post was based on.
 
 use crate::support;
 use crate::support::builders::dec;
@@ -15,6 +17,7 @@ use dealcast::publish::outbox;
 use dealcast::publish::publisher::Publisher;
 use dealcast::publish::x::oauth::Credentials;
 use dealcast::store::publication_queries::{PublicationFilter, list_publications};
+use dealcast::web::{self, WebState};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use support::mock_x::{MockAccount, MockX};
@@ -101,22 +104,94 @@ async fn spent_this_month(pool: &PgPool, now: DateTime<Utc>) -> Decimal {
     outbox::sent_so_far(pool, "suivi", now - TimeDelta::days(1), month).await.expect("sent so far").spent_this_month
 }
 
-#[tokio::test]
-async fn a_price_rise_three_hours_after_the_post_expires_it_and_replies_once_within_the_budget() {
+/// The web site over `pool` on a loopback port (its lists read from the database: these tests' offers have no
+/// search rows); its address, and the sender whose drop stops it.
+async fn serve_web(pool: &PgPool) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("the bound address"));
+    let state = WebState::new(pool.clone(), url::Url::parse(&base).expect("a URL")).with_deal_index(false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(web::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+/// The body of a 200 answer to `GET {base}{path}`.
+async fn page(base: &str, path: &str) -> String {
+    let response = reqwest::get(format!("{base}{path}")).await.expect("the server answers");
+    let status = response.status();
+    let body = response.text().await.expect("a body");
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// The entry of the offer's deal page in the site's Atom feed: (title, summary, updated).
+async fn feed_entry(base: &str, offer: i64) -> (String, String, DateTime<Utc>) {
+    let body = page(base, "/feed.atom").await;
+    let feed: atom_syndication::Feed = body.parse().expect("an Atom feed");
+    let entry = feed
+        .entries()
+        .iter()
+        .find(|entry| entry.id().ends_with(&format!("/deals/{offer}")))
+        .unwrap_or_else(|| panic!("no entry for offer {offer}: {body}"));
+    let summary = entry.summary().map(|text| text.value.clone()).unwrap_or_default();
+    (entry.title().value.clone(), summary, entry.updated().with_timezone(&Utc))
+}
+
+/// One deal posted at 09:00 by an account replying to its expired posts, in a database and mock X of its own.
+struct Posted {
+    db: support::TestDb,
+    x: MockX,
+    offer: i64,
+    publisher: Publisher,
+    /// The post's publication.
+    id: i64,
+}
+
+async fn posted_replying_account() -> Posted {
     let db = support::fresh_database().await;
-    let pool = &db.pool;
     let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
-    let offer = one_deal(pool).await;
-    let publisher = publisher(pool, account(&x, "on_expiry = \"reply\"\n"));
+    let offer = one_deal(&db.pool).await;
+    let publisher = publisher(&db.pool, account(&x, "on_expiry = \"reply\"\n"));
     let posted = publisher.tick(posted_at()).await.expect("the slot's tick");
     assert_eq!(posted.sent.len(), 1, "{posted:?}");
+    let id = posted.sent[0].publication_id;
+    Posted { db, x, offer, publisher, id }
+}
+
+#[tokio::test]
+async fn a_price_rise_three_hours_after_the_post_expires_it_and_replies_once_within_the_budget() {
+    let Posted { db, x, offer, publisher, .. } = posted_replying_account().await;
+    let pool = &db.pool;
     let original = x.posts_of(USER_ID)[0].clone();
     let spent_before = spent_this_month(pool, posted_at()).await;
+
+    // The deal was judged before its post (as the harvest that saw the reduction judged it).
+    sqlx::query("UPDATE offers SET judged_at = $2 WHERE id = $1")
+        .bind(offer)
+        .bind(posted_at() - TimeDelta::hours(1))
+        .execute(pool)
+        .await
+        .expect("judged");
+    let (base, _stop) = serve_web(pool).await;
+    let (title, summary, _) = feed_entry(&base, offer).await;
+    assert!(title.starts_with("Robe pull maille — 29,99"), "on sale, the feed shows the deal: {title}");
+    assert!(!summary.contains("Terminé"), "{summary}");
 
     let noon = posted_at() + TimeDelta::hours(3);
     seen_at(pool, offer, "44.90", noon).await;
     let report = publisher.tick(noon + TimeDelta::minutes(5)).await.expect("a tick after the rise");
     assert_eq!(report.sent.len(), 1, "one follow-up: {report:?}");
+
+    // A feed reader sees the deal ended: marked in its title, when and why first in its summary, updated then.
+    let (title, summary, updated) = feed_entry(&base, offer).await;
+    assert!(title.starts_with("[Terminé] Robe pull maille — 44,90"), "{title}");
+    assert!(
+        summary.starts_with("Terminé le 07/12/2026 13:00 CET : le prix est remonté à 44,90\u{a0}€. Kiabi"),
+        "{summary}"
+    );
+    assert_eq!(updated, noon, "the entry's <updated> moves to the expiry");
 
     let (status, reason, expired_at) = post_status(pool).await;
     assert_eq!((status.as_str(), reason.as_deref(), expired_at), ("expired", Some("price_up"), Some(noon)));
@@ -196,6 +271,41 @@ async fn a_deal_back_on_sale_before_its_reply_went_out_gets_none() {
     assert_eq!(post_status(pool).await.0, "published", "the deal came back");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discount_fallen_below_the_one_the_post_showed_expires_it_with_that_reason() {
+    let Posted { db, x, offer, publisher, id } = posted_replying_account().await;
+    let pool = &db.pool;
+    assert!(x.posts_of(USER_ID)[0].sent_text.contains("-40\u{a0}%"), "the post shows -40 %");
+
+    // At noon, same price, but the deal is judged anew: its reference is now 33.32, so the discount is -10 %.
+    let noon = posted_at() + TimeDelta::hours(3);
+    sqlx::query("UPDATE offers SET reference_price = 33.32, real_discount_pct = 10.0, judged_at = $2 WHERE id = $1")
+        .bind(offer)
+        .bind(noon)
+        .execute(pool)
+        .await
+        .expect("judged anew");
+    let report = publisher.tick(noon + TimeDelta::minutes(5)).await.expect("a tick after the judgement");
+    assert_eq!(report.sent.len(), 1, "one follow-up: {report:?}");
+
+    let (status, reason, expired_at) = post_status(pool).await;
+    assert_eq!(
+        (status.as_str(), reason.as_deref(), expired_at),
+        ("expired", Some("below_posted_discount"), Some(noon))
+    );
+    let posts = x.posts_of(USER_ID);
+    assert_eq!(posts.len(), 2);
+    assert_eq!(
+        posts[1].sent_text,
+        "Terminé : la réduction n'est plus que de -10\u{a0}% (au lieu de -40\u{a0}%) (Robe pull maille)."
+    );
+    let mut command = tokio::process::Command::from(support::cli::dealcast());
+    command.env("DATABASE_URL", support::database_url(&db)).args(["publications", "show", &id.to_string()]);
+    let output = command.output().await.expect("run dealcast");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("expired 2026-12-07 12:00 UTC: the discount fell to 10 % (the post said 40 %)"), "{text}");
+}
+
 /// `dealcast publish --now --account suivi` against the test's database and mock X.
 fn publish_now(db: &support::TestDb, config: &std::path::Path, pause_at: Option<&str>) -> Child {
     support::publish_process::publish_now(&support::database_url(db), config, "suivi", &credentials(), pause_at)
@@ -245,13 +355,10 @@ async fn killed_between_the_claim_and_the_record_of_the_reply_it_is_still_posted
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
-    let db = support::fresh_database().await;
-    let pool = &db.pool;
-    let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
+/// The deal with its history (49.99 through November, the reduction to 29.99 on 1 December), posted by the
+/// account at 09:00 on 7 December; (offer, publication).
+async fn posted_with_history(pool: &PgPool, x: &MockX) -> (i64, i64) {
     let offer = one_deal(pool).await;
-    // 49.99 through November, then the reduction to 29.99 on 1 December.
     let reduced = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).single().expect("a valid date");
     seen_at(pool, offer, "49.99", reduced - TimeDelta::days(20)).await;
     seen_at(pool, offer, "29.99", reduced).await;
@@ -261,9 +368,40 @@ async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
         .execute(pool)
         .await
         .expect("the judgement's reduction start");
-    let publisher = publisher(pool, account(&x, ""));
+    let publisher = publisher(pool, account(x, ""));
     let sent = publisher.tick(posted_at()).await.expect("the slot's tick");
-    let id = sent.sent[0].publication_id;
+    (offer, sent.sent[0].publication_id)
+}
+
+/// A product page as the pre-post re-check reads it, kept as the post's evidence (replacing what the post kept).
+async fn keep_page_copy(pool: &PgPool, id: i64) -> String {
+    let page = format!("<html><body><h1>Robe pull maille</h1>{}</body></html>", "<p>29,99 €</p>".repeat(500));
+    sqlx::query("DELETE FROM publication_evidence").execute(pool).await.expect("forget");
+    dealcast::store::evidence::record_evidence(
+        pool,
+        id,
+        Some("https://www.kiabi.com/p/1"),
+        Some(page.as_bytes()),
+        posted_at(),
+    )
+    .await
+    .expect("record with the page");
+    page
+}
+
+/// The page copies pruned at `at` with the retention of configuration `config_text`.
+async fn prune_as_configured(pool: &PgPool, config_text: &str, at: DateTime<Utc>) -> u64 {
+    let config = dealcast::config::Config::parse(config_text).expect("a valid configuration");
+    dealcast::store::evidence::prune_pages(pool, at, config.evidence.page_retention()).await.expect("prune")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
+    let (offer, id) = posted_with_history(pool, &x).await;
+    let reduced = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).single().expect("a valid date");
 
     let evidence = dealcast::store::evidence::evidence_of(pool, id).await.expect("read").expect("evidence kept");
     assert_eq!(evidence.observations.len(), 2);
@@ -295,28 +433,68 @@ async fn a_sent_post_keeps_its_evidence_and_publications_show_prints_it() {
         "{deal}"
     );
 
-    // A page copy (as the pre-post re-check passes it) is kept compressed, then pruned after its retention.
-    let page = format!("<html><body><h1>Robe pull maille</h1>{}</body></html>", "<p>29,99 €</p>".repeat(500));
-    sqlx::query("DELETE FROM publication_evidence").execute(pool).await.expect("forget");
-    dealcast::store::evidence::record_evidence(
-        pool,
-        id,
-        Some("https://www.kiabi.com/p/1"),
-        Some(page.as_bytes()),
-        posted_at(),
-    )
-    .await
-    .expect("record with the page");
+    // A page copy (as the pre-post re-check passes it) is kept compressed, then pruned after the configured
+    // retention (`[evidence] page_retention_days`), not before.
+    let page = keep_page_copy(pool, id).await;
     let text = show(id).await;
     assert!(text.contains("page: https://www.kiabi.com/p/1"), "{text}");
     assert!(text.contains(&format!("bytes gzip, {} bytes of page)", page.len())), "{text}");
-    let pruned = dealcast::store::evidence::prune_pages(
-        pool,
-        posted_at() + TimeDelta::days(401),
-        dealcast::store::evidence::DEFAULT_PAGE_RETENTION,
-    )
-    .await
-    .expect("prune");
-    assert_eq!(pruned, 1);
-    assert!(show(id).await.contains("page copy: pruned on 2028-01-12"));
+    let month = "[evidence]\npage_retention_days = 30\n";
+    assert_eq!(prune_as_configured(pool, month, posted_at() + TimeDelta::days(29)).await, 0, "kept 30 days");
+    assert!(show(id).await.contains("page: https://www.kiabi.com/p/1"));
+    assert_eq!(prune_as_configured(pool, month, posted_at() + TimeDelta::days(31)).await, 1);
+    assert!(show(id).await.contains("page copy: pruned on 2027-01-07"));
+}
+
+/// The evidence line of the deal page `html` (its one post), as a reader sees it: the entities askama writes decoded.
+fn evidence_line(html: &str) -> String {
+    let start = html.find("<p class=\"evidence\"><small>").unwrap_or_else(|| panic!("no evidence line: {html}"));
+    let line = &html[start + "<p class=\"evidence\"><small>".len()..];
+    let line = &line[..line.find("</small>").expect("the line's end")];
+    line.replace("&#x27;", "'").replace("&#39;", "'").replace("&#x2f;", "/").replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deal_page_shows_what_each_post_was_based_on() {
+    let db = support::fresh_database().await;
+    let pool = &db.pool;
+    let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
+    let (offer, id) = posted_with_history(pool, &x).await;
+    let (base, _stop) = serve_web(pool).await;
+
+    // The post, sent without a page read before it: its reference price and when it was seen, its observations.
+    let html = page(&base, &format!("/deals/{offer}")).await;
+    assert!(html.contains("<strong>suivi</strong> (x)"), "the deal page lists the post: {html}");
+    assert_eq!(
+        evidence_line(&html),
+        "Preuve\u{a0}: prix de référence 49,99\u{a0}€ vu le 11/11/2026 09:00 CET\u{a0}; 2 relevés jusqu'à l'envoi"
+    );
+
+    // With the page the re-check read: where its copy is kept.
+    keep_page_copy(pool, id).await;
+    let html = page(&base, &format!("/deals/{offer}")).await;
+    assert_eq!(
+        evidence_line(&html),
+        "Preuve\u{a0}: prix de référence 49,99\u{a0}€ vu le 11/11/2026 09:00 CET\u{a0}; 2 relevés jusqu'à l'envoi\u{a0}; \
+         copie de la page lue avant l'envoi (https://www.kiabi.com/p/1) conservée par dealcast"
+    );
+
+    // Once pruned, the page says when.
+    assert_eq!(prune_as_configured(pool, "", posted_at() + TimeDelta::days(401)).await, 1, "400 days by default");
+    let html = page(&base, &format!("/deals/{offer}")).await;
+    assert!(
+        evidence_line(&html).ends_with(
+            "copie de la page lue avant l'envoi (https://www.kiabi.com/p/1) supprimée le 12/01/2028 10:00 CET, après sa \
+             durée de conservation"
+        ),
+        "{}",
+        evidence_line(&html)
+    );
+    let english = page(&base, &format!("/deals/{offer}?lang=en")).await;
+    assert_eq!(
+        evidence_line(&english),
+        "Evidence: reference price 49.99 € seen on 2026-11-11 09:00 CET; 2 observations up to the post; the copy of \
+         the page read before posting (https://www.kiabi.com/p/1) was pruned on 2028-01-12 10:00 CET, after its \
+         retention"
+    );
 }
