@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod health;
 pub mod ingest;
 pub mod judgements;
+pub mod kept_counts;
 pub mod local_cluster;
 pub mod migrations;
 pub mod operational_counts;
