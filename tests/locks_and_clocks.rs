@@ -156,7 +156,8 @@ async fn a_worker_process_whose_clock_runs_ahead_does_not_take_over_a_running_sc
     let due = Utc::now() - TimeDelta::seconds(5);
     enqueue(pool, "scrape", "slow", due, serde_json::json!(null)).await.unwrap();
     let worker_a = WorkerProcess::start("worker-a", scrapers.path(), &url, 0);
-    let running_a = "SELECT count(*) FROM jobs WHERE key = 'slow' AND status = 'running' AND locked_by = 'worker-a'";
+    let running_a =
+        "SELECT count(*) FROM jobs WHERE key = 'slow' AND status = 'running' AND locked_by LIKE 'worker-a%'";
     until_one(pool, running_a, Duration::from_secs(30), "worker A runs the slow scrape").await;
 
     let worker_b = WorkerProcess::start("worker-b", scrapers.path(), &url, 120);
@@ -176,14 +177,14 @@ async fn a_worker_process_whose_clock_runs_ahead_does_not_take_over_a_running_sc
     .fetch_one(pool)
     .await
     .unwrap();
-    assert_eq!(fast_by, "worker-b");
+    assert!(fast_by.starts_with("worker-b"), "{fast_by}");
     let ahead = run_started - claimed;
     assert!(ahead > TimeDelta::seconds(100) && ahead < TimeDelta::seconds(140), "B's clock ahead by {ahead}");
 
     // A's job stayed A's: one attempt, one run, each page of the slow shop fetched once.
     let (slow_by, attempts): (String, i32) =
         sqlx::query_as("SELECT locked_by, attempts FROM jobs WHERE key = 'slow'").fetch_one(pool).await.unwrap();
-    assert_eq!((slow_by.as_str(), attempts), ("worker-a", 1));
+    assert!(slow_by.starts_with("worker-a") && attempts == 1, "{slow_by}, attempt {attempts}");
     let runs: Vec<String> =
         sqlx::query_scalar("SELECT status FROM scrape_runs WHERE shop_id = 'slow'").fetch_all(pool).await.unwrap();
     assert_eq!(runs, vec!["succeeded".to_string()], "the slow shop was scraped once");
