@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dealcast::cli::{self, Cli};
+use dealcast::jobs::app_clock;
 use dealcast::publish::pause_points;
 use tracing_subscriber::EnvFilter;
 
@@ -13,6 +14,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let pause_at = std::env::var(pause_points::VARIABLE).ok();
     if let Some(refusal) = pause_points::unavailable(pause_at.as_deref(), pause_points::ENABLED) {
+        eprintln!("error: {refusal}");
+        return ExitCode::FAILURE;
+    }
+    let clock_skew = std::env::var(app_clock::VARIABLE).ok();
+    if let Err(refusal) = app_clock::skew_from(clock_skew.as_deref(), app_clock::ENABLED) {
         eprintln!("error: {refusal}");
         return ExitCode::FAILURE;
     }

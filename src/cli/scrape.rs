@@ -16,7 +16,7 @@ use url::Url;
 use crate::common::money_format;
 use crate::config::Config;
 use crate::scrape::crawl::{CrawlOptions, CrawlReport, Progress, ShopOffer, crawl_shop};
-use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
+use crate::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance, ProxySettings};
 use crate::scrape::registry::Registry;
 
 #[derive(Debug, Args)]
@@ -47,6 +47,7 @@ pub fn fetcher_from_config(config: &Config) -> anyhow::Result<Fetcher> {
     let from_env = PrivateHostAllowance::from_env(|name| std::env::var(name).ok())?;
     let settings = FetchSettings {
         allow_private_hosts: PrivateHostAllowance::new(scrape.allow_private_hosts.iter().cloned()).and(&from_env),
+        proxy: ProxySettings::from_process_env()?,
         user_agent_contact: scrape.contact_url.clone(),
         max_body_bytes: u64::from(scrape.max_body_bytes.get()),
         page_timeout: Duration::from_secs(u64::from(scrape.page_timeout_secs.get())),

@@ -1,7 +1,8 @@
 //! A harvest: one scrape of one shop, stored and judged. It ties the crawler to the store: offers are normalised as they
 //! arrive, stored in batches while the crawl goes on, and when the crawl ends well the offers it did not see move
 //! towards ending; offers whose price moved are judged again (30-day rule, score); the search index learns the new
-//! and retitled offers (`store::search_index`); the run is recorded in `scrape_runs` whatever happens.
+//! and retitled offers (`store::search_index`); the run is recorded in `scrape_runs` whatever happens, and the
+//! shop's kept counts follow (`store::kept_counts`).
 
 pub mod ingest;
 pub mod judgements;
@@ -23,6 +24,7 @@ use crate::scrape::normalize::{NormalizedOffer, normalize};
 use crate::scrape::registry::Shop;
 use crate::store::crawl_pages;
 use crate::store::health::{self, HealthVerdict};
+use crate::store::kept_counts;
 use crate::store::scrape_runs::{self, RunCounts, RunStatus};
 use crate::store::search_index;
 use ingest::StoreOutcome;
@@ -60,9 +62,9 @@ pub struct Harvest {
 /// A clock, so that tests can scrape "30 days later" without waiting.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// The wall clock.
+/// The wall clock (the application clock, `jobs::app_clock`, which only a test build can shift).
 pub fn system_clock() -> Clock {
-    Arc::new(Utc::now)
+    Arc::new(crate::jobs::app_clock::now)
 }
 
 /// Crawls `shop` and stores what it finds, as run of `worker`.
@@ -79,6 +81,7 @@ pub async fn harvest_shop(
     ingest::register_shop(pool, shop).await.map_err(store_error)?;
     let started = clock();
     let run_id = scrape_runs::start_run(pool, &shop.id, worker, started).await.map_err(store_error)?;
+    kept_counts::recount_shop(pool, &shop.id).await.map_err(store_error)?;
     let crawl = &shop.spec.crawl;
     let refresh = TimeDelta::days(i64::from(crawl.refresh_days.get()));
     let memory = crawl_pages::load(pool, &shop.id, started, refresh, crawl.reads_cards()).await.map_err(store_error)?;
@@ -148,6 +151,8 @@ pub async fn harvest_shop(
         "harvest requests"
     );
     let health = health::assess_run(pool, &shop.id, run_id, now).await.map_err(store_error)?;
+    // What /metrics and the shops pages show of this shop (and of the shops whose promotions expired meanwhile).
+    kept_counts::recount_shops(pool, std::iter::once(&shop.id).chain(&expired_in)).await.map_err(store_error)?;
     if !health.is_healthy() {
         tracing::warn!(shop = %shop.id, reason = %health.reason().unwrap_or_default(), "the shop looks unhealthy: its latest deals are held back");
     }

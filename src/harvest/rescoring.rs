@@ -9,7 +9,8 @@
 //! writes back only the scores that moved by at least [`RescoreOptions::min_change`] points (or reached or left
 //! zero), with their parts and the time they hold "as of". The search rows of the rewritten offers are then brought
 //! up to date (`store::search_index::refresh_offers`), which is what the in-memory deal lists follow, as after a
-//! harvest. Finally the promotions whose end has passed are ended, as a harvest does.
+//! harvest. Finally the promotions whose end has passed are ended, as a harvest does, and the kept counts of their
+//! shops follow (`store::kept_counts`).
 //!
 //! Most offers' scores barely move in an hour (the freshness decays by at most 1 % an hour with the default
 //! half-life), so a run reads every active offer but writes few: a run's cost is one sequential read of the active
@@ -22,7 +23,7 @@ use sqlx::PgPool;
 use crate::deals::honesty::Verdict;
 use crate::deals::score::{ScoreInput, ScoreWeights, score};
 use crate::harvest::ingest;
-use crate::store::search_index;
+use crate::store::{kept_counts, search_index};
 
 /// How a rescoring runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +108,8 @@ pub async fn rescore_active(
     for shop in &ended_in {
         report.search_rows += search_index::refresh_shop(pool, shop).await?;
     }
+    // Rewritten scores stay scores (never NULL): only the ended offers change what the shops' counts show.
+    kept_counts::recount_shops(pool, &ended_in).await?;
     Ok(report)
 }
 

@@ -14,7 +14,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use sqlx::PgPool;
@@ -336,7 +335,7 @@ async fn tick_alone(pool: &PgPool, scheduler: &dyn Scheduler) -> Result<Option<u
     if !locked {
         return Ok(None);
     }
-    let ticked = scheduler.tick(pool, Utc::now()).await;
+    let ticked = scheduler.tick(pool, super::app_clock::now()).await;
     let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(SCHEDULER_LOCK).execute(&mut *connection).await;
     if unlocked.is_err() {
         // A connection that may still hold the lock must not go back to the pool: closing it releases the lock.

@@ -28,6 +28,7 @@ use crate::scrape::offer::OfferKind;
 use crate::scrape::registry::Shop;
 use crate::scrape::shop_spec::EngineSpec;
 use crate::store::rechecked_offers::{self, PostedDeal};
+use crate::store::kept_counts;
 
 /// What a re-check concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +119,7 @@ impl Rechecker {
             }
             Ok(Err(FetchError::NotFound { status, .. })) => {
                 rechecked_offers::end_gone_offer(pool, deal.offer_id, now).await?;
+                kept_counts::recount_shop(pool, &deal.shop_id).await?;
                 return Ok(Recheck { outcome: RecheckOutcome::Dropped(DropReason::Gone { status }), page: None });
             }
             Ok(Err(error)) => return Ok(Recheck::unchecked(error.to_string())),
@@ -147,6 +149,8 @@ impl Rechecker {
         // made by hand.)
         ingest::store_offers(pool, &deal.shop_id, deal.last_run_id.unwrap_or_default(), &[found], now).await?;
         judgements::judge_offers(pool, &[deal.offer_id], &self.weights, now).await?;
+        // The page may have brought an ended offer back, or the judgement taken its score away.
+        kept_counts::recount_shop(pool, &deal.shop_id).await?;
         let outcome = match rechecked_offers::offer_now(pool, deal.offer_id).await? {
             Some(offer) => match drop_reason(&deal, &offer, account.filters.min_real_discount) {
                 Some(reason) => RecheckOutcome::Dropped(reason),

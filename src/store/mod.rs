@@ -7,6 +7,7 @@ pub mod database;
 pub mod deal_queries;
 pub mod evidence;
 pub mod health;
+pub mod kept_counts;
 pub mod migrations;
 pub mod operational_counts;
 pub mod publication_queries;

@@ -1,11 +1,14 @@
-//! The figures `/metrics` exposes, counted from the database at each scrape: scrape runs by status, active offers,
+//! The figures `/metrics` exposes, read from the database at each scrape: scrape runs by status, active offers,
 //! errors by kind and publications by status, per shop or per account.
 //!
-//! They are read from the tables rather than counted in memory, because the work happens in any number of worker
-//! processes on any number of machines: the database is the only place that sees all of it.
+//! They are read from the database rather than counted in memory, because the work happens in any number of worker
+//! processes on any number of machines: the database is the only place that sees all of it. The per-shop figures
+//! are the counts the writers keep (`store::kept_counts`), so a scrape of `/metrics` reads a row per shop, never
+//! the offers.
 
 use sqlx::PgPool;
 
+use super::kept_counts::shop_counts;
 use super::publication_queries::{StatusCount, counts_by_account_and_status};
 use super::shop_overview::RunRequests;
 
@@ -26,31 +29,21 @@ pub struct OperationalCounts {
     pub last_run_requests: Vec<(String, RunRequests)>,
 }
 
-/// Counts everything (a handful of aggregate queries; each scans what it counts).
+/// Gathers everything: the per-shop figures from the counts the writers keep (`store::kept_counts`), the shops'
+/// health and latest runs by one index probe per shop, the publications by account and status.
 pub async fn operational_counts(pool: &PgPool) -> Result<OperationalCounts, sqlx::Error> {
-    let runs_by_status = sqlx::query_as(
-        "SELECT shop_id, status, count(*) FROM scrape_runs GROUP BY shop_id, status ORDER BY shop_id, status",
-    )
-    .fetch_all(pool)
-    .await?;
-    let offers = sqlx::query_as(
-        "SELECT s.id,
-             (SELECT count(*) FROM offers o WHERE o.shop_id = s.id AND o.active),
-             (SELECT count(*) FROM offers o WHERE o.shop_id = s.id AND o.active AND o.score IS NOT NULL)
-         FROM shops s ORDER BY s.id",
-    )
-    .fetch_all(pool)
-    .await?;
+    let kept = shop_counts(pool, None).await?;
+    let mut counts = OperationalCounts::default();
+    for shop in kept {
+        for (status, runs) in &shop.runs_by_status {
+            counts.runs_by_status.push((shop.shop_id.clone(), status.clone(), *runs));
+        }
+        for (kind, errors) in &shop.errors_by_kind {
+            counts.errors_by_kind.push((shop.shop_id.clone(), kind.clone(), *errors));
+        }
+        counts.offers.push((shop.shop_id, shop.active_offers, shop.active_deals));
+    }
     let shop_health = sqlx::query_as("SELECT id, healthy FROM shops ORDER BY id").fetch_all(pool).await?;
-    // Only whole counts are summed: the errors object is the scraper's, and one odd value must not break /metrics.
-    let errors_by_kind = sqlx::query_as(
-        "SELECT r.shop_id, e.key, sum(e.value::text::bigint)::bigint
-         FROM scrape_runs r CROSS JOIN LATERAL jsonb_each(r.errors) AS e
-         WHERE r.status <> 'running' AND jsonb_typeof(e.value) = 'number' AND e.value::text ~ '^[0-9]{1,18}$'
-         GROUP BY r.shop_id, e.key ORDER BY r.shop_id, e.key",
-    )
-    .fetch_all(pool)
-    .await?;
     let publications = counts_by_account_and_status(pool).await?;
     // One index probe per shop (scrape_runs_by_shop).
     let latest: Vec<(String, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
@@ -63,5 +56,5 @@ pub async fn operational_counts(pool: &PgPool) -> Result<OperationalCounts, sqlx
     .await?;
     let last_run_requests =
         latest.into_iter().map(|(shop, json)| (shop, serde_json::from_value(json.0).unwrap_or_default())).collect();
-    Ok(OperationalCounts { runs_by_status, offers, shop_health, errors_by_kind, publications, last_run_requests })
+    Ok(OperationalCounts { shop_health, publications, last_run_requests, ..counts })
 }

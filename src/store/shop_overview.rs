@@ -107,14 +107,14 @@ struct RunRow {
     requests: Json<serde_json::Value>,
 }
 
-/// Every shop (or only `only`), unhealthy ones first, then by name.
+/// Every shop (or only `only`), unhealthy ones first, then by name. The offer counts are the kept ones
+/// (`store::kept_counts`): no request counts offers.
 pub async fn shop_overviews(pool: &PgPool, only: Option<&str>) -> Result<Vec<ShopOverview>, sqlx::Error> {
     let shops: Vec<ShopRow> = sqlx::query_as(
         "SELECT s.id, s.name, s.homepage, s.healthy, s.unhealthy_reason, s.acknowledged_at, s.acknowledged_by,
-             (SELECT count(*) FROM offers o WHERE o.shop_id = s.id AND o.active) AS active_offers,
-             (SELECT count(*) FROM offers o WHERE o.shop_id = s.id AND o.active AND o.score IS NOT NULL)
-                 AS active_deals
-         FROM shops s WHERE ($1::text IS NULL OR s.id = $1)
+             COALESCE(c.active_offers, 0) AS active_offers, COALESCE(c.active_deals, 0) AS active_deals
+         FROM shops s LEFT JOIN shop_counts c ON c.shop_id = s.id
+         WHERE ($1::text IS NULL OR s.id = $1)
          ORDER BY s.healthy, lower(s.name), s.id",
     )
     .bind(only)

@@ -3,8 +3,9 @@
 //! status, each account's posts this month and budget left, the database's outages and restarts), and the layer
 //! that answers 503 at once while the database is away.
 //!
-//! The figures are counted from the database at each scrape (see `store::operational_counts` for why) and written
-//! with `prometheus-client`, which escapes label values and writes the OpenMetrics text format Prometheus reads.
+//! The figures are read from the database at each scrape, the per-shop ones from the counts the writers keep (see
+//! `store::operational_counts` and `store::kept_counts` for why), and written with `prometheus-client`, which
+//! escapes label values and writes the OpenMetrics text format Prometheus reads.
 
 use axum::Router;
 use axum::extract::{Request, State};

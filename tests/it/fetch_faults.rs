@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dealcast::scrape::fetch::{FetchSettings, Fetched, Fetcher, HostPolicy, PrivateHostAllowance, Validators};
+use dealcast::scrape::fetch::{
+    FetchSettings, Fetched, Fetcher, HostPolicy, PrivateHostAllowance, ProxySettings, Validators,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
@@ -30,6 +32,7 @@ fn settings() -> FetchSettings {
         default_host_policy: HostPolicy::LIFTED,
         max_retry_after: Duration::from_secs(5),
         allow_private_hosts: PrivateHostAllowance::loopback(),
+        proxy: ProxySettings::none(),
     }
 }
 

@@ -4,10 +4,11 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use chrono::{TimeDelta, Utc};
-use dealcast::jobs::{QueueClock, claim, enqueue, extend_lease};
+use chrono::{DateTime, TimeDelta, Utc};
+use dealcast::jobs::{QueueClock, app_clock, claim, enqueue, extend_lease};
 use dealcast::publish::account_state;
 use sqlx::postgres::PgPoolOptions;
+use support::loopback_shop;
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -75,4 +76,122 @@ async fn a_failed_unlock_does_not_leave_the_lock_held_by_a_pooled_connection() {
     one_connection.close().await;
     sqlx::raw_sql("GRANT EXECUTE ON FUNCTION pg_advisory_unlock(bigint) TO PUBLIC").execute(&db.pool).await.unwrap();
     let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP ROLE {role}"))).execute(&db.pool).await;
+}
+
+/// A `dealcast worker` process, killed if the test ends before stopping it.
+struct WorkerProcess(std::process::Child);
+
+impl WorkerProcess {
+    /// Starts worker `name` over the shop files in `scrapers`, with its application clock `skew_secs` ahead: it
+    /// runs the jobs the test queues (it schedules none), two at a time, with a 10-second lease.
+    fn start(name: &str, scrapers: &std::path::Path, database_url: &str, skew_secs: i64) -> WorkerProcess {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dealcast"));
+        command
+            .args(["--scrapers", scrapers.to_str().unwrap(), "worker", "--name", name, "--no-schedule"])
+            .args(["--lease-secs", "10", "--poll-ms", "100", "--concurrency", "2"])
+            .env("DATABASE_URL", database_url)
+            .env("DEALCAST_CONFIG", "/dev/null")
+            .env(app_clock::VARIABLE, skew_secs.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+        support::outbound::allow_loopback(&mut command);
+        WorkerProcess(command.spawn().expect("start a worker"))
+    }
+
+    /// Stops the worker as an operator would (SIGTERM) and says whether it exited cleanly.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        self.0.wait().unwrap()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits up to `within` for `sql` (a count) to reach one.
+async fn until_one(pool: &sqlx::PgPool, sql: &str, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    loop {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap();
+        if n >= 1 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what} within {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The test above with processes: worker A runs a slow scrape; worker B, whose own clock (`app_clock`) runs two
+/// minutes ahead, polls the queue all the while and runs another shop's scrape (dated two minutes in the future,
+/// which shows its clock is ahead), but never takes A's running job over: the slow shop is scraped once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_process_whose_clock_runs_ahead_does_not_take_over_a_running_scrape() {
+    let db = support::fresh_database().await;
+    let mut routes = std::collections::HashMap::new();
+    // Three product pages of 3 s each, one at a time: A's scrape lasts about 9 s, inside its 10-second lease even
+    // without heartbeats, while B's clock is 120 s ahead of it.
+    loopback_shop::add_slow_listing(&mut routes, "/slow", 3, Duration::from_secs(3), |p| format!("Lent {p}"));
+    loopback_shop::add_slow_listing(&mut routes, "/fast", 1, Duration::ZERO, |p| format!("Rapide {p}"));
+    let server = loopback_shop::start(routes).await;
+    let scrapers = tempfile::tempdir().unwrap();
+    for shop in ["slow", "fast"] {
+        std::fs::write(
+            scrapers.path().join(format!("{shop}.toml")),
+            format!(
+                "name = \"{shop}\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.product\"\n\
+                 [politeness]\nmin_delay_ms = 0\nmax_concurrency = 1\n",
+                server.url("/"),
+                server.url(&format!("/{shop}/list"))
+            ),
+        )
+        .unwrap();
+    }
+    let url = support::database_url(&db);
+    let pool = &db.pool;
+    let due = Utc::now() - TimeDelta::seconds(5);
+    enqueue(pool, "scrape", "slow", due, serde_json::json!(null)).await.unwrap();
+    let worker_a = WorkerProcess::start("worker-a", scrapers.path(), &url, 0);
+    let running_a =
+        "SELECT count(*) FROM jobs WHERE key = 'slow' AND status = 'running' AND locked_by LIKE 'worker-a%'";
+    until_one(pool, running_a, Duration::from_secs(30), "worker A runs the slow scrape").await;
+
+    let worker_b = WorkerProcess::start("worker-b", scrapers.path(), &url, 120);
+    enqueue(pool, "scrape", "fast", due, serde_json::json!(null)).await.unwrap();
+    let fast_done = "SELECT count(*) FROM jobs WHERE key = 'fast' AND status = 'succeeded'";
+    until_one(pool, fast_done, Duration::from_secs(30), "worker B runs the fast scrape").await;
+    let still_a: i64 = sqlx::query_scalar(running_a).fetch_one(pool).await.unwrap();
+    assert_eq!(still_a, 1, "B was polling while A's scrape ran (make the slow shop slower if this fails)");
+    let slow_done = "SELECT count(*) FROM jobs WHERE key = 'slow' AND status = 'succeeded'";
+    until_one(pool, slow_done, Duration::from_secs(60), "worker A finishes the slow scrape").await;
+
+    // B's clock is ahead: the run it recorded is dated about 120 s after the database's time of its claim.
+    let (fast_by, run_started, claimed): (String, DateTime<Utc>, DateTime<Utc>) = sqlx::query_as(
+        "SELECT j.locked_by, r.started_at, j.started_at FROM jobs j JOIN scrape_runs r ON r.shop_id = j.key
+         WHERE j.key = 'fast'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(fast_by.starts_with("worker-b"), "{fast_by}");
+    let ahead = run_started - claimed;
+    assert!(ahead > TimeDelta::seconds(100) && ahead < TimeDelta::seconds(140), "B's clock ahead by {ahead}");
+
+    // A's job stayed A's: one attempt, one run, each page of the slow shop fetched once.
+    let (slow_by, attempts): (String, i32) =
+        sqlx::query_as("SELECT locked_by, attempts FROM jobs WHERE key = 'slow'").fetch_one(pool).await.unwrap();
+    assert!(slow_by.starts_with("worker-a") && attempts == 1, "{slow_by}, attempt {attempts}");
+    let runs: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM scrape_runs WHERE shop_id = 'slow'").fetch_all(pool).await.unwrap();
+    assert_eq!(runs, vec!["succeeded".to_string()], "the slow shop was scraped once");
+    let requested = server.requested();
+    for page in ["/slow/list", "/slow/p0", "/slow/p1", "/slow/p2"] {
+        assert_eq!(requested.iter().filter(|path| *path == page).count(), 1, "{page} in {requested:?}");
+    }
+    assert!(worker_b.stop().success(), "worker B stops cleanly");
+    assert!(worker_a.stop().success(), "worker A stops cleanly");
 }

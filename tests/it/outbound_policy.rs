@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dealcast::publish::images::{ImageError, fetch_image, image_fetcher};
 use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
-use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance};
+use dealcast::scrape::fetch::{FetchSettings, Fetcher, HostPolicy, PrivateHostAllowance, ProxySettings};
 use support::loopback_shop::{self, Behaviour, LoopbackShop, product_page};
 use url::Url;
 
@@ -254,4 +254,122 @@ async fn dealcast_scrape_fetches_only_what_the_configuration_or_the_environment_
     // A list that does not parse is an error naming the variable.
     let (_shop, _hidden, _stdout, stderr) = scrape_with("", Some("127.0.0.1,http://shop.lan/")).await;
     assert!(stderr.contains(ALLOW_PRIVATE_HOSTS_ENV) && stderr.contains("http://shop.lan/"), "{stderr}");
+}
+
+/// A forward HTTP proxy on 127.0.0.1 that counts the connections it accepts and keeps each request line. It answers
+/// every request itself: a URL ending in `/start` with a redirect to `http://localhost:9/admin`, anything else with a
+/// small page.
+struct CountingProxy {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    request_lines: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    async fn start() -> CountingProxy {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let request_lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counter, lines) = (Arc::clone(&accepted), Arc::clone(&request_lines));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let lines = Arc::clone(&lines);
+                tokio::spawn(async move {
+                    let mut stream = BufReader::new(stream);
+                    let mut line = String::new();
+                    if stream.read_line(&mut line).await.is_err() {
+                        return;
+                    }
+                    let request_line = line.trim_end().to_string();
+                    // The rest of the head, up to the blank line.
+                    loop {
+                        line.clear();
+                        match stream.read_line(&mut line).await {
+                            Ok(n) if n > 0 && line != "\r\n" => {}
+                            _ => break,
+                        }
+                    }
+                    let answer = if request_line.contains("/start ") {
+                        "HTTP/1.1 302 Found\r\nLocation: http://localhost:9/admin\r\nContent-Length: 0\r\n\
+                         Connection: close\r\n\r\n"
+                            .to_string()
+                    } else {
+                        let body = "<html><p>via the proxy</p></html>";
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\
+                             \r\n\r\n{body}",
+                            body.len()
+                        )
+                    };
+                    lines.lock().unwrap().push(request_line);
+                    let _ = stream.get_mut().write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        CountingProxy { port, accepted, request_lines }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    fn request_lines(&self) -> Vec<String> {
+        self.request_lines.lock().unwrap().clone()
+    }
+}
+
+/// A fetcher sending every request through `proxy` (robots.txt obeyed), with the private hosts `allowed`.
+fn through_proxy(proxy: &str, allowed: &str) -> Fetcher {
+    Fetcher::new(FetchSettings {
+        max_retries: 0,
+        default_host_policy: HostPolicy::LIFTED,
+        allow_private_hosts: PrivateHostAllowance::parse_list(allowed, "test").unwrap(),
+        proxy: ProxySettings::all(Url::parse(proxy).unwrap()),
+        ..FetchSettings::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_proxy_a_name_that_resolves_to_loopback_is_refused_and_the_proxy_never_hears_of_it() {
+    let proxy = CountingProxy::start().await;
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+    let target = Url::parse("http://localhost:9/").unwrap();
+
+    // Not allowed: refused before anything is sent, robots.txt included, with the private_address kind.
+    let error = through_proxy(&proxy_url, "").fetch(&target).await.expect_err("refused");
+    assert_eq!(error.kind(), "private_address", "{error}");
+    assert!(error.to_string().contains("localhost is at"), "{error}");
+    assert_eq!(proxy.accepted(), 0, "the proxy got no connection");
+
+    // Allowed: the request goes through the proxy (which hears the whole URL), robots.txt first.
+    let page = through_proxy(&proxy_url, "localhost").fetch(&target).await.expect("fetched through the proxy");
+    assert!(page.text.contains("via the proxy"), "{}", page.text);
+    assert!(proxy.accepted() >= 1);
+    assert_eq!(
+        proxy.request_lines(),
+        ["GET http://localhost:9/robots.txt HTTP/1.1", "GET http://localhost:9/ HTTP/1.1"]
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_a_redirect_to_a_private_name_is_refused_and_the_proxy_is_written_as_the_operator_wrote_it() {
+    let proxy = CountingProxy::start().await;
+    // The proxy named by a loopback name that no allowance lists: the operator's own choice, used as written.
+    let proxy_url = format!("http://localhost:{}", proxy.port);
+    let fetcher = through_proxy(&proxy_url, "127.0.0.2");
+
+    let page = fetcher.fetch(&Url::parse("http://127.0.0.2:9/page").unwrap()).await.expect("through the proxy");
+    assert!(page.text.contains("via the proxy"));
+
+    // The proxy answers /start with a redirect to http://localhost:9/admin: that hop is judged before it is sent.
+    let before = proxy.request_lines().len();
+    let error = fetcher.fetch(&Url::parse("http://127.0.0.2:9/start").unwrap()).await.expect_err("refused");
+    assert_eq!(error.kind(), "private_address", "{error}");
+    assert!(error.to_string().contains("localhost:9/admin"), "{error}");
+    let sent: Vec<String> = proxy.request_lines().split_off(before);
+    assert_eq!(sent, ["GET http://127.0.0.2:9/start HTTP/1.1"], "the redirect's target never went to the proxy");
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use dealcast::deals::score::ScoreWeights;
 use dealcast::harvest::judgements::judge_offers;
-use dealcast::store::search_index;
+use dealcast::store::{kept_counts, search_index};
 use dealcast::web::{self, WebState};
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -102,6 +102,8 @@ async fn site_with_page_cache(page_cache: Duration) -> Site {
     assert_eq!(judged, 4);
     // What a harvest does once its offers are stored and judged: searches look in the search index.
     search_index::refresh_all(pool).await.expect("index the offers for search");
+    // And the counts /metrics and the shops pages show.
+    kept_counts::recount_all(pool).await.expect("count the shops' offers");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let address = listener.local_addr().expect("the bound address");
@@ -405,6 +407,8 @@ async fn health_and_metrics_report_the_database() {
     .execute(&site.db.pool)
     .await
     .expect("a run");
+    // What a harvest does when its run ends.
+    kept_counts::recount_shop(&site.db.pool, "shop_a").await.expect("count the run");
     let metrics = site.page("/metrics").await;
     for line in [
         "dealcast_offers_active{shop=\"shop_a\"} 2",

@@ -339,3 +339,150 @@ async fn a_price_seen_at_half_past_eleven_utc_shows_on_the_next_days_date_in_par
     let montreal = page_in(Some(chrono_tz::America::Montreal)).await;
     assert!(montreal.contains("20/11/2026 18:30 EST"), "{montreal}");
 }
+
+/// A listing page linking to products `/p{n}` for each of `products`.
+fn listing_of(products: &[usize]) -> support::loopback_shop::Behaviour {
+    let links: String = products.iter().map(|p| format!(r#"<a class="product" href="/p{p}">{p}</a>"#)).collect();
+    support::loopback_shop::Behaviour::Page {
+        content_type: "text/html",
+        body: format!("<html>{links}</html>").into_bytes(),
+    }
+}
+
+/// A loopback shop of three products (`/p0`..`/p2`) listed on `/list`, with its shop file.
+async fn three_product_shop() -> (support::loopback_shop::LoopbackShop, dealcast::scrape::registry::Shop) {
+    use support::loopback_shop::{self, Behaviour, product_page};
+    let mut routes = std::collections::HashMap::new();
+    routes.insert("/list".to_string(), listing_of(&[0, 1, 2]));
+    for p in 0..3 {
+        let body = product_page(&format!("Produit {p}"), "19.99", Some("29.99"));
+        routes.insert(format!("/p{p}"), Behaviour::Page { content_type: "text/html", body });
+    }
+    let server = loopback_shop::start(routes).await;
+    let spec = dealcast::common::toml_problems::parse_all(&format!(
+        "name = \"Boutique\"\nhomepage = \"{}\"\n[crawl]\nstart_urls = [\"{}\"]\nproduct_links = \"a.product\"\n\
+         [politeness]\nmin_delay_ms = 0\n",
+        server.url("/"),
+        server.url("/list")
+    ))
+    .expect("a valid shop file");
+    let shop = dealcast::scrape::registry::Shop { id: "boutique".into(), file: "boutique.toml".into(), spec };
+    (server, shop)
+}
+
+/// What `/metrics`, `/shops` and `/api/shops` say of shop `boutique`: (active offers, active deals) from each.
+/// Each request must answer within 10 s.
+async fn shown_counts(base: &str) -> [(i64, i64); 3] {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let get = |path: &'static str| {
+        let request = http.get(format!("{base}{path}"));
+        async move {
+            let response = request.send().await.unwrap_or_else(|e| panic!("{path} answers: {e}"));
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    let metrics = get("/metrics").await;
+    let metric = |name: &str| -> i64 {
+        let prefix = format!("{name}{{shop=\"boutique\"}} ");
+        let line = metrics.lines().find_map(|line| line.strip_prefix(&prefix)).unwrap_or_else(|| panic!("{prefix}"));
+        line.parse().unwrap()
+    };
+    let from_metrics = (metric("dealcast_offers_active"), metric("dealcast_deals_active"));
+    let page = get("/shops").await;
+    let number_after = |label: &str| -> i64 {
+        let at = page.find(label).unwrap_or_else(|| panic!("{label} on /shops: {page}")) + label.len();
+        page[at..]
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let from_page = (number_after("Offres actives"), number_after("Promos actives"));
+    let api: serde_json::Value = serde_json::from_str(&get("/api/shops").await).unwrap();
+    let shop = &api["shops"][0];
+    let from_api = (shop["active_offers"].as_i64().unwrap(), shop["active_deals"].as_i64().unwrap());
+    [from_metrics, from_page, from_api]
+}
+
+/// The active offers and deals of `boutique`, counted from the offers themselves.
+async fn true_counts(pool: &sqlx::PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE active), count(*) FILTER (WHERE active AND score IS NOT NULL)
+         FROM offers WHERE shop_id = 'boutique'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_shops_show_kept_counts_that_follow_harvests_and_endings_even_while_offers_are_locked() {
+    use dealcast::deals::score::ScoreWeights;
+    use dealcast::harvest::{Clock, harvest_shop};
+    use dealcast::scrape::crawl::CrawlOptions;
+    use dealcast::scrape::fetch::Fetcher;
+    use dealcast::harvest::rescoring::{RescoreOptions, rescore_active};
+
+    let db = support::fresh_database().await;
+    let (server, shop) = three_product_shop().await;
+    let fetcher = Fetcher::new(support::outbound::loopback_fetch_settings()).unwrap();
+    let weights = ScoreWeights::default();
+    let clock: Clock = dealcast::harvest::system_clock();
+    let options = CrawlOptions::default();
+    let harvest = || harvest_shop(&db.pool, &fetcher, &shop, &options, "test", &weights, &clock);
+    let (base, _stop) = serve(state_of(&db, "http://127.0.0.1/"), ServerLimits::default()).await;
+
+    // After a harvest: its three offers, as many deals as were judged, the same on every page.
+    harvest().await.expect("the first harvest");
+    let truth = true_counts(&db.pool).await;
+    assert_eq!(truth.0, 3);
+    assert_eq!(shown_counts(&base).await, [truth; 3]);
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("dealcast_scrape_runs_total{shop=\"boutique\",status=\"succeeded\"} 1"), "{metrics}");
+
+    // The shop stops listing /p2: two runs without it end it, and the pages follow.
+    server.set("/list", listing_of(&[0, 1]));
+    harvest().await.expect("the second harvest");
+    harvest().await.expect("the third harvest");
+    let truth = true_counts(&db.pool).await;
+    assert_eq!(truth.0, 2, "p2 ended after two runs without it");
+    assert_eq!(shown_counts(&base).await, [truth; 3]);
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("dealcast_scrape_runs_total{shop=\"boutique\",status=\"succeeded\"} 3"), "{metrics}");
+
+    // p0's promotion ends (the shop had announced the date): the hourly rescoring job ends it, and the pages follow
+    // without another harvest.
+    sqlx::query("UPDATE offers SET ends_at = now() - interval '1 minute' WHERE url LIKE '%/p0'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let report = rescore_active(&db.pool, &weights, chrono::Utc::now(), &RescoreOptions::default()).await.unwrap();
+    assert_eq!(report.ended, 1);
+    let truth = true_counts(&db.pool).await;
+    assert_eq!(truth.0, 1);
+    assert_eq!(shown_counts(&base).await, [truth; 3]);
+
+    // While another transaction holds the offers table exclusively (a long migration, a VACUUM FULL), a statement
+    // that reads the offers waits; /metrics, /shops and /api/shops still answer, with the same counts: their
+    // requests do not read the offers.
+    let mut locker = db.pool.acquire().await.unwrap();
+    sqlx::query("BEGIN").execute(&mut *locker).await.unwrap();
+    sqlx::query("LOCK TABLE offers IN ACCESS EXCLUSIVE MODE").execute(&mut *locker).await.unwrap();
+    let mut reader = db.pool.acquire().await.unwrap();
+    sqlx::query("SET statement_timeout = '1s'").execute(&mut *reader).await.unwrap();
+    let blocked = sqlx::query("SELECT count(*) FROM offers WHERE shop_id = 'boutique'")
+        .execute(&mut *reader)
+        .await
+        .expect_err("a count of the offers waits for the lock");
+    let code = blocked.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned());
+    assert_eq!(code.as_deref(), Some("57014"), "cancelled after waiting: {blocked}");
+    sqlx::query("RESET statement_timeout").execute(&mut *reader).await.unwrap();
+    drop(reader);
+    let started = Instant::now();
+    assert_eq!(shown_counts(&base).await, [truth; 3]);
+    assert!(started.elapsed() < Duration::from_secs(5), "answered in {:?} behind the lock", started.elapsed());
+    sqlx::query("ROLLBACK").execute(&mut *locker).await.unwrap();
+}

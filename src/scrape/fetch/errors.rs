@@ -97,6 +97,14 @@ pub enum FetchError {
         #[source]
         source: reqwest::Error,
     },
+    /// The host of a URL to be fetched through a proxy did not resolve here, so its addresses could not be judged
+    /// by the address policy: nothing was sent (counted as a connection failure, and retried like one).
+    #[error("{url}: could not resolve the host to check its address before sending through the proxy")]
+    Unresolved {
+        url: Url,
+        #[source]
+        source: std::io::Error,
+    },
     /// The connection broke while reading the body, or the body did not decompress.
     #[error("{url}: could not read the body")]
     Body {
@@ -137,7 +145,7 @@ impl FetchError {
             FetchError::RedirectLoop { .. } => "redirect_loop",
             FetchError::TooManyRedirects { .. } => "too_many_redirects",
             FetchError::BadRedirect { .. } => "bad_redirect",
-            FetchError::Connect { .. } => "connect",
+            FetchError::Connect { .. } | FetchError::Unresolved { .. } => "connect",
             FetchError::Body { .. } => "body",
             FetchError::Request { .. } => "request",
         }
@@ -149,6 +157,7 @@ impl FetchError {
             self,
             FetchError::Timeout { .. }
                 | FetchError::Connect { .. }
+                | FetchError::Unresolved { .. }
                 | FetchError::TooManyRequests { .. }
                 | FetchError::ServerError { .. }
         )

@@ -7,7 +7,8 @@
 //! and it turns the body into text whatever its charset ([`charset`]). Failures come back as one [`FetchError`]
 //! with a bounded [`FetchError::kind`]. No request goes to a loopback, private or otherwise non-public address
 //! unless the settings allow it ([`address_policy`]): IP literals are checked before each hop, names inside the
-//! client's resolver.
+//! client's resolver, or, for a request that leaves through an HTTP(S) proxy ([`proxy_route`]), resolved and
+//! judged here before it is sent.
 //!
 //! One `reqwest::Client` (one connection pool) is shared by every clone of a [`Fetcher`]; per-host state is behind
 //! an `Arc` looked up under a short read lock, so the hot path neither builds clients nor holds a lock across an
@@ -18,6 +19,7 @@ pub mod address_policy;
 pub mod charset;
 pub mod errors;
 pub mod host_limits;
+pub mod proxy_route;
 pub mod retry;
 pub mod robots;
 
@@ -33,9 +35,11 @@ pub use address_policy::{AllowedHost, PrivateHostAllowance, RefusedAddress};
 pub use charset::decode_body;
 pub use errors::{FETCH_ERROR_KINDS, FetchError};
 pub use host_limits::HostPolicy;
+pub use proxy_route::{ProxySettingError, ProxySettings};
 pub use robots::RobotsRules;
 
 use host_limits::{HostEntry, HostKey, HostTable};
+use proxy_route::ProxyRoutes;
 use robots::{MAX_ROBOTS_BYTES, RobotsVerdict};
 
 /// The product token sites address us by in robots.txt (`User-agent: dealcast`).
@@ -77,6 +81,9 @@ pub struct FetchSettings {
     pub max_retry_after: Duration,
     /// The private hosts and networks that may be fetched from (none by default: public addresses only).
     pub allow_private_hosts: PrivateHostAllowance,
+    /// The HTTP(S) proxies requests go through (by default those of the environment, `HTTP_PROXY` and the like,
+    /// an unusable one ignored as reqwest ignores it; [`ProxySettings::from_process_env`] reports it instead).
+    pub proxy: ProxySettings,
 }
 
 impl Default for FetchSettings {
@@ -93,6 +100,7 @@ impl Default for FetchSettings {
             default_host_policy: HostPolicy::POLITE,
             max_retry_after: Duration::from_secs(120),
             allow_private_hosts: PrivateHostAllowance::default(),
+            proxy: ProxySettings::from_process_env().unwrap_or_default(),
         }
     }
 }
@@ -181,6 +189,8 @@ pub struct Fetcher {
 struct Inner {
     client: reqwest::Client,
     settings: FetchSettings,
+    /// Which requests go through a proxy (the client asks the same routes).
+    proxies: Arc<ProxyRoutes>,
     user_agent: String,
     hosts: HostTable,
 }
@@ -224,15 +234,24 @@ impl Fetcher {
             header::ACCEPT,
             HeaderValue::from_static("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
         );
-        let client = reqwest::Client::builder()
+        let proxies = Arc::new(ProxyRoutes::new(settings.proxy.clone()));
+        // The resolver judges the hosts the client connects to: the shops', or the proxies' (allowed as written).
+        let resolver_allowance = settings.allow_private_hosts.clone().and(&proxies.proxy_hosts());
+        // reqwest's own proxy detection off: the client proxies exactly what `proxies` says, which is what the
+        // fetcher checked before sending (`check_behind_proxy`).
+        let mut client = reqwest::Client::builder()
             .user_agent(user_agent.as_str())
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(address_policy::PolicyResolver::new(settings.allow_private_hosts.clone()))
+            .dns_resolver(address_policy::PolicyResolver::new(resolver_allowance))
             .connect_timeout(settings.connect_timeout)
-            .build()
-            .map_err(|source| FetchError::ClientBuild { source })?;
-        Ok(Fetcher { inner: Arc::new(Inner { client, settings, user_agent, hosts: HostTable::default() }) })
+            .no_proxy();
+        if proxies.any() {
+            let routes = Arc::clone(&proxies);
+            client = client.proxy(reqwest::Proxy::custom(move |url| routes.proxied(url).cloned()));
+        }
+        let client = client.build().map_err(|source| FetchError::ClientBuild { source })?;
+        Ok(Fetcher { inner: Arc::new(Inner { client, settings, proxies, user_agent, hosts: HostTable::default() }) })
     }
 
     /// The User-Agent header sent with every request.
@@ -363,6 +382,29 @@ impl Fetcher {
         Ok(self.inner.hosts.entry(&key, self.inner.settings.default_host_policy))
     }
 
+    /// Resolves the host of `url`, which a proxy is about to fetch (and resolve) for us, and fails unless every
+    /// address it has is public or allowed: the client's resolver never sees that name. An address written in the
+    /// URL was judged already ([`Fetcher::host_entry`]). The proxy resolves the name again; a name that answers
+    /// differently a moment later is beyond what a client can check.
+    async fn check_behind_proxy(&self, url: &Url) -> Result<(), FetchError> {
+        let Some(url::Host::Domain(host)) = url.host() else { return Ok(()) };
+        let port = url.port_or_known_default().unwrap_or(80);
+        let unresolved = |source| FetchError::Unresolved { url: url.clone(), source };
+        let addresses: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host((host, port)).await.map_err(unresolved)?.collect();
+        if addresses.is_empty() {
+            return Err(unresolved(std::io::Error::other("the name has no address")));
+        }
+        for address in addresses {
+            self.inner
+                .settings
+                .allow_private_hosts
+                .check(host, address.ip())
+                .map_err(|refused| FetchError::PrivateAddress { url: url.clone(), refused: Box::new(refused) })?;
+        }
+        Ok(())
+    }
+
     /// Fails unless the host's robots.txt lets us fetch `url`; the first request to a host fetches the file while
     /// the others wait for it.
     async fn check_robots(&self, host: &HostEntry, url: &Url) -> Result<(), FetchError> {
@@ -486,6 +528,9 @@ impl Fetcher {
         max_bytes: u64,
         oversize: Oversize,
     ) -> Result<Answer, FetchError> {
+        if self.inner.proxies.proxied(url).is_some() {
+            self.check_behind_proxy(url).await?;
+        }
         let mut request = self.inner.client.get(url.clone());
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);

@@ -32,7 +32,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The tables the schema must have, as a user listing them (`\dt`) sees them.
-pub const SCHEMA_TABLES: [&str; 16] = [
+pub const SCHEMA_TABLES: [&str; 17] = [
     "accounts",
     "admin_login_attempts",
     "admin_sessions",
@@ -48,6 +48,7 @@ pub const SCHEMA_TABLES: [&str; 16] = [
     "scrape_runs",
     "search_generation",
     "search_words",
+    "shop_counts",
     "shops",
 ];
 
