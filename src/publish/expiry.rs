@@ -83,7 +83,9 @@ impl ExpiryReason {
     /// In French, as the reply and the feed say it ("le prix est remonté à 44,90 €"); amounts in `currency`.
     pub fn in_french(self, figures: &ExpiryFigures, currency: &str) -> String {
         match (self, figures.price) {
-            (ExpiryReason::PriceUp, Some(price)) => format!("le prix est remonté à {}", money_format::french(price, Some(currency))),
+            (ExpiryReason::PriceUp, Some(price)) => {
+                format!("le prix est remonté à {}", money_format::french(price, Some(currency)))
+            }
             (ExpiryReason::PriceUp, None) => "le prix est remonté".to_owned(),
             (ExpiryReason::BelowPostedDiscount, _) => {
                 let posted = figures.posted_discount.map(|pct| format!(" (au lieu de {})", format_percent(-pct)));

@@ -27,8 +27,8 @@ use crate::scrape::normalize::{NormalizedOffer, ObservationSource, normalize};
 use crate::scrape::offer::OfferKind;
 use crate::scrape::registry::Shop;
 use crate::scrape::shop_spec::EngineSpec;
-use crate::store::rechecked_offers::{self, PostedDeal};
 use crate::store::kept_counts;
+use crate::store::rechecked_offers::{self, PostedDeal};
 
 /// What a re-check concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]

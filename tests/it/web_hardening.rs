@@ -421,10 +421,10 @@ async fn true_counts(pool: &sqlx::PgPool) -> (i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_shops_show_kept_counts_that_follow_harvests_and_endings_even_while_offers_are_locked() {
     use dealcast::deals::score::ScoreWeights;
+    use dealcast::harvest::rescoring::{RescoreOptions, rescore_active};
     use dealcast::harvest::{Clock, harvest_shop};
     use dealcast::scrape::crawl::CrawlOptions;
     use dealcast::scrape::fetch::Fetcher;
-    use dealcast::harvest::rescoring::{RescoreOptions, rescore_active};
 
     let db = support::fresh_database().await;
     let (server, shop) = three_product_shop().await;
