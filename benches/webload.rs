@@ -26,7 +26,8 @@
 //! With `--web-during-rescore` it serves the catalogue in-process and loads it with the webload scenarios, all at
 //! once (`--connections N` clients, 50 by default, as `run.sh` uses), for `--baseline-secs` (20) before any
 //! rescoring and then throughout the rescorings above: one line per scenario and per period, with p50, p95 and p99
-//! (`webload/during_rescore.rs`). `benches/rescoring.md` has the figures.
+//! (`webload/during_rescore.rs`). The rescorings run on the web's runtime, as `dealcast run` has them;
+//! `--rescore-apart` runs them on a thread and runtime of their own, as a separate `dealcast worker` would. `benches/rescoring.md` has the figures.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -53,6 +54,8 @@ struct Options {
     skip_fill: bool,
     /// Load the web with the scenarios before and while the rescorings run.
     web_during_rescore: bool,
+    /// With `web_during_rescore`: run the rescorings on a runtime of their own, on another thread.
+    rescore_apart: bool,
     connections: i64,
     baseline_secs: i64,
 }
@@ -65,6 +68,7 @@ fn options() -> anyhow::Result<Options> {
         rescore: false,
         skip_fill: false,
         web_during_rescore: false,
+        rescore_apart: false,
         connections: 50,
         baseline_secs: 20,
     };
@@ -81,13 +85,14 @@ fn options() -> anyhow::Result<Options> {
             "--rescore" => options.rescore = true,
             "--skip-fill" => options.skip_fill = true,
             "--web-during-rescore" => options.web_during_rescore = true,
+            "--rescore-apart" => options.rescore_apart = true,
             "--connections" => options.connections = number("--connections")?,
             "--baseline-secs" => options.baseline_secs = number("--baseline-secs")?,
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
             other => bail!(
                 "unknown argument {other:?} (use --offers N, --observations PER_OFFER, --shops N, --rescore, \
-                 --skip-fill, --web-during-rescore, --connections N, --baseline-secs N)"
+                 --skip-fill, --web-during-rescore, --rescore-apart, --connections N, --baseline-secs N)"
             ),
         }
     }
@@ -270,6 +275,31 @@ async fn measure_rescoring(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// [`rescore_once`] on the web's runtime, as `dealcast run` runs its worker next to its web server or, `apart`, on a
+/// runtime of its own on another thread with its own connection, as a separate `dealcast worker` process would
+/// (sharing the machine's cores, not the web's threads).
+async fn rescore_beside_web(
+    pool: &PgPool,
+    now: chrono::DateTime<chrono::Utc>,
+    what: &'static str,
+    apart: bool,
+) -> anyhow::Result<RescoreReport> {
+    if !apart {
+        return rescore_once(pool, now, what).await;
+    }
+    let options = (*pool.connect_options()).clone();
+    tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async move {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(options).await?;
+            let report = rescore_once(&pool, now, what).await;
+            pool.close().await;
+            report
+        })
+    })
+    .await?
+}
+
 /// The rescorings of [`measure_rescoring`] (the first two) while the web is loaded with the webload scenarios, and
 /// the web's latency before and during each (see `during_rescore`).
 async fn measure_web_during_rescoring(store: &Store, config: &Config, options: &Options) -> anyhow::Result<()> {
@@ -303,14 +333,21 @@ async fn measure_web_during_rescoring(store: &Store, config: &Config, options: &
     tokio::time::sleep(std::time::Duration::from_secs(options.baseline_secs.unsigned_abs())).await;
     let now = chrono::Utc::now();
     let first = Instant::now();
-    rescore_once(pool, now, FIRST_RESCORING).await?;
+    rescore_beside_web(pool, now, FIRST_RESCORING, options.rescore_apart).await?;
     let first_done = Instant::now();
     step(pool, "one active offer in twenty aged by two days", AGE_ONE_IN_TWENTY, &[]).await?;
     let five = Instant::now();
-    rescore_once(pool, now, FIVE_PERCENT).await?;
+    rescore_beside_web(pool, now, FIVE_PERCENT, options.rescore_apart).await?;
     let five_done = Instant::now();
     let samples = load.stop().await?;
-    println!("{connections} clients, every scenario at once, page cache off, lists in memory");
+    let rescoring_ran = if options.rescore_apart {
+        "on a runtime of its own (as a separate `dealcast worker`)"
+    } else {
+        "on the web's runtime (as in `dealcast run`)"
+    };
+    println!(
+        "{connections} clients, every scenario at once, page cache off, lists in memory; rescoring {rescoring_ran}"
+    );
     report("no rescoring", (baseline, first), &scenarios, &samples);
     report(FIRST_RESCORING, (first, first_done), &scenarios, &samples);
     report(FIVE_PERCENT, (five, five_done), &scenarios, &samples);

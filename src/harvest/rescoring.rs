@@ -7,9 +7,14 @@
 //! which reads the active scored offers in batches by id, recomputes each score from the judgement already stored
 //! (verdict, reference price, reduction start: the 30-day rule itself only changes with a new observation) and
 //! writes back only the scores that moved by at least [`RescoreOptions::min_change`] points (or reached or left
-//! zero), with their parts and the time they hold "as of". The search rows of the rewritten offers are then brought
-//! up to date (`store::search_index::refresh_offers`), which is what the in-memory deal lists follow, as after a
-//! harvest. Finally the promotions whose end has passed are ended, as a harvest does, and the kept counts of their
+//! zero), with their parts and the time they hold "as of". Once every batch is read, the search rows of all the
+//! rewritten offers are brought up to date in one refresh (`store::search_index::refresh_offers`), which is what the
+//! in-memory deal lists follow, as after a harvest. One refresh, not one per batch: each refresh is a new search
+//! generation, and until a web server's lists have caught up with it, its pages are chosen by PostgreSQL instead
+//! (far slower); a refresh every batch kept the lists behind for the whole run (`benches/rescoring.md` has the
+//! web's p95 both ways). The lists and searches follow the
+//! new scores at the end of the run instead (seconds to minutes later; the offers' own scores are written batch by
+//! batch). Finally the promotions whose end has passed are ended, as a harvest does, and the kept counts of their
 //! shops follow (`store::kept_counts`).
 //!
 //! Most offers' scores barely move in an hour (the freshness decays by at most 1 % an hour with the default
@@ -79,6 +84,7 @@ pub async fn rescore_active(
 ) -> Result<RescoreReport, sqlx::Error> {
     let mut report = RescoreReport::default();
     let mut after = 0_i64;
+    let mut rewritten_ids: Vec<i64> = Vec::new();
     loop {
         let batch: Vec<StoredScore> = sqlx::query_as(
             "SELECT o.id, o.price, o.previous_price, o.reference_price, o.verdict, o.reduction_started_at,
@@ -98,9 +104,10 @@ pub async fn rescore_active(
         let changed = rescore_batch(&batch, weights, now, options.min_change);
         if !changed.ids.is_empty() {
             report.rewritten += write_scores(pool, &changed).await?;
-            report.search_rows += search_index::refresh_offers(pool, &changed.ids).await?;
+            rewritten_ids.extend_from_slice(&changed.ids);
         }
     }
+    report.search_rows += search_index::refresh_offers(pool, &rewritten_ids).await?;
     let mut ended_in = ingest::expire_promotions(pool, now).await?;
     report.ended = ended_in.len() as u64;
     ended_in.sort_unstable();
