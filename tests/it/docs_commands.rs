@@ -418,6 +418,56 @@ fn stale_mentions(mentions: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The links of a documentation file (`[text](target)`) and the repository paths its code spans name
+/// (`` `benches/sitemaps.md` ``) that lead nowhere: a missing file, or a heading that is not there.
+fn broken_references(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(repository().join(file)).unwrap();
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let mut broken = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("](") {
+        rest = &rest[start + 2..];
+        let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+        if target.contains("://") {
+            continue;
+        }
+        let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+        let linked = if path.is_empty() { file.to_path_buf() } else { dir.join(path) };
+        let Ok(linked_text) = std::fs::read_to_string(repository().join(&linked)) else {
+            broken.push(format!("{}: the link {target} leads to no file", file.display()));
+            continue;
+        };
+        let headings: Vec<String> = linked_text
+            .lines()
+            .filter_map(|line| line.strip_prefix('#'))
+            .map(|heading| anchor_of(heading.trim_start_matches('#')))
+            .collect();
+        if !anchor.is_empty() && !headings.iter().any(|heading| heading == anchor) {
+            broken.push(format!("{}: the link {target} names no heading of {}", file.display(), linked.display()));
+        }
+    }
+    for (index, span) in text.split('`').enumerate() {
+        let local = ["src/", "tests/", "benches/", "scrapers/", "docs/", "migrations/", ".ci/"];
+        let placeholder = span.contains(['<', '*', '{', ' ']);
+        let named = index % 2 == 1 && !placeholder && local.iter().any(|dir| span.starts_with(dir));
+        if named && !repository().join(span).exists() {
+            broken.push(format!("{}: `{span}` is not in the repository", file.display()));
+        }
+    }
+    broken
+}
+
 /// The rule of a command (the most specific that matches), or why there is none.
 fn rule_of(shown: &Shown) -> Result<&'static Rule, String> {
     let matching = RULES.iter().filter(|rule| match shown.dealcast_args() {
@@ -527,6 +577,12 @@ fn every_dealcast_command_named_in_the_prose_has_those_subcommands_and_flags() {
     assert!(mentions.len() >= 10, "only {} mentions found: is the extraction broken? {mentions:?}", mentions.len());
     let stale = stale_mentions(&mentions);
     assert!(stale.is_empty(), "the docs name what dealcast does not have:\n{}", stale.join("\n"));
+}
+
+#[test]
+fn every_link_and_repository_path_of_the_docs_leads_somewhere() {
+    let broken: Vec<String> = documentation().iter().flat_map(|file| broken_references(file)).collect();
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
 #[test]
