@@ -276,6 +276,8 @@ mod tests {
         );
         let risen = ExpiryFigures { price: Some(Decimal::new(44900, 3)), ..ExpiryFigures::default() };
         assert_eq!(ExpiryReason::PriceUp.describe(&risen, Some("EUR")), "the price went up to 44.90 €");
+        let half_cent = ExpiryFigures { price: Some(Decimal::new(1_299_995, 3)), ..ExpiryFigures::default() };
+        assert_eq!(ExpiryReason::PriceUp.describe(&half_cent, Some("USD")), "the price went up to 1300.00 USD");
     }
 
     #[test]

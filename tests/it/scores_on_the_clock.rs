@@ -173,7 +173,7 @@ async fn a_rescoring_read_in_many_batches_moves_the_search_generation_once() {
     let before = search_index::current_generation(pool).await.expect("the generation");
 
     let options = RescoreOptions { batch_size: 1, ..RescoreOptions::default() };
-    let report = dealcast::store::rescoring::rescore_active(pool, &weights, now(), &options).await.expect("rescore");
+    let report = dealcast::harvest::rescoring::rescore_active(pool, &weights, now(), &options).await.expect("rescore");
     assert_eq!((report.batches, report.rewritten, report.search_rows), (2, 2, 2), "{report:?}");
     let after = search_index::current_generation(pool).await.expect("the generation");
     assert_eq!(after - before, 1, "one refresh for the whole run");
