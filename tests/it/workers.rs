@@ -6,16 +6,18 @@ use crate::support;
 
 use dealcast::scrape::fetch::address_policy::ALLOW_PRIVATE_HOSTS_ENV;
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::child_guard::KillOnDrop;
 use support::loopback_shop;
 
 const SHOPS: usize = 10;
 const PRODUCTS: usize = 3;
 
-fn worker(name: &str, scrapers: &std::path::Path, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_dealcast"))
+/// A worker process, killed when the test ends however it ends.
+fn worker(name: &str, scrapers: &std::path::Path, url: &str) -> KillOnDrop {
+    let child = Command::new(env!("CARGO_BIN_EXE_dealcast"))
         .args(["--scrapers", scrapers.to_str().unwrap(), "worker", "--name", name])
         .args(["--lease-secs", "2", "--poll-ms", "100", "--concurrency", "2"])
         .env(ALLOW_PRIVATE_HOSTS_ENV, support::outbound::LOOPBACK_HOSTS)
@@ -25,7 +27,8 @@ fn worker(name: &str, scrapers: &std::path::Path, url: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    KillOnDrop(child)
 }
 
 async fn scalar(pool: &sqlx::PgPool, sql: &'static str) -> i64 {

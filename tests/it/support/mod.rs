@@ -10,6 +10,7 @@
 
 pub mod admin_site;
 pub mod builders;
+pub mod child_guard;
 pub mod cli;
 pub mod demo_process;
 pub mod expected_pages;
