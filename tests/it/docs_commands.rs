@@ -23,6 +23,8 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use dealcast::cli::Cli;
+use dealcast::config::Config;
+use dealcast::scrape::shop_spec::ShopSpec;
 use support::listed_shop;
 use support::loopback_shop::{self, Behaviour, LoopbackShop};
 use tokio::io::AsyncWriteExt;
@@ -468,6 +470,41 @@ fn broken_references(file: &Path) -> Vec<String> {
     broken
 }
 
+/// The TOML blocks of a Markdown text, with the line each starts on.
+fn toml_blocks(file: &str, markdown: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        let fence = line.trim_start().strip_prefix("```");
+        match (fence, current.as_mut()) {
+            (Some(info), None) if info.trim() == "toml" => {
+                current = Some((format!("{file}:{}", index + 2), String::new()))
+            }
+            (Some(_), Some(_)) => blocks.extend(current.take()),
+            (None, Some((_, text))) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// Why a TOML example of the docs would be refused: a shop file (it has a `homepage`) as dealcast reads shop files,
+/// anything else as `dealcast.toml`.
+fn refused_example(text: &str) -> Option<String> {
+    if text.lines().any(|line| line.starts_with("homepage")) {
+        let problems = dealcast::toml_problems::parse_all::<ShopSpec>(text).err()?;
+        return Some(
+            problems.iter().map(|problem| problem.describe(Path::new("shop file"))).collect::<Vec<_>>().join("; "),
+        );
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    Config::read_file(file.path()).err().map(|error| error.to_string())
+}
+
 /// The rule of a command (the most specific that matches), or why there is none.
 fn rule_of(shown: &Shown) -> Result<&'static Rule, String> {
     let matching = RULES.iter().filter(|rule| match shown.dealcast_args() {
@@ -583,6 +620,22 @@ fn every_dealcast_command_named_in_the_prose_has_those_subcommands_and_flags() {
 fn every_link_and_repository_path_of_the_docs_leads_somewhere() {
     let broken: Vec<String> = documentation().iter().flat_map(|file| broken_references(file)).collect();
     assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn every_toml_example_of_the_docs_is_a_file_dealcast_accepts() {
+    let blocks: Vec<(String, String)> = documentation()
+        .iter()
+        .flat_map(|file| {
+            toml_blocks(&file.display().to_string(), &std::fs::read_to_string(repository().join(file)).unwrap())
+        })
+        .collect();
+    assert!(blocks.len() >= 4, "only {} TOML examples found: is the extraction broken?", blocks.len());
+    let refused: Vec<String> =
+        blocks.iter().filter_map(|(at, text)| refused_example(text).map(|why| format!("{at}: {why}"))).collect();
+    assert!(refused.is_empty(), "the docs show files dealcast refuses:\n{}", refused.join("\n"));
+    let misspelt = "[[accounts]]\nname = \"x\"\ndaily_caps = 3\n";
+    assert!(refused_example(misspelt).is_some_and(|why| why.contains("daily_caps")), "an unknown key is refused");
 }
 
 #[test]
