@@ -1,7 +1,7 @@
 //! Published deals followed until they end: at each tick, an account's publisher looks at its posts of the last
 //! `follow_hours` (default 48) whose deal the harvests have since seen end (price above the posted one, out of
-//! stock, gone, or a discount below the one the post showed: `expiry`), marks them expired with when and why, and, with `on_expiry = "reply"`, replies to each
-//! once through the outbox.
+//! stock, gone, or a discount below the one the post showed: `expiry`), marks them expired with when and why, and,
+//! with `on_expiry = "reply"`, replies to each once through the outbox.
 //!
 //! The reply is an outbox row of its own (`reply_to` the post), so it has the posts' exactly-once guarantees: it
 //! is queued in the same transaction that marks the post expired (a unique index allows one follow-up per post,
@@ -287,8 +287,8 @@ async fn came_back(pool: &PgPool, reply: &DueReply) -> Result<(), sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE publications SET expired_at = NULL, expiry_reason = NULL, expiry_price = NULL, expiry_discount_pct = NULL,
-             updated_at = now()
+        "UPDATE publications SET expired_at = NULL, expiry_reason = NULL, expiry_price = NULL,
+             expiry_discount_pct = NULL, updated_at = now()
          WHERE id = $1",
     )
     .bind(reply.original_id)

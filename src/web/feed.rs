@@ -10,14 +10,14 @@
 //! why, and its `updated` moves to the expiry (when that is later than the judgement), so that a reader that showed
 //! the deal as posted shows it again, ended.
 
+use std::collections::HashMap;
+
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::collections::HashMap;
-
 use chrono::Utc;
 
 use super::WebState;
