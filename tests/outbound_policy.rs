@@ -1,5 +1,6 @@
 //! The outbound address policy (issue 15): no fetch reaches a loopback, private or other non-public address unless
-//! the operator allows it, neither directly, nor through a name, nor on a redirect; product images included. The
+//! the operator allows it, neither directly, nor through a name, nor on a redirect, nor through an HTTP proxy (a
+//! counting proxy on 127.0.0.1 shows that a refused target never reaches it); product images included. The
 //! "never requested" checks use a listener on 127.0.0.2 that counts the connections it accepts: Linux routes the
 //! whole of 127.0.0.0/8 to loopback, so a refused address there would be seen connecting if it were not refused.
 
