@@ -1,5 +1,6 @@
 //! The outbound address policy: no fetch reaches a loopback, private or other non-public address unless
-//! the operator allows it, neither directly, nor through a name, nor on a redirect; product images included. The
+//! the operator allows it, neither directly, nor through a name, nor on a redirect, nor through an HTTP proxy (a
+//! counting proxy on 127.0.0.1 shows that a refused target never reaches it); product images included. The
 //! "never requested" checks use a listener on 127.0.0.2 that counts the connections it accepts: Linux routes the
 //! whole of 127.0.0.0/8 to loopback, so a refused address there would be seen connecting if it were not refused.
 
@@ -372,4 +373,43 @@ async fn behind_a_proxy_a_redirect_to_a_private_name_is_refused_and_the_proxy_is
     assert!(error.to_string().contains("localhost:9/admin"), "{error}");
     let sent: Vec<String> = proxy.request_lines().split_off(before);
     assert_eq!(sent, ["GET http://127.0.0.2:9/start HTTP/1.1"], "the redirect's target never went to the proxy");
+}
+
+/// `dealcast scrape --dry-run` of a shop at `http://localhost:9/` with `HTTP_PROXY` naming `proxy` and the private
+/// hosts `allowed` in the environment; returns its standard error.
+async fn scrape_through_proxy(proxy: &CountingProxy, allowed: &'static str) -> String {
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+    let output = tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("loopback.toml"),
+            "name = \"Loopback\"\nhomepage = \"http://localhost:9/\"\n[crawl]\nstart_urls = [\"http://localhost:9/promos\"]\n\
+             product_links = \"a.p\"\n[politeness]\nmin_delay_ms = 0\n",
+        )
+        .unwrap();
+        let mut command = support::cli::dealcast();
+        for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
+        {
+            command.env_remove(name);
+        }
+        command.env("HTTP_PROXY", proxy_url).env(ALLOW_PRIVATE_HOSTS_ENV, allowed).env("DEALCAST_CONFIG", "/dev/null");
+        command.arg("--scrapers").arg(dir.path()).args(["scrape", "--dry-run", "--json", "--shop", "loopback"]);
+        command.output().unwrap()
+    })
+    .await
+    .unwrap();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn dealcast_scrape_behind_the_environments_proxy_refuses_a_shop_on_localhost_unless_it_is_allowed() {
+    let proxy = CountingProxy::start().await;
+    let stderr = scrape_through_proxy(&proxy, "").await;
+    assert!(stderr.contains("private_address"), "{stderr}");
+    assert_eq!(proxy.accepted(), 0, "the proxy got no connection: {stderr}");
+
+    let stderr = scrape_through_proxy(&proxy, "localhost").await;
+    assert!(!stderr.contains("private_address"), "{stderr}");
+    let lines = proxy.request_lines();
+    assert!(lines.contains(&"GET http://localhost:9/promos HTTP/1.1".to_string()), "{lines:?}\n{stderr}");
 }

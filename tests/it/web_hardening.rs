@@ -1,7 +1,8 @@
 //! The web server against the clients and readers an attacker or a careless default would bring: connections that
 //! send half a request and stop, slow queries, `/metrics` behind its token, one-letter searches, guessing the admin
-//! password from many addresses, private review notes, and dates read in the reader's time zone. Everything over
-//! real HTTP on loopback against `web::serve_within` on a fresh database.
+//! password from many addresses, private review notes, dates read in the reader's time zone, and `/metrics` and the
+//! shops pages answering from kept counts while the offers are locked. Everything over real HTTP on loopback against
+//! `web::serve_within` on a fresh database.
 
 use crate::support;
 
