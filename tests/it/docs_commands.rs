@@ -495,7 +495,7 @@ fn toml_blocks(file: &str, markdown: &str) -> Vec<(String, String)> {
 /// anything else as `dealcast.toml`.
 fn refused_example(text: &str) -> Option<String> {
     if text.lines().any(|line| line.starts_with("homepage")) {
-        let problems = dealcast::toml_problems::parse_all::<ShopSpec>(text).err()?;
+        let problems = dealcast::common::toml_problems::parse_all::<ShopSpec>(text).err()?;
         return Some(
             problems.iter().map(|problem| problem.describe(Path::new("shop file"))).collect::<Vec<_>>().join("; "),
         );

@@ -164,7 +164,7 @@ async fn after_one_rescoring_a_new_reduction_outranks_an_old_one_everywhere() {
 async fn a_rescoring_read_in_many_batches_moves_the_search_generation_once() {
     let db = support::fresh_database().await;
     let pool = &db.pool;
-    support::add_shop(pool, "shop_a", "Boutique A").await;
+    support::builders::ShopSeed::new("shop_a").name("Boutique A").insert(pool).await;
     let weights = ScoreWeights::default();
     let old = add_offer(pool, OLD, "69", days_ago(10)).await;
     let older = add_offer(pool, &format!("{OLD} bis"), "68", days_ago(12)).await;
