@@ -143,6 +143,32 @@ pub async fn ended_posts(pool: &PgPool, offer_ids: &[i64]) -> Result<Vec<EndedPo
     .await
 }
 
+/// The offers whose latest post is among the `recent` latest sent posts (of shop `shop_id` when given) and has
+/// expired, the latest expiry first: what a feed keeps showing, marked ended, after the deal left the lists (an
+/// offer gone from its shop is no longer listed, but its readers saw it posted).
+pub async fn recently_posted_and_ended(
+    pool: &PgPool,
+    shop_id: Option<&str>,
+    recent: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT offer_id
+         FROM (SELECT DISTINCT ON (offer_id) offer_id, expired_at
+               FROM (SELECT p.offer_id, p.expired_at, p.published_at, p.id
+                     FROM publications p JOIN offers o ON o.id = p.offer_id
+                     WHERE p.status = 'published' AND p.reply_to IS NULL AND ($1::text IS NULL OR o.shop_id = $1)
+                     ORDER BY p.published_at DESC, p.id DESC
+                     LIMIT $2) recent
+               ORDER BY offer_id, published_at DESC, id DESC) latest
+         WHERE expired_at IS NOT NULL
+         ORDER BY expired_at DESC, offer_id",
+    )
+    .bind(shop_id)
+    .bind(recent)
+    .fetch_all(pool)
+    .await
+}
+
 /// How many publications one account has in one status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StatusCount {

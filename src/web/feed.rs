@@ -8,7 +8,9 @@
 //! A deal whose latest post has expired (`publish::followups`: the price went up, the discount fell below the one
 //! the post showed, out of stock, gone) says so: its title starts with "[Terminé]", its summary opens with when and
 //! why, and its `updated` moves to the expiry (when that is later than the judgement), so that a reader that showed
-//! the deal as posted shows it again, ended.
+//! the deal as posted shows it again, ended. A deal ended for good is no longer listed, so the deals of the latest
+//! [`RECENT_POSTS`] posts whose post expired stay in the feed after the listed ones: a reader still learns that the
+//! deal it saw posted is over.
 
 use std::collections::HashMap;
 
@@ -26,12 +28,14 @@ use super::security::web_link;
 use super::text::{Lang, fill};
 use super::views::verdict_words;
 use crate::publish::expiry::{ExpiryFigures, ExpiryReason};
-use crate::store::deal_queries::{DealFilter, DealRow};
-use crate::store::publication_queries::{EndedPost, ended_posts};
+use crate::store::deal_queries::{self, Activity, DealFilter, DealRow};
+use crate::store::publication_queries::{EndedPost, ended_posts, recently_posted_and_ended};
 use crate::store::shop_overview;
 
 /// How many deals a feed holds.
 pub const FEED_SIZE: i64 = 50;
+/// How many of the latest posts a feed looks back on for deals that ended after they were posted.
+pub const RECENT_POSTS: i64 = 20;
 /// Feeds are in French, like the posts dealcast publishes.
 const FEED_LANG: Lang = Lang::Fr;
 /// The word that marks a deal whose post expired, as the account's reply says it.
@@ -44,10 +48,11 @@ pub fn routes() -> Router<WebState> {
 
 async fn best_deals(State(state): State<WebState>) -> Result<Response, PageError> {
     let fail = |error: WebError| PageError::new(error, FEED_LANG);
-    let rows = state
+    let mut rows = state
         .list_deals(&DealFilter { limit: FEED_SIZE, ..DealFilter::default() })
         .await
         .map_err(|e| fail(e.into()))?;
+    add_ended_after_posting(&state, None, &mut rows).await.map_err(fail)?;
     let ended = ended_of(&state, &rows).await.map_err(fail)?;
     let t = FEED_LANG.texts();
     Ok(atom_response(&feed(&state, t.feed_title.to_owned(), "feed.atom", &rows, &ended)))
@@ -62,10 +67,24 @@ async fn shop_deals(State(state): State<WebState>, Path(shop_id): Path<String>) 
         .find(|(id, _)| *id == shop_id)
         .ok_or_else(|| fail(WebError::NotFound(format!("there is no shop {shop_id:?}"))))?;
     let filter = DealFilter { shop: Some(shop.0.clone()), limit: FEED_SIZE, ..DealFilter::default() };
-    let rows = state.list_deals(&filter).await.map_err(|e| fail(e.into()))?;
+    let mut rows = state.list_deals(&filter).await.map_err(|e| fail(e.into()))?;
+    add_ended_after_posting(&state, Some(&shop.0), &mut rows).await.map_err(fail)?;
     let ended = ended_of(&state, &rows).await.map_err(fail)?;
     let title = fill(FEED_LANG.texts().feed_shop_title, &[("shop", &shop.1)]);
     Ok(atom_response(&feed(&state, title, &format!("shops/{}/feed.atom", shop.0), &rows, &ended)))
+}
+
+/// Appends to `rows` the deals (of shop `shop_id` when given) whose recent post expired and that are not among them.
+async fn add_ended_after_posting(
+    state: &WebState,
+    shop_id: Option<&str>,
+    rows: &mut Vec<DealRow>,
+) -> Result<(), WebError> {
+    let ended = recently_posted_and_ended(state.pool(), shop_id, RECENT_POSTS).await?;
+    let missing: Vec<i64> = ended.into_iter().filter(|id| !rows.iter().any(|row| row.id == *id)).collect();
+    let any = DealFilter { activity: Activity::Any, ..DealFilter::default() };
+    rows.extend(deal_queries::read_listed(state.pool(), missing, &any, None).await?);
+    Ok(())
 }
 
 /// How the latest post of each of `rows` ended, by offer id, for those whose post expired.

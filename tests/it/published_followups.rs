@@ -139,7 +139,11 @@ async fn feed_entry(base: &str, offer: i64) -> (String, String, DateTime<Utc>) {
     (entry.title().value.clone(), summary, entry.updated().with_timezone(&Utc))
 }
 
-/// One deal posted at 09:00 by an account replying to its expired posts, in a database and mock X of its own.
+/// An account that replies to its expired posts.
+const REPLYING: &str = "on_expiry = \"reply\"\n";
+
+/// One deal posted at 09:00 by an account with `options` (e.g. replying to its expired posts), in a database and
+/// mock X of its own.
 struct Posted {
     db: support::TestDb,
     x: MockX,
@@ -149,11 +153,11 @@ struct Posted {
     id: i64,
 }
 
-async fn posted_replying_account() -> Posted {
+async fn posted_account(options: &str) -> Posted {
     let db = support::fresh_database().await;
     let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
     let offer = one_deal(&db.pool).await;
-    let publisher = publisher(&db.pool, account(&x, "on_expiry = \"reply\"\n"));
+    let publisher = publisher(&db.pool, account(&x, options));
     let posted = publisher.tick(posted_at()).await.expect("the slot's tick");
     assert_eq!(posted.sent.len(), 1, "{posted:?}");
     let id = posted.sent[0].publication_id;
@@ -162,7 +166,7 @@ async fn posted_replying_account() -> Posted {
 
 #[tokio::test]
 async fn a_price_rise_three_hours_after_the_post_expires_it_and_replies_once_within_the_budget() {
-    let Posted { db, x, offer, publisher, .. } = posted_replying_account().await;
+    let Posted { db, x, offer, publisher, .. } = posted_account(REPLYING).await;
     let pool = &db.pool;
     let original = x.posts_of(USER_ID)[0].clone();
     let spent_before = spent_this_month(pool, posted_at()).await;
@@ -213,12 +217,8 @@ async fn a_price_rise_three_hours_after_the_post_expires_it_and_replies_once_wit
 
 #[tokio::test]
 async fn with_on_expiry_none_the_post_expires_and_nothing_is_posted() {
-    let db = support::fresh_database().await;
+    let Posted { db, x, offer, publisher, .. } = posted_account("").await;
     let pool = &db.pool;
-    let x = MockX::start(vec![MockAccount::of("suivi", USER_ID)]).await;
-    let offer = one_deal(pool).await;
-    let publisher = publisher(pool, account(&x, ""));
-    publisher.tick(posted_at()).await.expect("the slot's tick");
     sqlx::query("UPDATE offers SET availability = 'out_of_stock' WHERE id = $1")
         .bind(offer)
         .execute(pool)
@@ -233,6 +233,31 @@ async fn with_on_expiry_none_the_post_expires_and_nothing_is_posted() {
         .await
         .expect("count");
     assert_eq!(replies, 0);
+}
+
+#[tokio::test]
+async fn a_posted_deal_gone_from_its_shop_stays_in_the_feed_marked_ended() {
+    let Posted { db, x: _x, offer, publisher, .. } = posted_account("").await;
+    let pool = &db.pool;
+    // Two hours later a harvest no longer finds the product: the offer ends, and leaves every deal list.
+    sqlx::query("UPDATE offers SET active = false, ended_at = $2 WHERE id = $1")
+        .bind(offer)
+        .bind(posted_at() + TimeDelta::hours(2))
+        .execute(pool)
+        .await
+        .expect("ended");
+    publisher.tick(posted_at() + TimeDelta::hours(3)).await.expect("a tick");
+    let (status, reason, _) = post_status(pool).await;
+    assert_eq!((status.as_str(), reason.as_deref()), ("expired", Some("gone")));
+
+    let (base, _stop) = serve_web(pool).await;
+    assert!(!page(&base, "/api/deals").await.contains("Robe pull maille"), "no longer listed");
+    // The feed's readers saw it posted: it stays in the feed, marked ended, with why.
+    let (title, summary, _) = feed_entry(&base, offer).await;
+    assert!(title.starts_with("[Terminé] Robe pull maille"), "{title}");
+    assert!(summary.contains("l'offre n'est plus disponible"), "{summary}");
+    let shop_feed = page(&base, "/shops/kiabi/feed.atom").await;
+    assert!(shop_feed.contains("[Terminé] Robe pull maille"), "and in its shop's feed: {shop_feed}");
 }
 
 #[tokio::test]
@@ -273,7 +298,7 @@ async fn a_deal_back_on_sale_before_its_reply_went_out_gets_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discount_fallen_below_the_one_the_post_showed_expires_it_with_that_reason() {
-    let Posted { db, x, offer, publisher, id } = posted_replying_account().await;
+    let Posted { db, x, offer, publisher, id } = posted_account(REPLYING).await;
     let pool = &db.pool;
     assert!(x.posts_of(USER_ID)[0].sent_text.contains("-40\u{a0}%"), "the post shows -40 %");
 
