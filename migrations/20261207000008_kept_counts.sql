@@ -1,4 +1,4 @@
--- Issue 15: `/metrics` and the shops page (`/shops`, `/api/shops`, the admin dashboard) read counts kept up to date
+-- `/metrics` and the shops page (`/shops`, `/api/shops`, the admin dashboard) read counts kept up to date
 -- instead of counting every offer and every run at each request: a public `/metrics` scraped every few seconds
 -- must not cost a pass over a million offers, nor wait behind a long write to them.
 --

@@ -1,4 +1,4 @@
--- Issue 14: "below the discount the post showed" as a reason a posted deal ended. A post says "-40 %"; when, at the
+-- "Below the discount the post showed" as a reason a posted deal ended. A post says "-40 %"; when, at the
 -- price it said, the deal's discount (measured as the post measured it: from the 30-day reference price, or the
 -- shop's claim for a claim-only post) falls below what it printed, the post is expired like a price rise.
 ALTER TABLE publications
