@@ -83,12 +83,13 @@ struct WorkerProcess(std::process::Child);
 
 impl WorkerProcess {
     /// Starts worker `name` over the shop files in `scrapers`, with its application clock `skew_secs` ahead: it
-    /// runs the jobs the test queues (it schedules none), two at a time, with a 10-second lease.
+    /// runs the jobs the test queues (it schedules none), two at a time, with a 60-second lease (half of the skew the
+    /// test gives a worker: a lease that worker judged by its own clock would look expired from its first poll).
     fn start(name: &str, scrapers: &std::path::Path, database_url: &str, skew_secs: i64) -> WorkerProcess {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dealcast"));
         command
             .args(["--scrapers", scrapers.to_str().unwrap(), "worker", "--name", name, "--no-schedule"])
-            .args(["--lease-secs", "10", "--poll-ms", "100", "--concurrency", "2"])
+            .args(["--lease-secs", "60", "--poll-ms", "100", "--concurrency", "2"])
             .env("DATABASE_URL", database_url)
             .env("DEALCAST_CONFIG", "/dev/null")
             .env(app_clock::VARIABLE, skew_secs.to_string())
@@ -133,9 +134,10 @@ async fn until_one(pool: &sqlx::PgPool, sql: &str, within: Duration, what: &str)
 async fn a_worker_process_whose_clock_runs_ahead_does_not_take_over_a_running_scrape() {
     let db = support::fresh_database().await;
     let mut routes = std::collections::HashMap::new();
-    // Three product pages of 3 s each, one at a time: A's scrape lasts about 9 s, inside its 10-second lease even
-    // without heartbeats, while B's clock is 120 s ahead of it.
-    loopback_shop::add_slow_listing(&mut routes, "/slow", 3, Duration::from_secs(3), |p| format!("Lent {p}"));
+    // Three product pages of 12 s each, one at a time: A's scrape lasts about 36 s, inside its 60-second lease even
+    // without heartbeats, while B's clock is 120 s ahead of it; B has those 36 s to start (slow on a loaded
+    // machine) and run its own scrape.
+    loopback_shop::add_slow_listing(&mut routes, "/slow", 3, Duration::from_secs(12), |p| format!("Lent {p}"));
     loopback_shop::add_slow_listing(&mut routes, "/fast", 1, Duration::ZERO, |p| format!("Rapide {p}"));
     let server = loopback_shop::start(routes).await;
     let scrapers = tempfile::tempdir().unwrap();
@@ -163,13 +165,13 @@ async fn a_worker_process_whose_clock_runs_ahead_does_not_take_over_a_running_sc
     let worker_b = WorkerProcess::start("worker-b", scrapers.path(), &url, 120);
     enqueue(pool, "scrape", "fast", due, serde_json::json!(null)).await.unwrap();
     let fast_done = "SELECT count(*) FROM jobs WHERE key = 'fast' AND status = 'succeeded'";
-    until_one(pool, fast_done, Duration::from_secs(30), "worker B runs the fast scrape").await;
+    until_one(pool, fast_done, Duration::from_secs(34), "worker B runs the fast scrape").await;
     let (status, holder): (String, String) =
         sqlx::query_as("SELECT status, locked_by FROM jobs WHERE key = 'slow'").fetch_one(pool).await.unwrap();
     assert!(holder.starts_with("worker-a"), "worker B took A's running scrape over: {holder}");
     assert_eq!(status, "running", "A's scrape ended before B polled (make the slow shop slower)");
     let slow_done = "SELECT count(*) FROM jobs WHERE key = 'slow' AND status = 'succeeded'";
-    until_one(pool, slow_done, Duration::from_secs(60), "worker A finishes the slow scrape").await;
+    until_one(pool, slow_done, Duration::from_secs(90), "worker A finishes the slow scrape").await;
 
     // B's clock is ahead: the run it recorded is dated about 120 s after the database's time of its claim.
     let (fast_by, run_started, claimed): (String, DateTime<Utc>, DateTime<Utc>) = sqlx::query_as(
