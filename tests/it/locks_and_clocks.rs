@@ -83,13 +83,14 @@ struct WorkerProcess(std::process::Child);
 
 impl WorkerProcess {
     /// Starts worker `name` over the shop files in `scrapers`, with its application clock `skew_secs` ahead: it
-    /// runs the jobs the test queues (it schedules none), two at a time, with a 60-second lease (half of the skew the
-    /// test gives a worker: a lease that worker judged by its own clock would look expired from its first poll).
+    /// runs the jobs the test queues (it schedules none), one at a time (so a worker busy with the slow scrape
+    /// cannot take the fast one too), with a 60-second lease (half of the skew the test gives a worker: a lease that
+    /// worker judged by its own clock would look expired from its first poll).
     fn start(name: &str, scrapers: &std::path::Path, database_url: &str, skew_secs: i64) -> WorkerProcess {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dealcast"));
         command
             .args(["--scrapers", scrapers.to_str().unwrap(), "worker", "--name", name, "--no-schedule"])
-            .args(["--lease-secs", "60", "--poll-ms", "100", "--concurrency", "2"])
+            .args(["--lease-secs", "60", "--poll-ms", "100", "--concurrency", "1"])
             .env("DATABASE_URL", database_url)
             .env("DEALCAST_CONFIG", "/dev/null")
             .env(app_clock::VARIABLE, skew_secs.to_string())
