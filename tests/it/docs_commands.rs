@@ -311,15 +311,17 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// Every command of the documentation.
-fn documented_commands() -> Vec<Shown> {
+/// Each documentation file's name (as the reports print it) and text.
+fn documentation_texts() -> Vec<(String, String)> {
     documentation()
         .iter()
-        .flat_map(|file| {
-            let text = std::fs::read_to_string(repository().join(file)).unwrap();
-            commands_in(&file.display().to_string(), &text)
-        })
+        .map(|file| (file.display().to_string(), std::fs::read_to_string(repository().join(file)).unwrap()))
         .collect()
+}
+
+/// Every command of the documentation.
+fn documented_commands() -> Vec<Shown> {
+    documentation_texts().iter().flat_map(|(name, text)| commands_in(name, text)).collect()
 }
 
 /// The subcommands a dealcast command line names (`["deals", "list"]`), `[]` for a help request, or the parser's
@@ -604,13 +606,8 @@ fn every_dealcast_command_in_the_docs_parses_with_the_real_command_line() {
 
 #[test]
 fn every_dealcast_command_named_in_the_prose_has_those_subcommands_and_flags() {
-    let mentions: Vec<(String, String)> = documentation()
-        .iter()
-        .flat_map(|file| {
-            let text = std::fs::read_to_string(repository().join(file)).unwrap();
-            mentions_in(&file.display().to_string(), &text)
-        })
-        .collect();
+    let mentions: Vec<(String, String)> =
+        documentation_texts().iter().flat_map(|(name, text)| mentions_in(name, text)).collect();
     assert!(mentions.len() >= 10, "only {} mentions found: is the extraction broken? {mentions:?}", mentions.len());
     let stale = stale_mentions(&mentions);
     assert!(stale.is_empty(), "the docs name what dealcast does not have:\n{}", stale.join("\n"));
@@ -624,12 +621,8 @@ fn every_link_and_repository_path_of_the_docs_leads_somewhere() {
 
 #[test]
 fn every_toml_example_of_the_docs_is_a_file_dealcast_accepts() {
-    let blocks: Vec<(String, String)> = documentation()
-        .iter()
-        .flat_map(|file| {
-            toml_blocks(&file.display().to_string(), &std::fs::read_to_string(repository().join(file)).unwrap())
-        })
-        .collect();
+    let blocks: Vec<(String, String)> =
+        documentation_texts().iter().flat_map(|(name, text)| toml_blocks(name, text)).collect();
     assert!(blocks.len() >= 4, "only {} TOML examples found: is the extraction broken?", blocks.len());
     let refused: Vec<String> =
         blocks.iter().filter_map(|(at, text)| refused_example(text).map(|why| format!("{at}: {why}"))).collect();
